@@ -1,0 +1,196 @@
+//! The one error type of the crate.
+//!
+//! Every fallible public function returns [`Result<T>`]. Variants are structured so that the
+//! bindings can map each one to a typed exception (Python) or a stable error code (Node)
+//! without parsing messages. Bad input always names the offending field (a dotted path such
+//! as `skills[2].level`) and the reason; nothing already stored changes when an error is
+//! returned.
+
+use std::fmt;
+
+/// The result type of every fallible fairmatch function.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The kind of entity an id refers to, used by [`Error::UnknownId`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    /// A freelancer profile.
+    Freelancer,
+    /// A job posting.
+    Job,
+    /// A skill in a taxonomy.
+    Skill,
+    /// A vector collection.
+    Collection,
+    /// An embedding model id.
+    Model,
+    /// A group (fairness attribute value).
+    Group,
+    /// A row of a vector index.
+    Vector,
+}
+
+impl fmt::Display for EntityKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EntityKind::Freelancer => "freelancer",
+            EntityKind::Job => "job",
+            EntityKind::Skill => "skill",
+            EntityKind::Collection => "collection",
+            EntityKind::Model => "model",
+            EntityKind::Group => "group",
+            EntityKind::Vector => "vector",
+        })
+    }
+}
+
+/// Everything that can go wrong in fairmatch.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A caller-supplied value is invalid. `field` is a dotted path to it
+    /// (e.g. `job.budget.min`), `reason` says what is wrong in plain words.
+    #[error("invalid input for `{field}`: {reason}")]
+    InvalidInput {
+        /// Dotted path of the offending field.
+        field: String,
+        /// Why the value was rejected.
+        reason: String,
+    },
+    /// A vector has the wrong number of components for its collection or index.
+    #[error("dimension mismatch for `{field}`: expected {expected}, got {got}")]
+    DimensionMismatch {
+        /// Dotted path of the offending vector.
+        field: String,
+        /// Dimension of the collection.
+        expected: usize,
+        /// Dimension supplied.
+        got: usize,
+    },
+    /// An id that the engine (or an index, taxonomy, ledger) does not know.
+    #[error("unknown {kind} id `{id}`")]
+    UnknownId {
+        /// What kind of entity was looked up.
+        kind: EntityKind,
+        /// The id as supplied.
+        id: String,
+    },
+    /// A metric was undefined (division by zero) and the caller's policy is
+    /// `ZeroDivision::Error`.
+    #[error("undefined value in `{metric}`: {reason}")]
+    ZeroDivision {
+        /// The metric (and group) that was undefined.
+        metric: String,
+        /// What was zero.
+        reason: String,
+    },
+    /// The bytes are not a fairmatch snapshot at all (wrong magic).
+    #[error("not a fairmatch snapshot: {detail}")]
+    NotASnapshot {
+        /// What was found instead.
+        detail: String,
+    },
+    /// The snapshot was written by a format version this build cannot read.
+    #[error("incompatible snapshot format version {found} (this build reads up to {supported})")]
+    IncompatibleSnapshot {
+        /// Version in the file.
+        found: u32,
+        /// Newest version this build reads.
+        supported: u32,
+    },
+    /// The snapshot is truncated or corrupt (length or checksum mismatch, undecodable body).
+    #[error("corrupt snapshot: {detail}")]
+    CorruptSnapshot {
+        /// What check failed.
+        detail: String,
+    },
+    /// An I/O error while reading or writing a file.
+    #[error("i/o error on `{path}`: {source}")]
+    Io {
+        /// The file involved.
+        path: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Error::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::UnknownId`].
+    pub fn unknown(kind: EntityKind, id: impl Into<String>) -> Self {
+        Error::UnknownId {
+            kind,
+            id: id.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::CorruptSnapshot`].
+    pub fn corrupt(detail: impl Into<String>) -> Self {
+        Error::CorruptSnapshot {
+            detail: detail.into(),
+        }
+    }
+
+    /// A stable, machine-readable code for this error (used as the Node `code` and in logs).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::InvalidInput { .. } => "INVALID_INPUT",
+            Error::DimensionMismatch { .. } => "DIMENSION_MISMATCH",
+            Error::UnknownId { .. } => "UNKNOWN_ID",
+            Error::ZeroDivision { .. } => "ZERO_DIVISION",
+            Error::NotASnapshot { .. } => "NOT_A_SNAPSHOT",
+            Error::IncompatibleSnapshot { .. } => "INCOMPATIBLE_SNAPSHOT",
+            Error::CorruptSnapshot { .. } => "CORRUPT_SNAPSHOT",
+            Error::Io { .. } => "IO",
+        }
+    }
+}
+
+/// Checks that `x` is a finite number; names `field` otherwise.
+pub(crate) fn check_finite(field: &str, x: f64) -> Result<f64> {
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(Error::invalid(field, format!("must be a finite number, got {x}")))
+    }
+}
+
+/// Checks that `x` is finite and ≥ 0; names `field` otherwise.
+pub(crate) fn check_non_negative(field: &str, x: f64) -> Result<f64> {
+    check_finite(field, x)?;
+    if x < 0.0 {
+        Err(Error::invalid(field, format!("must be ≥ 0, got {x}")))
+    } else {
+        Ok(x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_field() {
+        let e = Error::invalid("job.budget.min", "must be ≤ max");
+        assert_eq!(e.to_string(), "invalid input for `job.budget.min`: must be ≤ max");
+        assert_eq!(e.code(), "INVALID_INPUT");
+        let e = Error::unknown(EntityKind::Freelancer, "f-9");
+        assert_eq!(e.to_string(), "unknown freelancer id `f-9`");
+    }
+
+    #[test]
+    fn finite_checks() {
+        assert!(check_finite("x", f64::NAN).is_err());
+        assert!(check_non_negative("x", -1.0).is_err());
+        assert_eq!(check_non_negative("x", 2.0).unwrap(), 2.0);
+    }
+}
