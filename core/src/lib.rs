@@ -6,9 +6,11 @@
 
 #![warn(missing_docs)]
 
+pub mod domain;
 pub mod error;
 pub mod ids;
 pub mod position;
+pub mod skills;
 pub(crate) mod util;
 
 pub use error::{EntityKind, Error, Result};

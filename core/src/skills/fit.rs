@@ -1,0 +1,477 @@
+//! How well a set of held skills covers a set of needed skills.
+//!
+//! Formulas (research/marketplace.md §2.3, DESIGN.md §4), for requirements `r` with weight
+//! `w_r` and needed level `L_r`, held skills `f` with level `ℓ_f` (levels on the 1–5 scale):
+//!
+//! ```text
+//! m_r      = max_f sim(r, f) · min(1, ℓ_f / L_r)^γ           (1 when r states no level)
+//! Cov_must = Σ_must w_r m_r / Σ_must w_r
+//! Fit_must = exp(Σ_must w_r ln max(m_r, ε) / Σ_must w_r)     (weighted geometric mean)
+//! Cov_nice = Σ_nice w_r m_r / Σ_nice w_r
+//! must     = (Cov_must + Fit_must) / 2
+//! skill    = a·must + (1−a)·Cov_nice   (both kinds present; a = must_share_of_skill)
+//!          = must | Cov_nice            (only one kind present)
+//!          = neutral_no_requirements    (a job that lists no skill)
+//! gate     = |{r ∈ must : m_r ≥ τ}| / |must|   (1 when there is no must-have)
+//! ```
+//!
+//! Every term is non-decreasing in every `m_r`, so adding a skill or raising a level toward
+//! the need never lowers the score. A hard must-have gate counts only exact matches unless the
+//! job opts in to implied ones (`hard_gate_share` vs `gate_share`).
+
+use serde::{Deserialize, Serialize};
+
+use super::similarity::{Expansion, ExpansionEntry, MatchKind, SimilarityConfig};
+use super::taxonomy::{Relation, SkillId, Taxonomy};
+use crate::error::{Error, Result};
+
+/// Parameters of the skill factor. Defaults are documented per field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FitConfig {
+    /// Exponent γ on the level ratio. Default 1.
+    pub gamma: f64,
+    /// Floor ε inside the geometric mean. Default 0.01.
+    pub epsilon: f64,
+    /// Threshold τ for a must-have to count as covered by the gate. Default 0.35 (Tabiya).
+    pub tau: f64,
+    /// Share `a` of the skill factor that comes from must-haves when a job has both kinds.
+    /// Default 0.75.
+    pub must_share_of_skill: f64,
+    /// Level assumed for a held skill stated without one (1–5 scale). Default 3.
+    pub default_level: f64,
+    /// Skill factor of a job that lists no skills. Default 0.5 (neutral).
+    pub neutral_no_requirements: f64,
+}
+
+impl Default for FitConfig {
+    fn default() -> Self {
+        Self {
+            gamma: 1.0,
+            epsilon: 0.01,
+            tau: 0.35,
+            must_share_of_skill: 0.75,
+            default_level: 3.0,
+            neutral_no_requirements: 0.5,
+        }
+    }
+}
+
+impl FitConfig {
+    /// Checks ranges: γ in (0, 10], ε in (0, 1), τ, a and the neutral value in [0, 1],
+    /// default level in [1, 5].
+    pub fn validate(&self) -> Result<()> {
+        let check = |field: &str, v: f64, lo: f64, hi: f64, open_lo: bool| {
+            let ok = v.is_finite() && v <= hi && if open_lo { v > lo } else { v >= lo };
+            if ok {
+                Ok(())
+            } else {
+                Err(Error::invalid(
+                    field,
+                    format!(
+                        "must be in {}{lo}, {hi}], got {v}",
+                        if open_lo { "(" } else { "[" }
+                    ),
+                ))
+            }
+        };
+        check("fit.gamma", self.gamma, 0.0, 10.0, true)?;
+        check("fit.epsilon", self.epsilon, 0.0, 0.999, true)?;
+        check("fit.tau", self.tau, 0.0, 1.0, false)?;
+        check(
+            "fit.must_share_of_skill",
+            self.must_share_of_skill,
+            0.0,
+            1.0,
+            false,
+        )?;
+        check("fit.default_level", self.default_level, 1.0, 5.0, false)?;
+        check(
+            "fit.neutral_no_requirements",
+            self.neutral_no_requirements,
+            0.0,
+            1.0,
+            false,
+        )
+    }
+}
+
+/// A needed skill.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Requirement {
+    /// The skill.
+    pub skill: SkillId,
+    /// Needed level (1–5), if any.
+    pub min_level: Option<f64>,
+    /// Relative weight (> 0).
+    pub weight: f64,
+    /// Must-have (true) or nice-to-have (false).
+    pub must: bool,
+}
+
+/// A held skill.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Claim {
+    /// The skill.
+    pub skill: SkillId,
+    /// Stated level (1–5), if any.
+    pub level: Option<f64>,
+}
+
+/// The numbers of a skill fit.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct SkillFit {
+    /// The skill factor in [0, 1].
+    pub score: f64,
+    /// Weighted mean coverage of must-haves (1 when none).
+    pub cov_must: f64,
+    /// Weighted geometric mean of must-haves (1 when none).
+    pub fit_must: f64,
+    /// Weighted mean coverage of nice-to-haves (0 when none).
+    pub cov_nice: f64,
+    /// Share of must-haves with `m_r ≥ τ` by any match (1 when none).
+    pub gate_share: f64,
+    /// Share of must-haves with an exact match at `m_r ≥ τ` (1 when none).
+    pub hard_gate_share: f64,
+}
+
+#[inline]
+fn level_fit(cfg: &FitConfig, have: Option<f64>, need: Option<f64>) -> f64 {
+    match need {
+        None => 1.0,
+        Some(need) => {
+            let have = have.unwrap_or(cfg.default_level);
+            let r = (have / need).min(1.0);
+            if cfg.gamma == 1.0 {
+                r
+            } else {
+                r.powf(cfg.gamma)
+            }
+        }
+    }
+}
+
+/// Reusable buffers for [`fit_with_needed_expansion`] / [`fit_with_held_expansion`].
+#[derive(Debug, Clone, Default)]
+pub struct FitScratch {
+    m: Vec<f64>,
+    exact: Vec<f64>,
+}
+
+impl FitScratch {
+    fn reset(&mut self, n: usize) {
+        self.m.clear();
+        self.m.resize(n, 0.0);
+        self.exact.clear();
+        self.exact.resize(n, 0.0);
+    }
+}
+
+/// Skill fit when the expansion was built from the requirements (`AnchorSide::Needed`):
+/// the hot path of "freelancers for a job".
+pub fn fit_with_needed_expansion(
+    taxonomy: &Taxonomy,
+    exp: &Expansion,
+    reqs: &[Requirement],
+    claims: &[Claim],
+    cfg: &FitConfig,
+    scratch: &mut FitScratch,
+) -> SkillFit {
+    scratch.reset(reqs.len());
+    for c in claims {
+        let update = |e: &ExpansionEntry, s: &mut FitScratch| {
+            let r = &reqs[e.anchor as usize];
+            let v = e.sim as f64 * level_fit(cfg, c.level, r.min_level);
+            let i = e.anchor as usize;
+            if v > s.m[i] {
+                s.m[i] = v;
+            }
+            if e.kind == MatchKind::Exact && v > s.exact[i] {
+                s.exact[i] = v;
+            }
+        };
+        for e in exp.lookup(c.skill) {
+            update(e, scratch);
+        }
+        for e in exp.lookup_category(taxonomy, c.skill) {
+            update(e, scratch);
+        }
+    }
+    aggregate(reqs, &scratch.m, &scratch.exact, cfg)
+}
+
+/// Skill fit when the expansion was built from the held skills (`AnchorSide::Held`): the hot
+/// path of "jobs for a freelancer". Gives the same numbers as [`fit_with_needed_expansion`].
+pub fn fit_with_held_expansion(
+    taxonomy: &Taxonomy,
+    exp: &Expansion,
+    reqs: &[Requirement],
+    claims: &[Claim],
+    cfg: &FitConfig,
+    scratch: &mut FitScratch,
+) -> SkillFit {
+    scratch.reset(reqs.len());
+    for (i, r) in reqs.iter().enumerate() {
+        let mut best = 0.0f64;
+        let mut exact = 0.0f64;
+        for e in exp
+            .lookup(r.skill)
+            .iter()
+            .chain(exp.lookup_category(taxonomy, r.skill))
+        {
+            let c = &claims[e.anchor as usize];
+            let v = e.sim as f64 * level_fit(cfg, c.level, r.min_level);
+            best = best.max(v);
+            if e.kind == MatchKind::Exact {
+                exact = exact.max(v);
+            }
+        }
+        scratch.m[i] = best;
+        scratch.exact[i] = exact;
+    }
+    aggregate(reqs, &scratch.m, &scratch.exact, cfg)
+}
+
+fn aggregate(reqs: &[Requirement], m: &[f64], exact: &[f64], cfg: &FitConfig) -> SkillFit {
+    let (mut wm, mut wm_m, mut wm_ln, mut wn, mut wn_m) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut n_must, mut gate, mut hard_gate) = (0usize, 0usize, 0usize);
+    for (i, r) in reqs.iter().enumerate() {
+        if r.must {
+            wm += r.weight;
+            wm_m += r.weight * m[i];
+            wm_ln += r.weight * m[i].max(cfg.epsilon).ln();
+            n_must += 1;
+            gate += usize::from(m[i] >= cfg.tau);
+            hard_gate += usize::from(exact[i] >= cfg.tau);
+        } else {
+            wn += r.weight;
+            wn_m += r.weight * m[i];
+        }
+    }
+    let (cov_must, fit_must) = if n_must > 0 {
+        (wm_m / wm, (wm_ln / wm).exp())
+    } else {
+        (1.0, 1.0)
+    };
+    let cov_nice = if wn > 0.0 { wn_m / wn } else { 0.0 };
+    let must_part = (cov_must + fit_must) / 2.0;
+    let score = match (n_must > 0, wn > 0.0) {
+        (true, true) => {
+            cfg.must_share_of_skill * must_part + (1.0 - cfg.must_share_of_skill) * cov_nice
+        }
+        (true, false) => must_part,
+        (false, true) => cov_nice,
+        (false, false) => cfg.neutral_no_requirements,
+    };
+    let share = |k: usize| {
+        if n_must > 0 {
+            k as f64 / n_must as f64
+        } else {
+            1.0
+        }
+    };
+    SkillFit {
+        score: score.clamp(0.0, 1.0),
+        cov_must,
+        fit_must,
+        cov_nice,
+        gate_share: share(gate),
+        hard_gate_share: share(hard_gate),
+    }
+}
+
+/// The best held skill for one requirement, for explanations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RequirementMatch {
+    /// Index of the requirement in the job's list.
+    pub requirement: usize,
+    /// `m_r` in [0, 1].
+    pub value: f64,
+    /// The held skill that gave `m_r` (`None` when nothing matched).
+    pub held: Option<SkillId>,
+    /// How it matched.
+    pub kind: Option<MatchKind>,
+    /// Taxonomy path from the held skill to the needed one (implied/related matches).
+    pub path: Vec<SkillId>,
+}
+
+/// Similarity of a needed and a held skill, straight from the taxonomy (same numbers as an
+/// [`Expansion`]; used on the k explained results only).
+pub fn pair_similarity(
+    taxonomy: &Taxonomy,
+    cfg: &SimilarityConfig,
+    needed: SkillId,
+    held: SkillId,
+) -> Option<(f64, MatchKind)> {
+    if needed == held {
+        return Some((1.0, MatchKind::Exact));
+    }
+    let mut best: Option<(f64, MatchKind)> = None;
+    for nb in taxonomy.neighbourhood(needed, cfg.max_hops) {
+        if nb.skill != held {
+            continue;
+        }
+        let (sim, kind) = match nb.relation {
+            Relation::Descendant => (
+                cfg.specific_covers_general.powi(nb.hops as i32),
+                MatchKind::Implied,
+            ),
+            Relation::Ancestor => (
+                cfg.general_covers_specific.powi(nb.hops as i32),
+                MatchKind::Implied,
+            ),
+            Relation::Related => (cfg.related, MatchKind::Related),
+        };
+        // Mirror the f32 storage of the expansion so both paths give identical numbers.
+        let sim = sim as f32 as f64;
+        if sim > 0.0 && best.is_none_or(|(b, _)| sim > b) {
+            best = Some((sim, kind));
+        }
+    }
+    if best.is_none() && cfg.same_category > 0.0 {
+        if let (Some(a), Some(b)) = (
+            taxonomy.category_index(needed),
+            taxonomy.category_index(held),
+        ) {
+            if a == b {
+                best = Some((cfg.same_category as f32 as f64, MatchKind::Category));
+            }
+        }
+    }
+    best
+}
+
+/// Per-requirement best matches with paths (explanations for the k results only).
+pub fn explain_fit(
+    taxonomy: &Taxonomy,
+    sim: &SimilarityConfig,
+    reqs: &[Requirement],
+    claims: &[Claim],
+    cfg: &FitConfig,
+) -> Vec<RequirementMatch> {
+    reqs.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut best = RequirementMatch {
+                requirement: i,
+                value: 0.0,
+                held: None,
+                kind: None,
+                path: Vec::new(),
+            };
+            for c in claims {
+                if let Some((s, kind)) = pair_similarity(taxonomy, sim, r.skill, c.skill) {
+                    let v = s * level_fit(cfg, c.level, r.min_level);
+                    if v > best.value {
+                        best.value = v;
+                        best.held = Some(c.skill);
+                        best.kind = Some(kind);
+                    }
+                }
+            }
+            if let (Some(h), Some(MatchKind::Implied | MatchKind::Related)) = (best.held, best.kind)
+            {
+                best.path = taxonomy
+                    .path(h, r.skill, sim.max_hops)
+                    .unwrap_or_else(|| vec![h, r.skill]);
+            }
+            best
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::skills::similarity::AnchorSide;
+    use crate::skills::taxonomy::TaxonomyBuilder;
+
+    fn tax() -> Taxonomy {
+        let mut b = TaxonomyBuilder::new("t");
+        let js = b.add_skill("JavaScript", None, &[]).unwrap();
+        let react = b.add_skill("React", None, &[]).unwrap();
+        b.add_skill("Python", None, &[]).unwrap();
+        b.add_skill("SQL", None, &[]).unwrap();
+        b.add_parent(react, js).unwrap();
+        b.build().unwrap()
+    }
+
+    fn req(skill: SkillId, level: Option<f64>, must: bool) -> Requirement {
+        Requirement {
+            skill,
+            min_level: level,
+            weight: 1.0,
+            must,
+        }
+    }
+
+    fn both_paths(t: &Taxonomy, reqs: &[Requirement], claims: &[Claim]) -> SkillFit {
+        let (sim, cfg) = (SimilarityConfig::default(), FitConfig::default());
+        let anchors: Vec<_> = reqs.iter().map(|r| r.skill).collect();
+        let e = Expansion::new(t, &sim, &anchors, AnchorSide::Needed, t.len());
+        let mut s = FitScratch::default();
+        let a = fit_with_needed_expansion(t, &e, reqs, claims, &cfg, &mut s);
+        let held: Vec<_> = claims.iter().map(|c| c.skill).collect();
+        let e = Expansion::new(t, &sim, &held, AnchorSide::Held, t.len());
+        let b = fit_with_held_expansion(t, &e, reqs, claims, &cfg, &mut s);
+        assert_eq!(a, b, "both expansion sides agree");
+        let ex = explain_fit(t, &sim, reqs, claims, &cfg);
+        let mut m = vec![0.0; reqs.len()];
+        for x in &ex {
+            m[x.requirement] = x.value;
+        }
+        let from_explain = aggregate(reqs, &m, &m, &cfg);
+        assert_eq!(
+            from_explain.score, a.score,
+            "explanations show the scored numbers"
+        );
+        a
+    }
+
+    #[test]
+    fn formulas_by_hand() {
+        let t = tax();
+        // Needs JavaScript (L4, must) and SQL (must); has React at level 2: m_js = 0.8 * 0.5.
+        let reqs = [req(0, Some(4.0), true), req(3, None, true)];
+        let claims = [Claim {
+            skill: 1,
+            level: Some(2.0),
+        }];
+        let f = both_paths(&t, &reqs, &claims);
+        let m_js = 0.8f32 as f64 * 0.5;
+        assert!((f.cov_must - m_js / 2.0).abs() < 1e-12);
+        let geo = ((m_js.ln() + 0.01f64.ln()) / 2.0).exp();
+        assert!((f.fit_must - geo).abs() < 1e-12);
+        assert!((f.score - (m_js / 2.0 + geo) / 2.0).abs() < 1e-12);
+        assert_eq!(f.gate_share, 0.5);
+        assert_eq!(
+            f.hard_gate_share, 0.0,
+            "implied matches never pass a hard gate"
+        );
+        let ex = explain_fit(
+            &t,
+            &SimilarityConfig::default(),
+            &reqs,
+            &claims,
+            &FitConfig::default(),
+        );
+        assert_eq!(ex[0].path, vec![1, 0]);
+        assert_eq!(ex[1].held, None);
+    }
+
+    #[test]
+    fn no_requirements_is_neutral_and_nice_only_is_mean() {
+        let t = tax();
+        assert_eq!(both_paths(&t, &[], &[]).score, 0.5);
+        let f = both_paths(
+            &t,
+            &[req(2, None, false), req(3, None, false)],
+            &[Claim {
+                skill: 2,
+                level: None,
+            }],
+        );
+        assert_eq!(f.score, 0.5);
+        assert_eq!(f.gate_share, 1.0);
+    }
+}

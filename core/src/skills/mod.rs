@@ -1,0 +1,29 @@
+//! Skills: "how well do these skills cover that job?", explained as match levels with
+//! taxonomy paths.
+//!
+//! - [`Taxonomy`]: canonical skills, aliases, a parent hierarchy and related-skill edges, with
+//!   label normalisation ([`normalize_label`]); the built-in taxonomy ([`builtin`]) and an
+//!   ESCO importer ([`import_esco_dir`]).
+//! - [`SimilarityConfig`] / [`Expansion`]: skill-to-skill similarity (exact, implied through
+//!   the hierarchy, related, same category).
+//! - [`FitConfig`] / [`fit_with_needed_expansion`] / [`explain_fit`]: the skill factor
+//!   (m_r, Cov_must, Fit_must, Cov_nice, eligibility gate).
+//!
+//! This room knows nothing of rates, time zones or engines; it never sees embeddings.
+
+mod builtin;
+mod esco;
+mod fit;
+mod normalize;
+mod similarity;
+mod taxonomy;
+
+pub use builtin::{BUILTIN_CATEGORIES, builtin, parse_tsv};
+pub use esco::{EscoImport, EscoOccupation, EscoReport, import_esco_dir};
+pub use fit::{
+    Claim, FitConfig, FitScratch, Requirement, RequirementMatch, SkillFit, explain_fit,
+    fit_with_held_expansion, fit_with_needed_expansion, pair_similarity,
+};
+pub use normalize::{loose_key, normalize_label};
+pub use similarity::{AnchorSide, Expansion, ExpansionEntry, MatchKind, SimilarityConfig};
+pub use taxonomy::{Neighbour, Relation, SkillId, SkillNode, Taxonomy, TaxonomyBuilder};
