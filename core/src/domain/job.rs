@@ -110,23 +110,23 @@ pub struct TimezoneRequirement {
     pub min_overlap_hours: Option<f64>,
 }
 
-/// Where the freelancer may be.
+/// Where the freelancer may be: anywhere when both lists are empty (the default), otherwise a
+/// freelancer passes when their country is in `countries` **or** their region is in
+/// `regions` (both compared case-insensitively); an unknown location fails a non-empty policy.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum LocationPolicy {
-    /// Remote, anywhere (default).
-    #[default]
-    Anywhere,
-    /// Only freelancers whose region is listed (case-insensitive).
-    Regions {
-        /// Allowed regions.
-        regions: Vec<String>,
-    },
-    /// Only freelancers whose country is listed (case-insensitive).
-    Countries {
-        /// Allowed countries.
-        countries: Vec<String>,
-    },
+#[serde(default, deny_unknown_fields)]
+pub struct LocationPolicy {
+    /// Allowed countries (ISO 3166-1 alpha-2 recommended).
+    pub countries: Vec<String>,
+    /// Allowed regions (free labels such as `eu`).
+    pub regions: Vec<String>,
+}
+
+impl LocationPolicy {
+    /// Whether the policy allows anyone anywhere.
+    pub fn is_anywhere(&self) -> bool {
+        self.countries.is_empty() && self.regions.is_empty()
+    }
 }
 
 /// A job posting.
@@ -197,7 +197,7 @@ impl Job {
             timezone: None,
             languages: Vec::new(),
             preferred_languages: Vec::new(),
-            location: LocationPolicy::Anywhere,
+            location: LocationPolicy::default(),
             open: true,
             posted_at: None,
             expires_at: None,
@@ -280,16 +280,16 @@ impl Job {
                 }
             }
         }
-        match &self.location {
-            LocationPolicy::Regions { regions: v } | LocationPolicy::Countries { countries: v } => {
-                if v.is_empty() || v.iter().any(|x| x.trim().is_empty()) {
-                    return Err(Error::invalid(
-                        "job.location",
-                        "a region/country policy needs a non-empty list of non-empty names",
-                    ));
-                }
+        for (name, list) in [
+            ("countries", &self.location.countries),
+            ("regions", &self.location.regions),
+        ] {
+            if let Some(i) = list.iter().position(|x| x.trim().is_empty()) {
+                return Err(Error::invalid(
+                    format!("job.location.{name}[{i}]"),
+                    "must not be empty",
+                ));
             }
-            LocationPolicy::Anywhere => {}
         }
         if let Some(e) = &self.embedding {
             e.validate("job.embedding")?;

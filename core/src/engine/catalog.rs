@@ -1,0 +1,408 @@
+//! The catalog: freelancers and jobs as supplied, compiled into the compact form the
+//! pipeline scans (resolved skills, interned languages / places / zones), plus catalogue-wide
+//! reputation statistics kept in exact integer arithmetic (so results never depend on the
+//! order of updates).
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{Freelancer, History, Importance, Job, WorkingHours, normalize_language};
+use crate::error::{EntityKind, Error, Result};
+use crate::ids::{DocId, Interner};
+use crate::score::factors::ReputationPrior;
+use crate::skills::{Claim, Requirement, SkillId, Taxonomy, normalize_label};
+
+/// A freelancer compiled for scanning.
+#[derive(Debug, Clone)]
+pub(crate) struct FreelancerEntry {
+    /// As supplied, with `history` replaced by the effective history.
+    pub input: Freelancer,
+    /// Effective history (supplied base + recorded outcomes).
+    pub history: History,
+    /// Merged skills, sorted by id.
+    pub claims: Vec<Claim>,
+    /// Display label of each claim.
+    pub claim_labels: Vec<String>,
+    /// Raw skill labels as supplied (the megilance_v1 preset reads these).
+    pub raw_labels: Vec<String>,
+    pub zone: Option<u32>,
+    pub hours: (f64, f64),
+    pub langs: Vec<u32>,
+    pub country: Option<u32>,
+    pub region: Option<u32>,
+}
+
+/// A job compiled for scanning.
+#[derive(Debug, Clone)]
+pub(crate) struct JobEntry {
+    pub input: Job,
+    pub reqs: Vec<Requirement>,
+    pub req_labels: Vec<String>,
+    pub raw_labels: Vec<String>,
+    pub zone: Option<u32>,
+    pub hours: (f64, f64),
+    pub required_langs: Vec<u32>,
+    pub preferred_langs: Vec<u32>,
+    pub countries: Vec<u32>,
+    pub regions: Vec<u32>,
+}
+
+/// Catalogue-wide sums for the reputation prior (exact integers).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct GlobalStats {
+    /// Σ ratings in micro-stars.
+    pub rating_micro: i128,
+    pub rating_count: u64,
+    pub completed: u64,
+    pub finished: u64,
+}
+
+fn micro(x: f64) -> i128 {
+    (x * 1e6).round() as i128
+}
+
+impl GlobalStats {
+    fn apply(&mut self, h: &History, sign: i64) {
+        self.rating_micro += sign as i128 * micro(h.ratings_sum);
+        self.rating_count = (self.rating_count as i64 + sign * h.ratings_count as i64) as u64;
+        self.completed = (self.completed as i64 + sign * h.contracts_completed as i64) as u64;
+        let finished = h.contracts_total.saturating_sub(h.active_contracts);
+        self.finished = (self.finished as i64 + sign * finished as i64) as u64;
+    }
+
+    /// The shrinkage prior: catalogue means, or the documented defaults (4.0 stars, 0.9)
+    /// while the catalogue has no reviews / no finished contracts.
+    pub fn prior(&self) -> ReputationPrior {
+        let d = ReputationPrior::default();
+        ReputationPrior {
+            mean_rating: if self.rating_count > 0 {
+                self.rating_micro as f64 / 1e6 / self.rating_count as f64
+            } else {
+                d.mean_rating
+            },
+            success_rate: if self.finished > 0 {
+                (self.completed as f64 / self.finished as f64).min(1.0)
+            } else {
+                d.success_rate
+            },
+            ..d
+        }
+    }
+}
+
+/// Freelancers, jobs and the interners they share.
+#[derive(Debug, Clone)]
+pub(crate) struct Catalog {
+    pub taxonomy: Arc<Taxonomy>,
+    pub adhoc: Interner,
+    pub langs: Interner,
+    pub places: Interner,
+    pub zones: Interner,
+    pub zone_tz: Vec<Tz>,
+    pub freelancer_ids: Interner,
+    pub job_ids: Interner,
+    pub freelancers: Vec<Option<FreelancerEntry>>,
+    pub jobs: Vec<Option<JobEntry>>,
+    pub stats: GlobalStats,
+    pub live_freelancers: usize,
+    pub live_jobs: usize,
+}
+
+impl Catalog {
+    pub fn new(taxonomy: Arc<Taxonomy>) -> Self {
+        Self {
+            taxonomy,
+            adhoc: Interner::new(),
+            langs: Interner::new(),
+            places: Interner::new(),
+            zones: Interner::new(),
+            zone_tz: Vec::new(),
+            freelancer_ids: Interner::new(),
+            job_ids: Interner::new(),
+            freelancers: Vec::new(),
+            jobs: Vec::new(),
+            stats: GlobalStats::default(),
+            live_freelancers: 0,
+            live_jobs: 0,
+        }
+    }
+
+    /// Total size of the skill id space (taxonomy + ad-hoc skills).
+    pub fn n_skills(&self) -> usize {
+        self.taxonomy.len() + self.adhoc.len()
+    }
+
+    /// Resolves a label: taxonomy first, else an ad-hoc skill matched exactly by its
+    /// normalised label (created on first use; never dropped).
+    pub fn resolve_skill(&mut self, field: &str, label: &str) -> Result<SkillId> {
+        if let Some(id) = self.taxonomy.resolve(label) {
+            return Ok(id);
+        }
+        let key = normalize_label(label);
+        let i = self.adhoc.intern(field, &key)?;
+        Ok(self.taxonomy.len() as SkillId + i)
+    }
+
+    /// The display label of a skill id.
+    pub fn skill_label(&self, id: SkillId) -> String {
+        let t = self.taxonomy.len() as SkillId;
+        if id < t {
+            self.taxonomy
+                .get(id)
+                .map(|n| n.label.clone())
+                .unwrap_or_default()
+        } else {
+            self.adhoc.name(id - t).unwrap_or_default().to_owned()
+        }
+    }
+
+    fn intern_zone(&mut self, field: &str, name: &str) -> Result<u32> {
+        let tz = Tz::from_str(name.trim())
+            .map_err(|_| Error::invalid(field, format!("unknown IANA time zone `{name}`")))?;
+        let id = self.zones.intern(field, tz.name())?;
+        if id as usize == self.zone_tz.len() {
+            self.zone_tz.push(tz);
+        }
+        Ok(id)
+    }
+
+    fn intern_place(&mut self, field: &str, kind: &str, v: &str) -> Result<u32> {
+        self.places
+            .intern(field, &format!("{kind}:{}", v.trim().to_lowercase()))
+    }
+
+    /// Compiles a validated freelancer. `history` is the effective history to keep.
+    pub fn compile_freelancer(
+        &mut self,
+        mut f: Freelancer,
+        history: History,
+    ) -> Result<FreelancerEntry> {
+        let mut claims: Vec<Claim> = Vec::with_capacity(f.skills.len());
+        let mut labels: Vec<String> = Vec::with_capacity(f.skills.len());
+        for (i, s) in f.skills.iter().enumerate() {
+            let id = self.resolve_skill(&format!("freelancer.skills[{i}].skill"), &s.skill)?;
+            match claims.iter_mut().position(|c| c.skill == id) {
+                // Duplicate after alias resolution: merged, keeping the highest level.
+                Some(j) => {
+                    claims[j].level = max_opt(claims[j].level, s.level);
+                }
+                None => {
+                    claims.push(Claim {
+                        skill: id,
+                        level: s.level,
+                    });
+                    labels.push(s.skill.trim().to_owned());
+                }
+            }
+        }
+        let mut order: Vec<usize> = (0..claims.len()).collect();
+        order.sort_by_key(|&i| claims[i].skill);
+        let claims_sorted = order.iter().map(|&i| claims[i]).collect();
+        let labels_sorted = order.iter().map(|&i| labels[i].clone()).collect();
+        let zone = match &f.timezone {
+            Some(z) => Some(self.intern_zone("freelancer.timezone", z)?),
+            None => None,
+        };
+        let hours = f.working_hours.unwrap_or_default();
+        let mut langs = Vec::new();
+        for (i, l) in f.languages.iter().enumerate() {
+            let id = self.langs.intern(
+                &format!("freelancer.languages[{i}]"),
+                &normalize_language(l),
+            )?;
+            if !langs.contains(&id) {
+                langs.push(id);
+            }
+        }
+        let (mut country, mut region) = (None, None);
+        if let Some(loc) = &f.location {
+            if let Some(c) = loc.country.as_deref().filter(|c| !c.trim().is_empty()) {
+                country = Some(self.intern_place("freelancer.location.country", "country", c)?);
+            }
+            if let Some(r) = loc.region.as_deref().filter(|r| !r.trim().is_empty()) {
+                region = Some(self.intern_place("freelancer.location.region", "region", r)?);
+            }
+        }
+        let raw_labels = f.skills.iter().map(|s| s.skill.clone()).collect();
+        f.history = Some(history.clone());
+        Ok(FreelancerEntry {
+            input: f,
+            history,
+            claims: claims_sorted,
+            claim_labels: labels_sorted,
+            raw_labels,
+            zone,
+            hours: (hours.start, hours.end),
+            langs,
+            country,
+            region,
+        })
+    }
+
+    /// Compiles a validated job.
+    pub fn compile_job(&mut self, j: Job) -> Result<JobEntry> {
+        let mut reqs: Vec<Requirement> = Vec::with_capacity(j.skills.len());
+        let mut labels: Vec<String> = Vec::new();
+        for (i, s) in j.skills.iter().enumerate() {
+            let id = self.resolve_skill(&format!("job.skills[{i}].skill"), &s.skill)?;
+            let must = s.importance == Importance::Must;
+            let weight = s.weight.unwrap_or(1.0);
+            match reqs.iter_mut().find(|r| r.skill == id) {
+                // Duplicate after alias resolution: merged into the stricter requirement.
+                Some(r) => {
+                    r.must |= must;
+                    r.min_level = max_opt(r.min_level, s.min_level);
+                    r.weight = r.weight.max(weight);
+                }
+                None => {
+                    reqs.push(Requirement {
+                        skill: id,
+                        min_level: s.min_level,
+                        weight,
+                        must,
+                    });
+                    labels.push(s.skill.trim().to_owned());
+                }
+            }
+        }
+        let (zone, hours) = match &j.timezone {
+            Some(t) => (
+                Some(self.intern_zone("job.timezone.zone", &t.zone)?),
+                t.working_hours.unwrap_or_default(),
+            ),
+            None => (None, WorkingHours::default()),
+        };
+        let lang_ids = |list: &[String], name: &str, cat: &mut Catalog| -> Result<Vec<u32>> {
+            let mut out = Vec::new();
+            for (i, l) in list.iter().enumerate() {
+                let id = cat
+                    .langs
+                    .intern(&format!("job.{name}[{i}]"), &normalize_language(l))?;
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+            Ok(out)
+        };
+        let required_langs = lang_ids(&j.languages, "languages", self)?;
+        let preferred_langs = lang_ids(&j.preferred_languages, "preferred_languages", self)?;
+        let mut countries = Vec::new();
+        for (i, c) in j.location.countries.iter().enumerate() {
+            countries.push(self.intern_place(
+                &format!("job.location.countries[{i}]"),
+                "country",
+                c,
+            )?);
+        }
+        let mut regions = Vec::new();
+        for (i, r) in j.location.regions.iter().enumerate() {
+            regions.push(self.intern_place(&format!("job.location.regions[{i}]"), "region", r)?);
+        }
+        let raw_labels = j.skills.iter().map(|s| s.skill.clone()).collect();
+        Ok(JobEntry {
+            input: j,
+            reqs,
+            req_labels: labels,
+            raw_labels,
+            zone,
+            hours: (hours.start, hours.end),
+            required_langs,
+            preferred_langs,
+            countries,
+            regions,
+        })
+    }
+
+    /// Inserts or replaces a compiled freelancer.
+    pub fn put_freelancer(&mut self, entry: FreelancerEntry) -> Result<DocId> {
+        let id = self
+            .freelancer_ids
+            .intern("freelancer.id", &entry.input.id)?;
+        let slot = id as usize;
+        if slot >= self.freelancers.len() {
+            self.freelancers.resize_with(slot + 1, || None);
+        }
+        if let Some(old) = &self.freelancers[slot] {
+            self.stats.apply(&old.history, -1);
+        } else {
+            self.live_freelancers += 1;
+        }
+        self.stats.apply(&entry.history, 1);
+        self.freelancers[slot] = Some(entry);
+        Ok(id)
+    }
+
+    /// Inserts or replaces a compiled job.
+    pub fn put_job(&mut self, entry: JobEntry) -> Result<DocId> {
+        let id = self.job_ids.intern("job.id", &entry.input.id)?;
+        let slot = id as usize;
+        if slot >= self.jobs.len() {
+            self.jobs.resize_with(slot + 1, || None);
+        }
+        if self.jobs[slot].is_none() {
+            self.live_jobs += 1;
+        }
+        self.jobs[slot] = Some(entry);
+        Ok(id)
+    }
+
+    pub fn freelancer_doc(&self, id: &str) -> Result<DocId> {
+        self.freelancer_ids
+            .get(id)
+            .filter(|&d| {
+                self.freelancers
+                    .get(d as usize)
+                    .is_some_and(Option::is_some)
+            })
+            .ok_or_else(|| Error::unknown(EntityKind::Freelancer, id))
+    }
+
+    pub fn job_doc(&self, id: &str) -> Result<DocId> {
+        self.job_ids
+            .get(id)
+            .filter(|&d| self.jobs.get(d as usize).is_some_and(Option::is_some))
+            .ok_or_else(|| Error::unknown(EntityKind::Job, id))
+    }
+
+    pub fn remove_freelancer(&mut self, id: &str) -> Result<()> {
+        let d = self.freelancer_doc(id)? as usize;
+        if let Some(old) = self.freelancers[d].take() {
+            self.stats.apply(&old.history, -1);
+            self.live_freelancers -= 1;
+        }
+        Ok(())
+    }
+
+    pub fn remove_job(&mut self, id: &str) -> Result<()> {
+        let d = self.job_doc(id)? as usize;
+        if self.jobs[d].take().is_some() {
+            self.live_jobs -= 1;
+        }
+        Ok(())
+    }
+
+    /// Replaces a freelancer's effective history (stats follow).
+    pub fn set_history(&mut self, doc: DocId, h: History) {
+        if let Some(e) = self
+            .freelancers
+            .get_mut(doc as usize)
+            .and_then(Option::as_mut)
+        {
+            self.stats.apply(&e.history, -1);
+            self.stats.apply(&h, 1);
+            e.input.history = Some(h.clone());
+            e.history = h;
+        }
+    }
+}
+
+fn max_opt(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.max(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}

@@ -1,0 +1,463 @@
+//! The engine: the only room that composes the others, and the only one holding mutable
+//! state (the catalog and the event log), behind one read–write lock. Queries take the read
+//! side and always see a consistent state; writes validate everything first, then change
+//! the state in one step under the write side, so a rejected call changes nothing.
+//!
+//! **History and outcomes.** A freelancer's track record (`History`) is supplied on upsert
+//! when your database is the source of truth; [`Engine::record_outcome`] then increments it
+//! (applied → proposals sent, hired → contracts and acceptances, completed → completions,
+//! reviewed → ratings). An upsert that carries a `history` *replaces* the engine's counts
+//! with yours (which must already include every outcome you recorded); an upsert without one
+//! keeps the engine's counts. So an outcome is never counted twice as long as the history you
+//! send is your own full count.
+
+mod catalog;
+mod events;
+mod options;
+mod pipeline;
+mod snapshot;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use parking_lot::RwLock;
+
+pub use events::{Counters, EventConfig, EventLog, RawEvent, Series};
+pub use options::{Filters, Match, PairScore, RecommendOptions, Recommendations};
+pub use pipeline::ScoringConfig;
+
+use catalog::{Catalog, FreelancerEntry, JobEntry};
+use pipeline::RequestCtx;
+
+use crate::domain::{Freelancer, History, Impressions, Job, Outcome, OutcomeKind};
+use crate::error::{EntityKind, Error, Result};
+use crate::filter::Veto;
+use crate::score::{DEFAULT_FACTORS, Preset};
+use crate::skills::{Taxonomy, builtin};
+
+/// Engine-wide configuration (saved in snapshots).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EngineConfig {
+    /// Skill similarity and skill-factor parameters.
+    pub scoring: ScoringConfig,
+    /// How events are kept.
+    pub events: EventConfig,
+}
+
+impl EngineConfig {
+    /// Checks every part.
+    pub fn validate(&self) -> Result<()> {
+        self.scoring.similarity.validate()?;
+        self.scoring.fit.validate()?;
+        self.events.validate()
+    }
+}
+
+pub(crate) struct State {
+    pub config: EngineConfig,
+    pub catalog: Catalog,
+    pub events: EventLog,
+}
+
+/// An embedded matching engine. Cheap to clone (a handle); safe to share across threads.
+#[derive(Clone)]
+pub struct Engine {
+    state: Arc<RwLock<State>>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = self.state.read();
+        f.debug_struct("Engine")
+            .field("taxonomy", &s.catalog.taxonomy.name())
+            .field("freelancers", &s.catalog.live_freelancers)
+            .field("jobs", &s.catalog.live_jobs)
+            .finish()
+    }
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new(builtin())
+    }
+}
+
+impl Engine {
+    /// An empty engine over `taxonomy` with the default configuration.
+    pub fn new(taxonomy: Arc<Taxonomy>) -> Self {
+        Self::with_parts(taxonomy, EngineConfig::default())
+    }
+
+    /// An empty engine with a configuration; rejects an invalid one.
+    pub fn with_config(taxonomy: Arc<Taxonomy>, config: EngineConfig) -> Result<Self> {
+        config.validate()?;
+        Ok(Self::with_parts(taxonomy, config))
+    }
+
+    fn with_parts(taxonomy: Arc<Taxonomy>, config: EngineConfig) -> Self {
+        let events = EventLog::new(config.events.clone());
+        Self {
+            state: Arc::new(RwLock::new(State {
+                config,
+                catalog: Catalog::new(taxonomy),
+                events,
+            })),
+        }
+    }
+
+    /// The taxonomy in use.
+    pub fn taxonomy(&self) -> Arc<Taxonomy> {
+        self.state.read().catalog.taxonomy.clone()
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> EngineConfig {
+        self.state.read().config.clone()
+    }
+
+    /// Number of freelancers.
+    pub fn freelancer_count(&self) -> usize {
+        self.state.read().catalog.live_freelancers
+    }
+
+    /// Number of jobs.
+    pub fn job_count(&self) -> usize {
+        self.state.read().catalog.live_jobs
+    }
+
+    /// Adds or replaces one freelancer. Rejects invalid input (see `Freelancer::validate`);
+    /// nothing changes on error.
+    pub fn upsert_freelancer(&self, f: Freelancer) -> Result<()> {
+        self.upsert_freelancers(vec![f])
+    }
+
+    /// Adds or replaces freelancers, all or nothing: the first invalid one (or an id given
+    /// twice) rejects the batch and nothing changes.
+    pub fn upsert_freelancers(&self, batch: Vec<Freelancer>) -> Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        for (i, f) in batch.iter().enumerate() {
+            f.validate().map_err(|e| prefix(e, i, batch.len()))?;
+            if !seen.insert(f.id.as_str()) {
+                return Err(Error::invalid(
+                    format!("freelancers[{i}].id"),
+                    format!("`{}` appears twice in the batch", f.id),
+                ));
+            }
+        }
+        let mut s = self.state.write();
+        // Compile everything first; entities change only once all compiled. (Compiling can
+        // only grow the interners, which is invisible to callers.)
+        let mut compiled: Vec<FreelancerEntry> = Vec::with_capacity(batch.len());
+        for (i, f) in batch.into_iter().enumerate() {
+            let history = match &f.history {
+                Some(h) => h.clone(),
+                None => s
+                    .catalog
+                    .freelancer_doc(&f.id)
+                    .ok()
+                    .and_then(|d| s.catalog.freelancers[d as usize].as_ref())
+                    .map(|e| e.history.clone())
+                    .unwrap_or_default(),
+            };
+            compiled.push(
+                s.catalog
+                    .compile_freelancer(f, history)
+                    .map_err(|e| prefix(e, i, usize::MAX))?,
+            );
+        }
+        for e in compiled {
+            s.catalog.put_freelancer(e)?;
+        }
+        Ok(())
+    }
+
+    /// Adds or replaces one job. Rejects invalid input; nothing changes on error.
+    pub fn upsert_job(&self, j: Job) -> Result<()> {
+        self.upsert_jobs(vec![j])
+    }
+
+    /// Adds or replaces jobs, all or nothing.
+    pub fn upsert_jobs(&self, batch: Vec<Job>) -> Result<()> {
+        let mut seen = std::collections::HashSet::new();
+        for (i, j) in batch.iter().enumerate() {
+            j.validate().map_err(|e| prefix(e, i, batch.len()))?;
+            if !seen.insert(j.id.as_str()) {
+                return Err(Error::invalid(
+                    format!("jobs[{i}].id"),
+                    format!("`{}` appears twice in the batch", j.id),
+                ));
+            }
+        }
+        let mut s = self.state.write();
+        let mut compiled: Vec<JobEntry> = Vec::with_capacity(batch.len());
+        for (i, j) in batch.into_iter().enumerate() {
+            compiled.push(
+                s.catalog
+                    .compile_job(j)
+                    .map_err(|e| prefix(e, i, usize::MAX))?,
+            );
+        }
+        for e in compiled {
+            s.catalog.put_job(e)?;
+        }
+        Ok(())
+    }
+
+    /// Removes a freelancer; `UnknownId` if absent. Recorded events stay in the log.
+    pub fn remove_freelancer(&self, id: &str) -> Result<()> {
+        self.state.write().catalog.remove_freelancer(id)
+    }
+
+    /// Removes a job; `UnknownId` if absent.
+    pub fn remove_job(&self, id: &str) -> Result<()> {
+        self.state.write().catalog.remove_job(id)
+    }
+
+    /// A freelancer as stored, with its effective history.
+    pub fn freelancer(&self, id: &str) -> Result<Freelancer> {
+        let s = self.state.read();
+        let d = s.catalog.freelancer_doc(id)?;
+        s.catalog.freelancers[d as usize]
+            .as_ref()
+            .map(|e| e.input.clone())
+            .ok_or_else(|| Error::unknown(EntityKind::Freelancer, id))
+    }
+
+    /// A job as stored.
+    pub fn job(&self, id: &str) -> Result<Job> {
+        let s = self.state.read();
+        let d = s.catalog.job_doc(id)?;
+        s.catalog.jobs[d as usize]
+            .as_ref()
+            .map(|e| e.input.clone())
+            .ok_or_else(|| Error::unknown(EntityKind::Job, id))
+    }
+
+    /// The best freelancers for a stored job: hard filters (named vetoes), scoring under the
+    /// options' preset, top-k (ties by internal id), explanations for the k results.
+    /// Rejects an unknown job id and invalid options.
+    pub fn recommend_freelancers(
+        &self,
+        job_id: &str,
+        opts: &RecommendOptions,
+    ) -> Result<Recommendations> {
+        let weights = opts.validate()?;
+        let s = self.state.read();
+        let d = s.catalog.job_doc(job_id)?;
+        let job = s.catalog.jobs[d as usize]
+            .as_ref()
+            .ok_or_else(|| Error::unknown(EntityKind::Job, job_id))?;
+        let ctx = RequestCtx::new(&s.catalog, &s.config.scoring, opts, weights, true);
+        pipeline::recommend_freelancers(&ctx, job)
+    }
+
+    /// The best open jobs for a stored freelancer (closed or expired jobs are vetoed as
+    /// `job_closed`). Rejects an unknown freelancer id and invalid options.
+    pub fn recommend_jobs(
+        &self,
+        freelancer_id: &str,
+        opts: &RecommendOptions,
+    ) -> Result<Recommendations> {
+        let weights = opts.validate()?;
+        let s = self.state.read();
+        let d = s.catalog.freelancer_doc(freelancer_id)?;
+        let f = s.catalog.freelancers[d as usize]
+            .as_ref()
+            .ok_or_else(|| Error::unknown(EntityKind::Freelancer, freelancer_id))?;
+        let ctx = RequestCtx::new(&s.catalog, &s.config.scoring, opts, weights, false);
+        pipeline::recommend_jobs(&ctx, f)
+    }
+
+    /// Scores one (job, freelancer) pair with its explanation, and lists the vetoes that
+    /// would remove the freelancer from the job's ranking.
+    pub fn score(
+        &self,
+        job_id: &str,
+        freelancer_id: &str,
+        opts: &RecommendOptions,
+    ) -> Result<PairScore> {
+        let weights = opts.validate()?;
+        let s = self.state.read();
+        let jd = s.catalog.job_doc(job_id)?;
+        let fd = s.catalog.freelancer_doc(freelancer_id)?;
+        let (Some(j), Some(f)) = (
+            s.catalog.jobs[jd as usize].as_ref(),
+            s.catalog.freelancers[fd as usize].as_ref(),
+        ) else {
+            return Err(Error::unknown(EntityKind::Job, job_id));
+        };
+        let ctx = RequestCtx::new(&s.catalog, &s.config.scoring, opts, weights, true);
+        let mut vetoes: Vec<String> = ctx
+            .veto(j, f, false)
+            .map(|v| v.name().to_owned())
+            .into_iter()
+            .collect();
+        let result = match opts.preset {
+            Preset::Default => {
+                let cat = &s.catalog;
+                let anchors: Vec<_> = j.reqs.iter().map(|r| r.skill).collect();
+                let exp = crate::skills::Expansion::new(
+                    &cat.taxonomy,
+                    &ctx.cfg.similarity,
+                    &anchors,
+                    crate::skills::AnchorSide::Needed,
+                    cat.n_skills(),
+                );
+                let fit = crate::skills::fit_with_needed_expansion(
+                    &cat.taxonomy,
+                    &exp,
+                    &j.reqs,
+                    &f.claims,
+                    &ctx.cfg.fit,
+                    &mut Default::default(),
+                );
+                if ctx.gate_veto(j, &fit) {
+                    vetoes.push(Veto::MustHaveSkills.name().to_owned());
+                }
+                let values = ctx.default_factors(j, f, &fit);
+                Match {
+                    id: f.input.id.clone(),
+                    rank: 1,
+                    score: ctx.total(&values),
+                    factors: ctx.factor_list(&DEFAULT_FACTORS, &values),
+                    label: None,
+                    reasons: None,
+                    explanation: opts
+                        .explain
+                        .then(|| ctx.explain_default(j, f, &fit, &values)),
+                }
+            }
+            Preset::MegilanceV1 => {
+                let sc = ctx.megilance(j, f);
+                let mut m = ctx.megilance_match(f.input.id.clone(), &sc, false);
+                m.rank = 1;
+                m
+            }
+        };
+        Ok(PairScore { result, vetoes })
+    }
+
+    /// Records one shown list. Every freelancer id must be known (`UnknownId` otherwise; the
+    /// job id too when given); nothing is recorded on error.
+    pub fn record_impressions(&self, imp: &Impressions) -> Result<()> {
+        imp.validate()?;
+        let mut s = self.state.write();
+        let job = match &imp.job_id {
+            Some(j) => Some(s.catalog.job_doc(j)?),
+            None => None,
+        };
+        let docs: Vec<u32> = imp
+            .freelancer_ids
+            .iter()
+            .map(|id| s.catalog.freelancer_doc(id))
+            .collect::<Result<_>>()?;
+        let State {
+            catalog, events, ..
+        } = &mut *s;
+        for (i, d) in docs.iter().enumerate() {
+            let attrs = &catalog.freelancers[*d as usize]
+                .as_ref()
+                .map(|e| &e.input.attributes);
+            let empty = Default::default();
+            events.impression(*d, job, imp.position(i), imp.at, attrs.unwrap_or(&empty));
+        }
+        Ok(())
+    }
+
+    /// Records one outcome and updates the freelancer's history (see the module docs for how
+    /// this combines with histories supplied on upsert). Rejects unknown ids.
+    pub fn record_outcome(&self, o: &Outcome) -> Result<()> {
+        o.validate()?;
+        let mut s = self.state.write();
+        let d = s.catalog.freelancer_doc(&o.freelancer_id)?;
+        let job = match &o.job_id {
+            Some(j) => Some(s.catalog.job_doc(j)?),
+            None => None,
+        };
+        let State {
+            catalog, events, ..
+        } = &mut *s;
+        let Some(entry) = catalog.freelancers[d as usize].as_ref() else {
+            return Err(Error::unknown(EntityKind::Freelancer, &o.freelancer_id));
+        };
+        let mut h = entry.history.clone();
+        apply_outcome(&mut h, o);
+        events.outcome(d, job, o.kind, o.rating, o.at, &entry.input.attributes);
+        catalog.set_history(d, h);
+        Ok(())
+    }
+
+    /// A copy of the event log (aggregates and raw window).
+    pub fn events(&self) -> EventLog {
+        self.state.read().events.clone()
+    }
+
+    /// Serialises the whole engine to snapshot bytes (see `persist`).
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        snapshot::to_bytes(&self.state.read())
+    }
+
+    /// Rebuilds an engine from snapshot bytes. A truncated, corrupt, future-version or
+    /// foreign input is an error; nothing partial is ever returned.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let state = snapshot::from_bytes(bytes)?;
+        Ok(Self {
+            state: Arc::new(RwLock::new(state)),
+        })
+    }
+
+    /// Saves a snapshot atomically (temporary file, fsync, rename).
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let bytes = self.to_bytes()?;
+        crate::persist::save_atomic(path.as_ref(), &bytes)
+    }
+
+    /// Loads a snapshot file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        Self::from_bytes(&crate::persist::read_file(path.as_ref())?)
+    }
+}
+
+fn prefix(e: Error, i: usize, n: usize) -> Error {
+    match e {
+        Error::InvalidInput { field, reason } if n > 1 => Error::InvalidInput {
+            field: format!("[{i}].{field}"),
+            reason,
+        },
+        e => e,
+    }
+}
+
+/// How an outcome changes a history (counts stay consistent: completed ≤ total, accepted ≤
+/// sent, active ≤ total).
+fn apply_outcome(h: &mut History, o: &Outcome) {
+    let later = |a: Option<chrono::DateTime<chrono::Utc>>| Some(a.map_or(o.at, |x| x.max(o.at)));
+    match o.kind {
+        OutcomeKind::Viewed | OutcomeKind::Shortlisted => {}
+        OutcomeKind::Applied => {
+            h.proposals_sent += 1;
+            h.last_proposal_at = later(h.last_proposal_at);
+        }
+        OutcomeKind::Hired => {
+            h.proposals_accepted += 1;
+            h.proposals_sent = h.proposals_sent.max(h.proposals_accepted);
+            h.contracts_total += 1;
+            h.active_contracts += 1;
+            h.last_contract_at = later(h.last_contract_at);
+        }
+        OutcomeKind::Completed => {
+            h.contracts_completed += 1;
+            if h.active_contracts > 0 {
+                h.active_contracts -= 1;
+            }
+            h.contracts_total = h
+                .contracts_total
+                .max(h.contracts_completed + h.active_contracts);
+        }
+        OutcomeKind::Reviewed => {
+            h.ratings_sum += o.rating.unwrap_or(0.0);
+            h.ratings_count += 1;
+        }
+    }
+}

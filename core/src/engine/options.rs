@@ -1,0 +1,156 @@
+//! Request options and results of the engine.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result, check_non_negative};
+use crate::explain::{Explanation, FactorScore};
+use crate::score::Preset;
+
+/// Request-level hard filters (each a named veto, `rate`, `availability` or
+/// `request_filter`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Filters {
+    /// Freelancers with a higher hourly rate are vetoed (`rate`); unknown rates pass.
+    pub max_hourly_rate: Option<f64>,
+    /// Freelancers with fewer weekly hours are vetoed (`availability`); unknown hours pass.
+    pub min_weekly_hours: Option<f64>,
+    /// Attribute name → allowed values: candidates (freelancers, or jobs for
+    /// `recommend_jobs`) lacking an allowed value are vetoed (`request_filter`).
+    pub attributes: BTreeMap<String, Vec<String>>,
+    /// External ids never to return (`request_filter`).
+    pub exclude_ids: Vec<String>,
+}
+
+/// Options of `recommend_freelancers`, `recommend_jobs` and `score`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RecommendOptions {
+    /// How many results (≥ 1; default 10; at most 10,000).
+    pub k: usize,
+    /// Results with a lower total are dropped (0–1; default 0).
+    pub min_score: f64,
+    /// Scoring preset (default `default`).
+    pub preset: Preset,
+    /// Factor name → weight overrides for the preset (≥ 0, not all zero).
+    pub weights: Option<BTreeMap<String, f64>>,
+    /// Hard filters.
+    pub filters: Filters,
+    /// Whether to build explanations for the k results (default true).
+    pub explain: bool,
+    /// The reference time for recency, expiry and time-zone offsets (default: now). Pass it
+    /// for reproducible results.
+    pub now: Option<DateTime<Utc>>,
+    /// The megilance_v1 price-tier diversity step for freelancers-for-a-job (default: on
+    /// under `megilance_v1`, as in the seed; ignored by the default preset).
+    pub diversity: Option<bool>,
+}
+
+impl Default for RecommendOptions {
+    fn default() -> Self {
+        Self {
+            k: 10,
+            min_score: 0.0,
+            preset: Preset::Default,
+            weights: None,
+            filters: Filters::default(),
+            explain: true,
+            now: None,
+            diversity: None,
+        }
+    }
+}
+
+impl RecommendOptions {
+    /// Options asking for `k` results.
+    pub fn top(k: usize) -> Self {
+        Self {
+            k,
+            ..Self::default()
+        }
+    }
+
+    /// Rejects k = 0 or > 10,000, a min score outside 0–1, bad weights, bad filters.
+    pub fn validate(&self) -> Result<Vec<f64>> {
+        if self.k == 0 {
+            return Err(Error::invalid("options.k", "must be ≥ 1"));
+        }
+        if self.k > 10_000 {
+            return Err(Error::invalid("options.k", "must be ≤ 10000"));
+        }
+        if !(0.0..=1.0).contains(&self.min_score) {
+            return Err(Error::invalid(
+                "options.min_score",
+                format!("must be in 0–1, got {}", self.min_score),
+            ));
+        }
+        if let Some(r) = self.filters.max_hourly_rate {
+            check_non_negative("options.filters.max_hourly_rate", r)?;
+        }
+        if let Some(h) = self.filters.min_weekly_hours {
+            check_non_negative("options.filters.min_weekly_hours", h)?;
+        }
+        for (k, v) in &self.filters.attributes {
+            if v.is_empty() {
+                return Err(Error::invalid(
+                    format!("options.filters.attributes.{k}"),
+                    "needs at least one allowed value",
+                ));
+            }
+        }
+        self.preset.weights(self.weights.as_ref())
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        self.now.unwrap_or_else(Utc::now)
+    }
+}
+
+/// One ranked result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    /// External id of the freelancer (or job).
+    pub id: String,
+    /// 1-based rank.
+    pub rank: usize,
+    /// Total score in [0, 1] (megilance_v1: rounded to 3 dp, as the seed reports it).
+    pub score: f64,
+    /// Per-factor values and weights.
+    pub factors: Vec<FactorScore>,
+    /// Quality label (megilance_v1 only: excellent/strong/good/fair/weak).
+    pub label: Option<String>,
+    /// `why_good_fit` text (megilance_v1, jobs for a freelancer only).
+    pub reasons: Option<String>,
+    /// The explanation (when `explain` is on).
+    pub explanation: Option<Explanation>,
+}
+
+/// The answer to a recommend call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendations {
+    /// Ranked results, best first.
+    pub matches: Vec<Match>,
+    /// Candidates considered (live entities of the other side, minus the query itself).
+    pub candidates: u32,
+    /// Candidates that passed every veto and were scored.
+    pub scored: u32,
+    /// Scored candidates dropped by `min_score`.
+    pub below_min_score: u32,
+    /// Candidates removed by each veto (name → count; only non-zero counts).
+    pub vetoed: BTreeMap<String, u32>,
+    /// The preset used.
+    pub preset: Preset,
+}
+
+/// The answer to `score(job, freelancer)`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairScore {
+    /// The match, as it would appear in a ranking (rank 1).
+    #[serde(flatten)]
+    pub result: Match,
+    /// Vetoes that would remove this freelancer from the job's ranking (names).
+    pub vetoes: Vec<String>,
+}

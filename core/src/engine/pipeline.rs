@@ -1,0 +1,656 @@
+//! The one path every request takes (DESIGN.md §1): filter → score → select → explain.
+//! Candidates are scanned in internal-id order; ties break by score, then internal id.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Offset, TimeZone, Utc};
+
+use super::catalog::{Catalog, FreelancerEntry, JobEntry};
+use super::options::{Match, RecommendOptions, Recommendations};
+use crate::domain::MustHavePolicy;
+use crate::error::Result;
+use crate::explain::{
+    Explanation, FactorScore, MissingSkill, SkillExplanation, SkillMatchExplanation,
+};
+use crate::filter::{Veto, VetoCounts, languages_ok, location_ok};
+use crate::ids::DocId;
+use crate::score::factors::{self, ReputationPrior};
+use crate::score::megilance::{self, MegilanceFreelancer, MegilanceJob, MegilanceScore};
+use crate::score::{DEFAULT_FACTORS, Preset};
+use crate::skills::{
+    AnchorSide, Expansion, FitConfig, FitScratch, MatchKind, SimilarityConfig, SkillFit,
+    explain_fit, fit_with_held_expansion, fit_with_needed_expansion,
+};
+use crate::util::{BitSet, TopK};
+
+/// Engine-wide scoring parameters (part of the snapshot).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoringConfig {
+    /// Skill similarity.
+    pub similarity: SimilarityConfig,
+    /// Skill factor.
+    pub fit: FitConfig,
+}
+
+/// Everything a request computes once.
+pub(crate) struct RequestCtx<'a> {
+    pub cat: &'a Catalog,
+    pub cfg: &'a ScoringConfig,
+    pub opts: &'a RecommendOptions,
+    pub weights: Vec<f64>,
+    pub now: DateTime<Utc>,
+    pub zone_offsets: Vec<i32>,
+    pub prior: ReputationPrior,
+    pub excluded: BitSet,
+}
+
+impl<'a> RequestCtx<'a> {
+    pub fn new(
+        cat: &'a Catalog,
+        cfg: &'a ScoringConfig,
+        opts: &'a RecommendOptions,
+        weights: Vec<f64>,
+        excluded_side_is_freelancers: bool,
+    ) -> Self {
+        let now = opts.now();
+        let zone_offsets = cat
+            .zone_tz
+            .iter()
+            .map(|tz| {
+                tz.offset_from_utc_datetime(&now.naive_utc())
+                    .fix()
+                    .local_minus_utc()
+                    / 60
+            })
+            .collect();
+        let ids = if excluded_side_is_freelancers {
+            &cat.freelancer_ids
+        } else {
+            &cat.job_ids
+        };
+        let excluded = BitSet::from_ids(opts.filters.exclude_ids.iter().filter_map(|x| ids.get(x)));
+        Self {
+            cat,
+            cfg,
+            opts,
+            weights,
+            now,
+            zone_offsets,
+            prior: cat.stats.prior(),
+            excluded,
+        }
+    }
+
+    fn attributes_ok(&self, attrs: &BTreeMap<String, String>) -> bool {
+        self.opts
+            .filters
+            .attributes
+            .iter()
+            .all(|(k, allowed)| attrs.get(k).is_some_and(|v| allowed.contains(v)))
+    }
+
+    fn overlap(&self, j: &JobEntry, f: &FreelancerEntry) -> Option<f64> {
+        let (jz, fz) = (j.zone?, f.zone?);
+        Some(factors::overlap_hours(
+            self.zone_offsets[jz as usize],
+            j.hours,
+            self.zone_offsets[fz as usize],
+            f.hours,
+        ))
+    }
+
+    /// The first veto that removes `f` for `j` (before the skill gate), if any.
+    /// `for_jobs` = the freelancer is asking for jobs (its own availability does not veto).
+    pub fn veto(&self, j: &JobEntry, f: &FreelancerEntry, for_jobs: bool) -> Option<Veto> {
+        let filters = &self.opts.filters;
+        if for_jobs {
+            if !j.input.open || j.input.expires_at.is_some_and(|e| e <= self.now) {
+                return Some(Veto::JobClosed);
+            }
+            if !self.attributes_ok(&j.input.attributes) {
+                return Some(Veto::RequestFilter);
+            }
+        } else {
+            if !self.attributes_ok(&f.input.attributes) {
+                return Some(Veto::RequestFilter);
+            }
+            if !f.input.available
+                || f.input.weekly_hours == Some(0.0)
+                || filters
+                    .min_weekly_hours
+                    .is_some_and(|m| f.input.weekly_hours.is_some_and(|h| h < m))
+            {
+                return Some(Veto::Availability);
+            }
+            if filters
+                .max_hourly_rate
+                .is_some_and(|m| f.input.hourly_rate.is_some_and(|r| r > m))
+            {
+                return Some(Veto::Rate);
+            }
+        }
+        if !languages_ok(&j.required_langs, &f.langs) {
+            return Some(Veto::Language);
+        }
+        if !(j.countries.is_empty() && j.regions.is_empty())
+            && !location_ok(&j.countries, f.country)
+            && !location_ok(&j.regions, f.region)
+        {
+            return Some(Veto::Location);
+        }
+        if let Some(min) = j.input.timezone.as_ref().and_then(|t| t.min_overlap_hours)
+            && self.overlap(j, f).is_some_and(|o| o < min)
+        {
+            return Some(Veto::Timezone);
+        }
+        None
+    }
+
+    /// Whether the must-have gate vetoes this fit.
+    pub fn gate_veto(&self, j: &JobEntry, fit: &SkillFit) -> bool {
+        match j.input.must_haves {
+            MustHavePolicy::Soft => false,
+            MustHavePolicy::Hard => fit.hard_gate_share < 1.0,
+            MustHavePolicy::HardAllowImplied => fit.gate_share < 1.0,
+        }
+    }
+
+    /// The `default` preset's factor values (`None` = not applicable) in DEFAULT_FACTORS order.
+    pub fn default_factors(
+        &self,
+        j: &JobEntry,
+        f: &FreelancerEntry,
+        fit: &SkillFit,
+    ) -> [Option<f64>; 9] {
+        let h = &f.history;
+        let budget = j.input.budget.as_ref();
+        let shorter = (j.hours.1 - j.hours.0).min(f.hours.1 - f.hours.0);
+        let tz = match j.zone {
+            None => 1.0,
+            Some(_) => factors::timezone_fit(
+                self.overlap(j, f),
+                j.input.timezone.as_ref().and_then(|t| t.min_overlap_hours),
+                shorter,
+            ),
+        };
+        [
+            Some(fit.score),
+            Some(factors::rate_fit(
+                budget.map(|b| b.kind),
+                budget.and_then(|b| b.max),
+                budget.and_then(|b| b.estimated_hours),
+                f.input.hourly_rate,
+            )),
+            Some(factors::experience_fit(
+                j.input.experience_level,
+                h.contracts_completed,
+                f.input.experience_years,
+            )),
+            Some(factors::availability_fit(
+                f.input.weekly_hours,
+                j.input.hours_per_week,
+                h.active_contracts,
+            )),
+            Some(factors::reputation(
+                &self.prior,
+                h.ratings_sum,
+                h.ratings_count,
+                h.contracts_completed,
+                h.contracts_total.saturating_sub(h.active_contracts),
+            )),
+            Some(factors::recency(f.input.last_active, self.now)),
+            Some(tz),
+            Some(factors::language_fit(&j.preferred_langs, &f.langs)),
+            semantic(j, f),
+        ]
+    }
+
+    /// Weighted total over the applicable factors, in [0, 1].
+    pub fn total(&self, values: &[Option<f64>]) -> f64 {
+        let (mut num, mut den) = (0.0, 0.0);
+        for (v, w) in values.iter().zip(&self.weights) {
+            if let Some(v) = v {
+                num += w * v;
+                den += w;
+            }
+        }
+        if den > 0.0 {
+            (num / den).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    }
+
+    pub fn factor_list(&self, names: &[(&str, f64)], values: &[Option<f64>]) -> Vec<FactorScore> {
+        let den: f64 = values
+            .iter()
+            .zip(&self.weights)
+            .filter(|(v, _)| v.is_some())
+            .map(|(_, w)| w)
+            .sum();
+        names
+            .iter()
+            .zip(values)
+            .zip(&self.weights)
+            .filter_map(|(((name, _), v), w)| {
+                v.map(|v| {
+                    let weight = if den > 0.0 { w / den } else { 0.0 };
+                    FactorScore {
+                        name: (*name).to_owned(),
+                        value: v,
+                        weight,
+                        contribution: v * weight,
+                    }
+                })
+            })
+            .collect()
+    }
+
+    pub fn megilance(&self, j: &JobEntry, f: &FreelancerEntry) -> MegilanceScore {
+        let b = j.input.budget.as_ref();
+        let h = &f.history;
+        let w: [f64; 8] = std::array::from_fn(|i| self.weights[i]);
+        megilance::score(
+            &MegilanceJob {
+                skills: &j.raw_labels,
+                budget_kind: b.map(|b| b.kind),
+                budget_min: b.and_then(|b| b.min),
+                budget_max: b.and_then(|b| b.max),
+                experience_level: j.input.experience_level,
+            },
+            &MegilanceFreelancer {
+                skills: &f.raw_labels,
+                hourly_rate: f.input.hourly_rate,
+                contracts_completed: h.contracts_completed,
+                contracts_total: h.contracts_total,
+                active_contracts: h.active_contracts,
+                ratings_sum: h.ratings_sum,
+                ratings_count: h.ratings_count,
+                proposals_sent: h.proposals_sent,
+                proposals_accepted: h.proposals_accepted,
+                last_proposal_at: h.last_proposal_at,
+                last_contract_at: h.last_contract_at,
+            },
+            self.now,
+            &w,
+        )
+    }
+
+    pub fn megilance_match(&self, id: String, s: &MegilanceScore, reasons: bool) -> Match {
+        let factors = megilance::MEGILANCE_FACTORS
+            .iter()
+            .zip(&s.factors)
+            .zip(&self.weights)
+            .map(|(((name, _), v), w)| {
+                let value = megilance::py_round(*v, 3);
+                FactorScore {
+                    name: (*name).to_owned(),
+                    value,
+                    weight: *w,
+                    contribution: value * w,
+                }
+            })
+            .collect();
+        Match {
+            id,
+            rank: 0,
+            score: s.reported,
+            factors,
+            label: Some(s.label.to_owned()),
+            reasons: reasons.then(|| megilance::why_good_fit(s)),
+            explanation: self.opts.explain.then(|| Explanation {
+                megilance: serde_json::to_value(&s.skills).ok(),
+                ..Explanation::default()
+            }),
+        }
+    }
+
+    /// The full explanation of a default-preset match.
+    pub fn explain_default(
+        &self,
+        j: &JobEntry,
+        f: &FreelancerEntry,
+        fit: &SkillFit,
+        values: &[Option<f64>],
+    ) -> Explanation {
+        let cat = self.cat;
+        let matches = explain_fit(
+            &cat.taxonomy,
+            &self.cfg.similarity,
+            &j.reqs,
+            &f.claims,
+            &self.cfg.fit,
+        );
+        let mut sx = SkillExplanation {
+            cov_must: fit.cov_must,
+            fit_must: fit.fit_must,
+            cov_nice: fit.cov_nice,
+            gate_share: fit.gate_share,
+            ..SkillExplanation::default()
+        };
+        for m in &matches {
+            let r = &j.reqs[m.requirement];
+            let required = j.req_labels[m.requirement].clone();
+            match (m.held, m.kind) {
+                (Some(h), Some(kind)) => {
+                    let ci = f.claims.iter().position(|c| c.skill == h);
+                    let e = SkillMatchExplanation {
+                        required,
+                        held: ci.map_or_else(|| cat.skill_label(h), |i| f.claim_labels[i].clone()),
+                        kind: match kind {
+                            MatchKind::Exact => "exact",
+                            MatchKind::Implied => "implied",
+                            MatchKind::Related => "related",
+                            MatchKind::Category => "category",
+                        }
+                        .to_owned(),
+                        similarity: if m.value > 0.0 {
+                            crate::skills::pair_similarity(
+                                &cat.taxonomy,
+                                &self.cfg.similarity,
+                                r.skill,
+                                h,
+                            )
+                            .map_or(0.0, |p| p.0)
+                        } else {
+                            0.0
+                        },
+                        level_needed: r.min_level,
+                        level_held: ci.and_then(|i| f.claims[i].level),
+                        value: m.value,
+                        must: r.must,
+                        path: m.path.iter().map(|s| cat.skill_label(*s)).collect(),
+                    };
+                    if kind == MatchKind::Exact {
+                        sx.matched.push(e);
+                    } else {
+                        sx.implied.push(e);
+                    }
+                }
+                _ => sx.missing.push(MissingSkill {
+                    required,
+                    must: r.must,
+                }),
+            }
+        }
+        let mut notes = Vec::new();
+        let n_must = j.reqs.iter().filter(|r| r.must).count();
+        if n_must > 0 {
+            let exact_must = sx.matched.iter().filter(|m| m.must).count();
+            let implied_must = sx.implied.iter().filter(|m| m.must).count();
+            notes.push(format!(
+                "skills {:.2}: {exact_must} of {n_must} must-haves matched exactly, {implied_must} implied",
+                fit.score
+            ));
+        }
+        let list = self.factor_list(&DEFAULT_FACTORS, values);
+        let mut strongest: Vec<&FactorScore> = list.iter().filter(|f| f.name != "skills").collect();
+        strongest.sort_by(|a, b| {
+            b.contribution
+                .total_cmp(&a.contribution)
+                .then(a.name.cmp(&b.name))
+        });
+        for fs in strongest.iter().take(2) {
+            notes.push(format!(
+                "{} {:.2} (weight {:.2})",
+                fs.name, fs.value, fs.weight
+            ));
+        }
+        Explanation {
+            skills: Some(sx),
+            notes,
+            moves: Vec::new(),
+            megilance: None,
+        }
+    }
+}
+
+fn semantic(j: &JobEntry, f: &FreelancerEntry) -> Option<f64> {
+    let (a, b) = (j.input.embedding.as_ref()?, f.input.embedding.as_ref()?);
+    if a.model != b.model || a.vector.len() != b.vector.len() {
+        return None;
+    }
+    let (mut dot, mut na, mut nb) = (0.0f64, 0.0f64, 0.0f64);
+    for (x, y) in a.vector.iter().zip(&b.vector) {
+        dot += *x as f64 * *y as f64;
+        na += *x as f64 * *x as f64;
+        nb += *y as f64 * *y as f64;
+    }
+    if na == 0.0 || nb == 0.0 {
+        return None;
+    }
+    Some(factors::semantic_fit(dot / (na.sqrt() * nb.sqrt())))
+}
+
+/// Ranks freelancers for one job.
+pub(crate) fn recommend_freelancers(
+    ctx: &RequestCtx<'_>,
+    job: &JobEntry,
+) -> Result<Recommendations> {
+    let cat = ctx.cat;
+    let mut vetoes = VetoCounts::default();
+    let (mut candidates, mut scored, mut below) = (0u32, 0u32, 0u32);
+    let mut matches = Vec::new();
+    match ctx.opts.preset {
+        Preset::Default => {
+            let anchors: Vec<_> = job.reqs.iter().map(|r| r.skill).collect();
+            let exp = Expansion::new(
+                &cat.taxonomy,
+                &ctx.cfg.similarity,
+                &anchors,
+                AnchorSide::Needed,
+                cat.n_skills(),
+            );
+            let mut scratch = FitScratch::default();
+            let mut top = TopK::new(ctx.opts.k);
+            for (doc, f) in cat.freelancers.iter().enumerate() {
+                let Some(f) = f else { continue };
+                candidates += 1;
+                if ctx.excluded.contains(doc as DocId) {
+                    vetoes.add(Veto::RequestFilter);
+                    continue;
+                }
+                if let Some(v) = ctx.veto(job, f, false) {
+                    vetoes.add(v);
+                    continue;
+                }
+                let fit = fit_with_needed_expansion(
+                    &cat.taxonomy,
+                    &exp,
+                    &job.reqs,
+                    &f.claims,
+                    &ctx.cfg.fit,
+                    &mut scratch,
+                );
+                if ctx.gate_veto(job, &fit) {
+                    vetoes.add(Veto::MustHaveSkills);
+                    continue;
+                }
+                scored += 1;
+                let total = ctx.total(&ctx.default_factors(job, f, &fit));
+                if total < ctx.opts.min_score {
+                    below += 1;
+                    continue;
+                }
+                top.push(total, doc as DocId);
+            }
+            for (rank, (total, doc)) in top.into_sorted_vec().into_iter().enumerate() {
+                let Some(f) = cat.freelancers[doc as usize].as_ref() else {
+                    continue;
+                };
+                let fit = fit_with_needed_expansion(
+                    &cat.taxonomy,
+                    &exp,
+                    &job.reqs,
+                    &f.claims,
+                    &ctx.cfg.fit,
+                    &mut scratch,
+                );
+                let values = ctx.default_factors(job, f, &fit);
+                matches.push(Match {
+                    id: f.input.id.clone(),
+                    rank: rank + 1,
+                    score: total,
+                    factors: ctx.factor_list(&DEFAULT_FACTORS, &values),
+                    label: None,
+                    reasons: None,
+                    explanation: ctx
+                        .opts
+                        .explain
+                        .then(|| ctx.explain_default(job, f, &fit, &values)),
+                });
+            }
+        }
+        Preset::MegilanceV1 => {
+            // The seed scores every active freelancer, keeps reported ≥ min_score and sorts
+            // by reported score, ties in catalogue order (ascending internal id).
+            let mut all: Vec<(f64, DocId)> = Vec::new();
+            for (doc, f) in cat.freelancers.iter().enumerate() {
+                let Some(f) = f else { continue };
+                candidates += 1;
+                if ctx.excluded.contains(doc as DocId) {
+                    vetoes.add(Veto::RequestFilter);
+                    continue;
+                }
+                if let Some(v) = ctx.veto(job, f, false) {
+                    vetoes.add(v);
+                    continue;
+                }
+                scored += 1;
+                let s = ctx.megilance(job, f);
+                if s.reported < ctx.opts.min_score {
+                    below += 1;
+                    continue;
+                }
+                all.push((s.reported, doc as DocId));
+            }
+            all.sort_by(|a, b| crate::util::cmp_score_desc_id_asc(*a, *b));
+            all.truncate(ctx.opts.k);
+            for (rank, (_, doc)) in all.into_iter().enumerate() {
+                let Some(f) = cat.freelancers[doc as usize].as_ref() else {
+                    continue;
+                };
+                let s = ctx.megilance(job, f);
+                let mut m = ctx.megilance_match(f.input.id.clone(), &s, false);
+                m.rank = rank + 1;
+                matches.push(m);
+            }
+        }
+    }
+    Ok(Recommendations {
+        matches,
+        candidates,
+        scored,
+        below_min_score: below,
+        vetoed: vetoes
+            .named()
+            .into_iter()
+            .map(|(n, c)| (n.to_owned(), c))
+            .collect(),
+        preset: ctx.opts.preset,
+    })
+}
+
+/// Ranks open jobs for one freelancer.
+pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, f: &FreelancerEntry) -> Result<Recommendations> {
+    let cat = ctx.cat;
+    let mut vetoes = VetoCounts::default();
+    let (mut candidates, mut scored, mut below) = (0u32, 0u32, 0u32);
+    let mut matches = Vec::new();
+    let held: Vec<_> = f.claims.iter().map(|c| c.skill).collect();
+    let exp = Expansion::new(
+        &cat.taxonomy,
+        &ctx.cfg.similarity,
+        &held,
+        AnchorSide::Held,
+        cat.n_skills(),
+    );
+    let mut scratch = FitScratch::default();
+    let mut top = TopK::new(ctx.opts.k);
+    for (doc, j) in cat.jobs.iter().enumerate() {
+        let Some(j) = j else { continue };
+        candidates += 1;
+        if ctx.excluded.contains(doc as DocId) {
+            vetoes.add(Veto::RequestFilter);
+            continue;
+        }
+        if let Some(v) = ctx.veto(j, f, true) {
+            vetoes.add(v);
+            continue;
+        }
+        let total = match ctx.opts.preset {
+            Preset::Default => {
+                let fit = fit_with_held_expansion(
+                    &cat.taxonomy,
+                    &exp,
+                    &j.reqs,
+                    &f.claims,
+                    &ctx.cfg.fit,
+                    &mut scratch,
+                );
+                if ctx.gate_veto(j, &fit) {
+                    vetoes.add(Veto::MustHaveSkills);
+                    continue;
+                }
+                ctx.total(&ctx.default_factors(j, f, &fit))
+            }
+            Preset::MegilanceV1 => ctx.megilance(j, f).reported,
+        };
+        scored += 1;
+        if total < ctx.opts.min_score {
+            below += 1;
+            continue;
+        }
+        top.push(total, doc as DocId);
+    }
+    for (rank, (total, doc)) in top.into_sorted_vec().into_iter().enumerate() {
+        let Some(j) = cat.jobs[doc as usize].as_ref() else {
+            continue;
+        };
+        let m = match ctx.opts.preset {
+            Preset::Default => {
+                let fit = fit_with_held_expansion(
+                    &cat.taxonomy,
+                    &exp,
+                    &j.reqs,
+                    &f.claims,
+                    &ctx.cfg.fit,
+                    &mut scratch,
+                );
+                let values = ctx.default_factors(j, f, &fit);
+                Match {
+                    id: j.input.id.clone(),
+                    rank: rank + 1,
+                    score: total,
+                    factors: ctx.factor_list(&DEFAULT_FACTORS, &values),
+                    label: None,
+                    reasons: None,
+                    explanation: ctx
+                        .opts
+                        .explain
+                        .then(|| ctx.explain_default(j, f, &fit, &values)),
+                }
+            }
+            Preset::MegilanceV1 => {
+                let s = ctx.megilance(j, f);
+                let mut m = ctx.megilance_match(j.input.id.clone(), &s, true);
+                m.rank = rank + 1;
+                m
+            }
+        };
+        matches.push(m);
+    }
+    Ok(Recommendations {
+        matches,
+        candidates,
+        scored,
+        below_min_score: below,
+        vetoed: vetoes
+            .named()
+            .into_iter()
+            .map(|(n, c)| (n.to_owned(), c))
+            .collect(),
+        preset: ctx.opts.preset,
+    })
+}

@@ -1,0 +1,137 @@
+//! The engine's snapshot: which sections it writes and how it rebuilds itself from them.
+//!
+//! Format version 1 sections: `config` (EngineConfig), `taxonomy` (the skill nodes; lookup
+//! tables are rebuilt), `catalog` (the id interners and every stored freelancer and job as
+//! supplied, with effective histories), `events` (the event log). All bincode. Derived data
+//! (compiled skills, interned languages/zones, reputation statistics) is rebuilt on load by
+//! the same code that builds it on upsert, so a loaded engine answers exactly as the saved
+//! one did.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::catalog::Catalog;
+use super::events::EventLog;
+use super::{EngineConfig, State};
+use crate::domain::{Freelancer, Job};
+use crate::error::{Error, Result};
+use crate::ids::Interner;
+use crate::persist::{self, Codec, Section};
+use crate::skills::Taxonomy;
+
+/// The newest snapshot format this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+struct CatalogData {
+    adhoc: Interner,
+    freelancer_ids: Interner,
+    job_ids: Interner,
+    freelancers: Vec<Option<Freelancer>>,
+    jobs: Vec<Option<Job>>,
+}
+
+pub(crate) fn to_bytes(s: &State) -> Result<Vec<u8>> {
+    let c = &s.catalog;
+    let data = CatalogData {
+        adhoc: c.adhoc.clone(),
+        freelancer_ids: c.freelancer_ids.clone(),
+        job_ids: c.job_ids.clone(),
+        freelancers: c
+            .freelancers
+            .iter()
+            .map(|e| e.as_ref().map(|e| e.input.clone()))
+            .collect(),
+        jobs: c
+            .jobs
+            .iter()
+            .map(|e| e.as_ref().map(|e| e.input.clone()))
+            .collect(),
+    };
+    let sections = [
+        Section {
+            name: "config".into(),
+            codec: Codec::Bincode,
+            bytes: persist::to_bincode(&s.config)?,
+        },
+        Section {
+            name: "taxonomy".into(),
+            codec: Codec::Bincode,
+            bytes: persist::to_bincode(&*c.taxonomy)?,
+        },
+        Section {
+            name: "catalog".into(),
+            codec: Codec::Bincode,
+            bytes: persist::to_bincode(&data)?,
+        },
+        Section {
+            name: "events".into(),
+            codec: Codec::Bincode,
+            bytes: persist::to_bincode(&s.events)?,
+        },
+    ];
+    persist::encode(FORMAT_VERSION, &sections)
+}
+
+pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
+    let (_version, sections) = persist::decode(bytes, FORMAT_VERSION)?;
+    let find = |name: &str| {
+        sections
+            .iter()
+            .find(|s| s.name == name && s.codec == Codec::Bincode)
+            .ok_or_else(|| Error::corrupt(format!("missing section `{name}`")))
+    };
+    let config: EngineConfig = persist::from_bincode(&find("config")?.bytes, "config")?;
+    config
+        .validate()
+        .map_err(|e| Error::corrupt(format!("config: {e}")))?;
+    let taxonomy: Taxonomy = persist::from_bincode(&find("taxonomy")?.bytes, "taxonomy")?;
+    let mut data: CatalogData = persist::from_bincode(&find("catalog")?.bytes, "catalog")?;
+    let events: EventLog = persist::from_bincode(&find("events")?.bytes, "events")?;
+    events
+        .config
+        .validate()
+        .map_err(|e| Error::corrupt(format!("events: {e}")))?;
+
+    for i in [&mut data.adhoc, &mut data.freelancer_ids, &mut data.job_ids] {
+        i.rebuild_index()?;
+    }
+    if data.freelancers.len() > data.freelancer_ids.len() || data.jobs.len() > data.job_ids.len() {
+        return Err(Error::corrupt("catalog: more entities than ids"));
+    }
+    let mut cat = Catalog::new(Arc::new(taxonomy));
+    cat.adhoc = data.adhoc;
+    cat.freelancer_ids = data.freelancer_ids;
+    cat.job_ids = data.job_ids;
+    for (doc, f) in data.freelancers.into_iter().enumerate() {
+        let Some(f) = f else { continue };
+        let bad = |e: Error| Error::corrupt(format!("catalog: freelancer {doc}: {e}"));
+        f.validate().map_err(bad)?;
+        if cat.freelancer_ids.get(&f.id) != Some(doc as u32) {
+            return Err(Error::corrupt(format!(
+                "catalog: freelancer {doc} has a mismatched id"
+            )));
+        }
+        let history = f.history.clone().unwrap_or_default();
+        let entry = cat.compile_freelancer(f, history).map_err(bad)?;
+        cat.put_freelancer(entry).map_err(bad)?;
+    }
+    for (doc, j) in data.jobs.into_iter().enumerate() {
+        let Some(j) = j else { continue };
+        let bad = |e: Error| Error::corrupt(format!("catalog: job {doc}: {e}"));
+        j.validate().map_err(bad)?;
+        if cat.job_ids.get(&j.id) != Some(doc as u32) {
+            return Err(Error::corrupt(format!(
+                "catalog: job {doc} has a mismatched id"
+            )));
+        }
+        let entry = cat.compile_job(j).map_err(bad)?;
+        cat.put_job(entry).map_err(bad)?;
+    }
+    Ok(State {
+        config,
+        catalog: cat,
+        events,
+    })
+}

@@ -1,0 +1,93 @@
+//! The serialisable explanation of a match, built by the stages that made the decisions and
+//! returned for the k results only. Plain strings and numbers, so the bindings return it as
+//! dicts/objects unchanged.
+
+use serde::{Deserialize, Serialize};
+
+/// One factor's part in a total.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactorScore {
+    /// Factor name (`skills`, `rate`, … or the megilance_v1 names).
+    pub name: String,
+    /// Value in [0, 1].
+    pub value: f64,
+    /// Weight as used (normalised so the applicable weights sum to 1).
+    pub weight: f64,
+    /// `value · weight`.
+    pub contribution: f64,
+}
+
+/// A needed skill that a held skill matched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SkillMatchExplanation {
+    /// The job's skill (display label).
+    pub required: String,
+    /// The freelancer's skill that matched (display label).
+    pub held: String,
+    /// `exact`, `implied`, `related` or `category`.
+    pub kind: String,
+    /// Similarity of the two skills, in (0, 1].
+    pub similarity: f64,
+    /// Needed level, if stated.
+    pub level_needed: Option<f64>,
+    /// Held level, if stated.
+    pub level_held: Option<f64>,
+    /// `m_r`: similarity × level fit.
+    pub value: f64,
+    /// Must-have or nice-to-have.
+    pub must: bool,
+    /// Taxonomy path from the held to the needed skill (labels), for implied/related.
+    pub path: Vec<String>,
+}
+
+/// A needed skill nothing matched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MissingSkill {
+    /// The job's skill (display label).
+    pub required: String,
+    /// Must-have or nice-to-have.
+    pub must: bool,
+}
+
+/// How the skill factor came about.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SkillExplanation {
+    /// Exact (or alias) matches.
+    pub matched: Vec<SkillMatchExplanation>,
+    /// Matches through the taxonomy (with paths) or relations.
+    pub implied: Vec<SkillMatchExplanation>,
+    /// Needed skills with no match.
+    pub missing: Vec<MissingSkill>,
+    /// Weighted mean coverage of must-haves.
+    pub cov_must: f64,
+    /// Weighted geometric mean of must-haves.
+    pub fit_must: f64,
+    /// Weighted mean coverage of nice-to-haves.
+    pub cov_nice: f64,
+    /// Share of must-haves at `m_r ≥ τ`.
+    pub gate_share: f64,
+}
+
+/// A re-ranking policy's effect on one result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RerankMove {
+    /// The policy that moved it (`fair_star`, `det_greedy`, `fairco`, …).
+    pub policy: String,
+    /// Rank before the policy (1-based).
+    pub from: usize,
+    /// Rank after the policy (1-based).
+    pub to: usize,
+}
+
+/// Everything explained about one match.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// The skill factor (default preset).
+    pub skills: Option<SkillExplanation>,
+    /// Short human sentences, most important first.
+    pub notes: Vec<String>,
+    /// Re-ranking moves, in the order the policies ran.
+    pub moves: Vec<RerankMove>,
+    /// The megilance_v1 preset's own skill details (exact, category, missing).
+    pub megilance: Option<serde_json::Value>,
+}

@@ -1,0 +1,13 @@
+//! Scoring: turns signals into one number. Weights are configuration, defaults documented.
+//!
+//! - [`factors`]: the `default` preset's factor functions (rate fit, experience,
+//!   availability, reputation with Bayesian shrinkage, recency, time-zone overlap,
+//!   languages, semantic similarity); the skill factor itself lives in `skills`.
+//! - [`megilance`]: the `megilance_v1` preset, an exact reproduction of the seed.
+//! - [`Preset`]: named factor sets and validated custom weights.
+
+pub mod factors;
+pub mod megilance;
+mod preset;
+
+pub use preset::{DEFAULT_FACTORS, Preset};

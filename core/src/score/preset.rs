@@ -1,0 +1,125 @@
+//! Presets: named factor sets with default weights, and validated custom weights.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::megilance::MEGILANCE_FACTORS;
+use crate::error::{Error, Result};
+
+/// A scoring preset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Preset {
+    /// fairmatch's explainable multi-factor score (DESIGN.md §4).
+    #[default]
+    Default,
+    /// An exact reproduction of MegiLance's `weighted_multi_factor_v1`
+    /// (research/megilance_v1.md), for migration and as a baseline.
+    MegilanceV1,
+}
+
+impl FromStr for Preset {
+    type Err = Error;
+    /// Parses `default` or `megilance_v1` (case-insensitive; `-` accepted for `_`).
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+            "default" => Ok(Preset::Default),
+            "megilance_v1" => Ok(Preset::MegilanceV1),
+            other => Err(Error::invalid(
+                "options.preset",
+                format!("unknown preset `{other}` (expected `default` or `megilance_v1`)"),
+            )),
+        }
+    }
+}
+
+/// The `default` preset's factors and weights (sum 1). `semantic` counts only when both
+/// sides carry an embedding of the same model; otherwise its weight is left out of the
+/// normalisation for that pair.
+pub const DEFAULT_FACTORS: [(&str, f64); 9] = [
+    ("skills", 0.40),
+    ("rate", 0.10),
+    ("experience", 0.08),
+    ("availability", 0.07),
+    ("reputation", 0.15),
+    ("recency", 0.05),
+    ("timezone", 0.07),
+    ("language", 0.03),
+    ("semantic", 0.05),
+];
+
+impl Preset {
+    /// Factor names and default weights of this preset, in report order.
+    pub fn factors(self) -> &'static [(&'static str, f64)] {
+        match self {
+            Preset::Default => &DEFAULT_FACTORS,
+            Preset::MegilanceV1 => &MEGILANCE_FACTORS,
+        }
+    }
+
+    /// The weights to use: the preset's, with `overrides` replacing named factors.
+    ///
+    /// Rejects an unknown factor name, a negative or non-finite weight, and weights that are
+    /// all zero.
+    pub fn weights(self, overrides: Option<&BTreeMap<String, f64>>) -> Result<Vec<f64>> {
+        let factors = self.factors();
+        let mut w: Vec<f64> = factors.iter().map(|(_, w)| *w).collect();
+        if let Some(o) = overrides {
+            for (name, &v) in o {
+                let field = format!("options.weights.{name}");
+                let i = factors.iter().position(|(n, _)| n == name).ok_or_else(|| {
+                    let names: Vec<&str> = factors.iter().map(|(n, _)| *n).collect();
+                    Error::invalid(
+                        &field,
+                        format!("unknown factor (expected one of {})", names.join(", ")),
+                    )
+                })?;
+                if !v.is_finite() || v < 0.0 {
+                    return Err(Error::invalid(
+                        &field,
+                        format!("must be finite and ≥ 0, got {v}"),
+                    ));
+                }
+                w[i] = v;
+            }
+        }
+        if w.iter().all(|x| *x == 0.0) {
+            return Err(Error::invalid(
+                "options.weights",
+                "weights must not all be zero",
+            ));
+        }
+        Ok(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weights_validate() {
+        assert_eq!(
+            Preset::from_str("MegiLance-v1").unwrap(),
+            Preset::MegilanceV1
+        );
+        assert!(Preset::from_str("fancy").is_err());
+        let sum: f64 = DEFAULT_FACTORS.iter().map(|x| x.1).sum();
+        assert!((sum - 1.0).abs() < 1e-12);
+        let mut o = BTreeMap::new();
+        o.insert("skills".to_owned(), 2.0);
+        assert_eq!(Preset::Default.weights(Some(&o)).unwrap()[0], 2.0);
+        o.insert("nope".to_owned(), 1.0);
+        assert!(Preset::Default.weights(Some(&o)).is_err());
+        let mut neg = BTreeMap::new();
+        neg.insert("rate".to_owned(), -1.0);
+        assert!(Preset::Default.weights(Some(&neg)).is_err());
+        let zero: BTreeMap<String, f64> = DEFAULT_FACTORS
+            .iter()
+            .map(|(n, _)| (n.to_string(), 0.0))
+            .collect();
+        assert!(Preset::Default.weights(Some(&zero)).is_err());
+    }
+}
