@@ -1,0 +1,57 @@
+//! Shared builders for the engine tests.
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use fairmatch::{
+    Budget, BudgetKind, Freelancer, History, Importance, Job, SkillClaim, SkillRequirement,
+};
+
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
+}
+
+pub fn freelancer(id: &str, skills: &[(&str, f64)], rate: f64) -> Freelancer {
+    let mut f = Freelancer::new(id);
+    f.skills = skills
+        .iter()
+        .map(|(s, l)| SkillClaim {
+            skill: s.to_string(),
+            level: Some(*l),
+            years: None,
+            verified: false,
+        })
+        .collect();
+    f.hourly_rate = Some(rate);
+    f.timezone = Some("Europe/Berlin".into());
+    f.languages = vec!["en".into()];
+    f.last_active = Some(now() - chrono::Duration::days(1));
+    f.history = Some(History::default());
+    f
+}
+
+pub fn job(id: &str, must: &[(&str, f64)], nice: &[&str]) -> Job {
+    let mut j = Job::new(id);
+    j.skills = must
+        .iter()
+        .map(|(s, l)| SkillRequirement {
+            skill: s.to_string(),
+            min_level: Some(*l),
+            weight: None,
+            importance: Importance::Must,
+        })
+        .chain(nice.iter().map(|s| SkillRequirement {
+            skill: s.to_string(),
+            min_level: None,
+            weight: None,
+            importance: Importance::Nice,
+        }))
+        .collect();
+    j.budget = Some(Budget {
+        kind: BudgetKind::Hourly,
+        min: Some(20.0),
+        max: Some(80.0),
+        currency: Some("EUR".into()),
+        estimated_hours: None,
+    });
+    j
+}
