@@ -22,6 +22,7 @@ use crate::skills::{
     explain_fit, fit_with_held_expansion, fit_with_needed_expansion,
 };
 use crate::util::{BitSet, TopK};
+use rayon::prelude::*;
 
 /// Engine-wide scoring parameters (part of the snapshot).
 #[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
@@ -423,6 +424,39 @@ fn semantic(j: &JobEntry, f: &FreelancerEntry) -> Option<f64> {
     Some(factors::semantic_fit(dot / (na.sqrt() * nb.sqrt())))
 }
 
+/// Catalogues at least this large are scanned in parallel chunks (when rayon has threads).
+const PARALLEL_MIN: usize = 8192;
+
+/// What one scan of a chunk of candidates collects.
+struct ScanAcc {
+    top: TopK<f64>,
+    vetoes: VetoCounts,
+    candidates: u32,
+    scored: u32,
+    below: u32,
+}
+
+impl ScanAcc {
+    fn new(k: usize) -> Self {
+        Self {
+            top: TopK::new(k),
+            vetoes: VetoCounts::default(),
+            candidates: 0,
+            scored: 0,
+            below: 0,
+        }
+    }
+
+    fn merge(mut self, o: ScanAcc) -> ScanAcc {
+        self.top.merge(o.top);
+        self.vetoes.merge(&o.vetoes);
+        self.candidates += o.candidates;
+        self.scored += o.scored;
+        self.below += o.below;
+        self
+    }
+}
+
 /// Ranks freelancers for one job.
 pub(crate) fn recommend_freelancers(
     ctx: &RequestCtx<'_>,
@@ -443,38 +477,60 @@ pub(crate) fn recommend_freelancers(
                 cat.n_skills(),
             );
             let mut scratch = FitScratch::default();
-            let mut top = TopK::new(ctx.opts.k);
-            for (doc, f) in cat.freelancers.iter().enumerate() {
-                let Some(f) = f else { continue };
-                candidates += 1;
-                if ctx.excluded.contains(doc as DocId) {
-                    vetoes.add(Veto::RequestFilter);
-                    continue;
+            // One scan per chunk of the catalogue (rayon); each chunk keeps its own top-k and
+            // counts, merged afterwards. The result is the same for any split and any number
+            // of threads because the top-k order (score, then id) is total.
+            let scan = |range: std::ops::Range<usize>| {
+                let mut acc = ScanAcc::new(ctx.opts.k);
+                let mut scratch = FitScratch::default();
+                for doc in range {
+                    let Some(f) = &cat.freelancers[doc] else {
+                        continue;
+                    };
+                    acc.candidates += 1;
+                    if ctx.excluded.contains(doc as DocId) {
+                        acc.vetoes.add(Veto::RequestFilter);
+                        continue;
+                    }
+                    if let Some(v) = ctx.veto(job, f, false) {
+                        acc.vetoes.add(v);
+                        continue;
+                    }
+                    let fit = fit_with_needed_expansion(
+                        &cat.taxonomy,
+                        &exp,
+                        &job.reqs,
+                        &f.claims,
+                        &ctx.cfg.fit,
+                        &mut scratch,
+                    );
+                    if ctx.gate_veto(job, &fit) {
+                        acc.vetoes.add(Veto::MustHaveSkills);
+                        continue;
+                    }
+                    acc.scored += 1;
+                    let total = ctx.total(&ctx.default_factors(job, f, &fit));
+                    if total < ctx.opts.min_score {
+                        acc.below += 1;
+                        continue;
+                    }
+                    acc.top.push(total, doc as DocId);
                 }
-                if let Some(v) = ctx.veto(job, f, false) {
-                    vetoes.add(v);
-                    continue;
-                }
-                let fit = fit_with_needed_expansion(
-                    &cat.taxonomy,
-                    &exp,
-                    &job.reqs,
-                    &f.claims,
-                    &ctx.cfg.fit,
-                    &mut scratch,
-                );
-                if ctx.gate_veto(job, &fit) {
-                    vetoes.add(Veto::MustHaveSkills);
-                    continue;
-                }
-                scored += 1;
-                let total = ctx.total(&ctx.default_factors(job, f, &fit));
-                if total < ctx.opts.min_score {
-                    below += 1;
-                    continue;
-                }
-                top.push(total, doc as DocId);
-            }
+                acc
+            };
+            let n = cat.freelancers.len();
+            let acc = if n >= PARALLEL_MIN && rayon::current_num_threads() > 1 {
+                let chunk = n.div_ceil(rayon::current_num_threads() * 4).max(1024);
+                (0..n.div_ceil(chunk))
+                    .into_par_iter()
+                    .map(|c| scan(c * chunk..((c + 1) * chunk).min(n)))
+                    .reduce(|| ScanAcc::new(ctx.opts.k), ScanAcc::merge)
+            } else {
+                scan(0..n)
+            };
+            let top = acc.top;
+            vetoes = acc.vetoes;
+            (candidates, scored, below) = (acc.candidates, acc.scored, acc.below);
             for (rank, (total, doc)) in top.into_sorted_vec().into_iter().enumerate() {
                 let Some(f) = cat.freelancers[doc as usize].as_ref() else {
                     continue;

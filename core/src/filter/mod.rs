@@ -69,6 +69,13 @@ impl VetoCounts {
         self.0[v as usize] += 1;
     }
 
+    /// Adds every count of `o`.
+    pub fn merge(&mut self, o: &VetoCounts) {
+        for (a, b) in self.0.iter_mut().zip(o.0) {
+            *a += b;
+        }
+    }
+
     /// Removals by `v`.
     pub fn get(&self, v: Veto) -> u32 {
         self.0[v as usize]

@@ -86,6 +86,14 @@ impl<S: PartialOrd + Copy> TopK<S> {
         }
     }
 
+    /// Adds every entry of `other` (collectors of disjoint candidate sets merge into the
+    /// collector of their union; the result does not depend on how candidates were split).
+    pub fn merge(&mut self, other: TopK<S>) {
+        for e in other.heap {
+            self.push(e.score, e.id);
+        }
+    }
+
     /// Number of entries held.
     pub fn len(&self) -> usize {
         self.heap.len()
