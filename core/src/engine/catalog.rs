@@ -35,6 +35,72 @@ pub(crate) struct FreelancerEntry {
     pub region: Option<u32>,
 }
 
+/// The hot fields of one freelancer, stored contiguously (one row per internal id) so a scan
+/// over the catalogue reads memory in order instead of chasing pointers. Mirrors the entry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScanRow {
+    pub live: bool,
+    pub available: bool,
+    pub has_attributes: bool,
+    pub has_embedding: bool,
+    /// Languages as a bitmask of ids < 64; `langs_overflow` = some id ≥ 64 (use the entry).
+    pub langs_mask: u64,
+    pub langs_overflow: bool,
+    pub rate: Option<f64>,
+    pub weekly_hours: Option<f64>,
+    pub experience_years: Option<f64>,
+    pub zone: Option<u32>,
+    pub country: Option<u32>,
+    pub region: Option<u32>,
+    pub hours: (f64, f64),
+    pub completed: u32,
+    pub total: u32,
+    pub active: u32,
+    pub ratings_count: u32,
+    pub ratings_sum: f64,
+    /// Unix seconds.
+    pub last_active: Option<i64>,
+    /// Claims in `Catalog::arena[claims_start .. claims_start + claims_len]`.
+    pub claims_start: u32,
+    pub claims_len: u32,
+}
+
+impl ScanRow {
+    const DEAD: ScanRow = ScanRow {
+        live: false,
+        available: false,
+        has_attributes: false,
+        has_embedding: false,
+        langs_mask: 0,
+        langs_overflow: false,
+        rate: None,
+        weekly_hours: None,
+        experience_years: None,
+        zone: None,
+        country: None,
+        region: None,
+        hours: (0.0, 0.0),
+        completed: 0,
+        total: 0,
+        active: 0,
+        ratings_count: 0,
+        ratings_sum: 0.0,
+        last_active: None,
+        claims_start: 0,
+        claims_len: 0,
+    };
+
+    /// Whether every language of `ids` is spoken.
+    #[inline]
+    pub fn speaks_all(&self, ids: &[u32], entry: impl FnOnce() -> Vec<u32>) -> bool {
+        if self.langs_overflow || ids.iter().any(|&l| l >= 64) {
+            let spoken = entry();
+            return ids.iter().all(|l| spoken.contains(l));
+        }
+        ids.iter().all(|&l| self.langs_mask >> l & 1 == 1)
+    }
+}
+
 /// A job compiled for scanning.
 #[derive(Debug, Clone)]
 pub(crate) struct JobEntry {
@@ -105,6 +171,12 @@ pub(crate) struct Catalog {
     pub freelancer_ids: Interner,
     pub job_ids: Interner,
     pub freelancers: Vec<Option<FreelancerEntry>>,
+    /// Hot rows, parallel to `freelancers`.
+    pub rows: Vec<ScanRow>,
+    /// All live freelancers' claims, back to back (rows point into it).
+    pub arena: Vec<Claim>,
+    /// Claims in `arena` that belong to replaced or removed freelancers.
+    pub arena_garbage: usize,
     pub jobs: Vec<Option<JobEntry>>,
     pub stats: GlobalStats,
     pub live_freelancers: usize,
@@ -123,6 +195,9 @@ impl Catalog {
             freelancer_ids: Interner::new(),
             job_ids: Interner::new(),
             freelancers: Vec::new(),
+            rows: Vec::new(),
+            arena: Vec::new(),
+            arena_garbage: 0,
             jobs: Vec::new(),
             stats: GlobalStats::default(),
             live_freelancers: 0,
@@ -324,15 +399,43 @@ impl Catalog {
         let slot = id as usize;
         if slot >= self.freelancers.len() {
             self.freelancers.resize_with(slot + 1, || None);
+            self.rows.resize(slot + 1, ScanRow::DEAD);
         }
         if let Some(old) = &self.freelancers[slot] {
             self.stats.apply(&old.history, -1);
+            self.arena_garbage += old.claims.len();
         } else {
             self.live_freelancers += 1;
         }
         self.stats.apply(&entry.history, 1);
+        let start = self.arena.len() as u32;
+        self.arena.extend_from_slice(&entry.claims);
+        self.rows[slot] = row_of(&entry, start);
         self.freelancers[slot] = Some(entry);
+        self.maybe_compact();
         Ok(id)
+    }
+
+    /// Rebuilds the claim arena when more than half of it is garbage.
+    fn maybe_compact(&mut self) {
+        if self.arena_garbage <= 4096 || self.arena_garbage * 2 <= self.arena.len() {
+            return;
+        }
+        let mut arena = Vec::with_capacity(self.arena.len() - self.arena_garbage);
+        for (row, e) in self.rows.iter_mut().zip(&self.freelancers) {
+            if let Some(e) = e {
+                row.claims_start = arena.len() as u32;
+                arena.extend_from_slice(&e.claims);
+            }
+        }
+        self.arena = arena;
+        self.arena_garbage = 0;
+    }
+
+    /// The claims of the freelancer in `row`.
+    #[inline]
+    pub fn claims_of(&self, row: &ScanRow) -> &[Claim] {
+        &self.arena[row.claims_start as usize..(row.claims_start + row.claims_len) as usize]
     }
 
     /// Inserts or replaces a compiled job.
@@ -372,6 +475,9 @@ impl Catalog {
         if let Some(old) = self.freelancers[d].take() {
             self.stats.apply(&old.history, -1);
             self.live_freelancers -= 1;
+            self.arena_garbage += old.claims.len();
+            self.rows[d] = ScanRow::DEAD;
+            self.maybe_compact();
         }
         Ok(())
     }
@@ -395,7 +501,41 @@ impl Catalog {
             self.stats.apply(&h, 1);
             e.input.history = Some(h.clone());
             e.history = h;
+            let start = self.rows[doc as usize].claims_start;
+            self.rows[doc as usize] = row_of(e, start);
         }
+    }
+}
+
+fn row_of(e: &FreelancerEntry, claims_start: u32) -> ScanRow {
+    let f = &e.input;
+    let h = &e.history;
+    ScanRow {
+        live: true,
+        available: f.available,
+        has_attributes: !f.attributes.is_empty(),
+        has_embedding: f.embedding.is_some(),
+        langs_mask: e
+            .langs
+            .iter()
+            .filter(|&&l| l < 64)
+            .fold(0u64, |m, &l| m | 1 << l),
+        langs_overflow: e.langs.iter().any(|&l| l >= 64),
+        rate: f.hourly_rate,
+        weekly_hours: f.weekly_hours,
+        experience_years: f.experience_years,
+        zone: e.zone,
+        country: e.country,
+        region: e.region,
+        hours: e.hours,
+        completed: h.contracts_completed,
+        total: h.contracts_total,
+        active: h.active_contracts,
+        ratings_count: h.ratings_count,
+        ratings_sum: h.ratings_sum,
+        last_active: f.last_active.map(|t| t.timestamp()),
+        claims_start,
+        claims_len: e.claims.len() as u32,
     }
 }
 

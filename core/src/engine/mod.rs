@@ -262,11 +262,8 @@ impl Engine {
         let weights = opts.validate()?;
         let s = self.state.read();
         let d = s.catalog.freelancer_doc(freelancer_id)?;
-        let f = s.catalog.freelancers[d as usize]
-            .as_ref()
-            .ok_or_else(|| Error::unknown(EntityKind::Freelancer, freelancer_id))?;
         let ctx = RequestCtx::new(&s.catalog, &s.config.scoring, opts, weights, false);
-        pipeline::recommend_jobs(&ctx, f)
+        pipeline::recommend_jobs(&ctx, d as usize)
     }
 
     /// Scores one (job, freelancer) pair with its explanation, and lists the vetoes that
@@ -289,7 +286,7 @@ impl Engine {
         };
         let ctx = RequestCtx::new(&s.catalog, &s.config.scoring, opts, weights, true);
         let mut vetoes: Vec<String> = ctx
-            .veto(j, f, false)
+            .veto(j, fd as usize, false)
             .map(|v| v.name().to_owned())
             .into_iter()
             .collect();
@@ -315,7 +312,7 @@ impl Engine {
                 if ctx.gate_veto(j, &fit) {
                     vetoes.push(Veto::MustHaveSkills.name().to_owned());
                 }
-                let values = ctx.default_factors(j, f, &fit);
+                let values = ctx.default_factors(j, fd as usize, &fit);
                 Match {
                     id: f.input.id.clone(),
                     rank: 1,

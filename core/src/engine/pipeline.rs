@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Offset, TimeZone, Utc};
 
-use super::catalog::{Catalog, FreelancerEntry, JobEntry};
+use super::catalog::{Catalog, FreelancerEntry, JobEntry, ScanRow};
 use super::options::{Match, RecommendOptions, Recommendations};
 use crate::domain::MustHavePolicy;
 use crate::error::Result;
 use crate::explain::{
     Explanation, FactorScore, MissingSkill, SkillExplanation, SkillMatchExplanation,
 };
-use crate::filter::{Veto, VetoCounts, languages_ok, location_ok};
+use crate::filter::{Veto, VetoCounts, location_ok};
 use crate::ids::DocId;
 use crate::score::factors::{self, ReputationPrior};
 use crate::score::megilance::{self, MegilanceFreelancer, MegilanceJob, MegilanceScore};
@@ -41,6 +41,7 @@ pub(crate) struct RequestCtx<'a> {
     pub opts: &'a RecommendOptions,
     pub weights: Vec<f64>,
     pub now: DateTime<Utc>,
+    pub now_secs: i64,
     pub zone_offsets: Vec<i32>,
     pub prior: ReputationPrior,
     pub excluded: BitSet,
@@ -77,6 +78,7 @@ impl<'a> RequestCtx<'a> {
             opts,
             weights,
             now,
+            now_secs: now.timestamp(),
             zone_offsets,
             prior: cat.stats.prior(),
             excluded,
@@ -91,7 +93,7 @@ impl<'a> RequestCtx<'a> {
             .all(|(k, allowed)| attrs.get(k).is_some_and(|v| allowed.contains(v)))
     }
 
-    fn overlap(&self, j: &JobEntry, f: &FreelancerEntry) -> Option<f64> {
+    fn overlap(&self, j: &JobEntry, f: &ScanRow) -> Option<f64> {
         let (jz, fz) = (j.zone?, f.zone?);
         Some(factors::overlap_hours(
             self.zone_offsets[jz as usize],
@@ -101,37 +103,48 @@ impl<'a> RequestCtx<'a> {
         ))
     }
 
-    /// The first veto that removes `f` for `j` (before the skill gate), if any.
+    fn entry(&self, doc: usize) -> &FreelancerEntry {
+        self.cat.freelancers[doc]
+            .as_ref()
+            .expect("a live row has an entry")
+    }
+
+    /// The first veto that removes freelancer `doc` for `j` (before the skill gate), if any.
     /// `for_jobs` = the freelancer is asking for jobs (its own availability does not veto).
-    pub fn veto(&self, j: &JobEntry, f: &FreelancerEntry, for_jobs: bool) -> Option<Veto> {
+    pub fn veto(&self, j: &JobEntry, doc: usize, for_jobs: bool) -> Option<Veto> {
+        let f = &self.cat.rows[doc];
         let filters = &self.opts.filters;
         if for_jobs {
             if !j.input.open || j.input.expires_at.is_some_and(|e| e <= self.now) {
                 return Some(Veto::JobClosed);
             }
-            if !self.attributes_ok(&j.input.attributes) {
+            if !filters.attributes.is_empty() && !self.attributes_ok(&j.input.attributes) {
                 return Some(Veto::RequestFilter);
             }
         } else {
-            if !self.attributes_ok(&f.input.attributes) {
+            if !filters.attributes.is_empty()
+                && (!f.has_attributes || !self.attributes_ok(&self.entry(doc).input.attributes))
+            {
                 return Some(Veto::RequestFilter);
             }
-            if !f.input.available
-                || f.input.weekly_hours == Some(0.0)
+            if !f.available
+                || f.weekly_hours == Some(0.0)
                 || filters
                     .min_weekly_hours
-                    .is_some_and(|m| f.input.weekly_hours.is_some_and(|h| h < m))
+                    .is_some_and(|m| f.weekly_hours.is_some_and(|h| h < m))
             {
                 return Some(Veto::Availability);
             }
             if filters
                 .max_hourly_rate
-                .is_some_and(|m| f.input.hourly_rate.is_some_and(|r| r > m))
+                .is_some_and(|m| f.rate.is_some_and(|r| r > m))
             {
                 return Some(Veto::Rate);
             }
         }
-        if !languages_ok(&j.required_langs, &f.langs) {
+        if !j.required_langs.is_empty()
+            && !f.speaks_all(&j.required_langs, || self.entry(doc).langs.clone())
+        {
             return Some(Veto::Language);
         }
         if !(j.countries.is_empty() && j.regions.is_empty())
@@ -157,14 +170,10 @@ impl<'a> RequestCtx<'a> {
         }
     }
 
-    /// The `default` preset's factor values (`None` = not applicable) in DEFAULT_FACTORS order.
-    pub fn default_factors(
-        &self,
-        j: &JobEntry,
-        f: &FreelancerEntry,
-        fit: &SkillFit,
-    ) -> [Option<f64>; 9] {
-        let h = &f.history;
+    /// The `default` preset's factor values (`None` = not applicable) in DEFAULT_FACTORS order,
+    /// for freelancer `doc`.
+    pub fn default_factors(&self, j: &JobEntry, doc: usize, fit: &SkillFit) -> [Option<f64>; 9] {
+        let f = &self.cat.rows[doc];
         let budget = j.input.budget.as_ref();
         let shorter = (j.hours.1 - j.hours.0).min(f.hours.1 - f.hours.0);
         let tz = match j.zone {
@@ -175,35 +184,49 @@ impl<'a> RequestCtx<'a> {
                 shorter,
             ),
         };
+        let language = if j.preferred_langs.is_empty() {
+            1.0
+        } else {
+            let hit = j
+                .preferred_langs
+                .iter()
+                .filter(|&&l| f.speaks_all(&[l], || self.entry(doc).langs.clone()))
+                .count();
+            hit as f64 / j.preferred_langs.len() as f64
+        };
         [
             Some(fit.score),
             Some(factors::rate_fit(
                 budget.map(|b| b.kind),
                 budget.and_then(|b| b.max),
                 budget.and_then(|b| b.estimated_hours),
-                f.input.hourly_rate,
+                f.rate,
             )),
             Some(factors::experience_fit(
                 j.input.experience_level,
-                h.contracts_completed,
-                f.input.experience_years,
+                f.completed,
+                f.experience_years,
             )),
             Some(factors::availability_fit(
-                f.input.weekly_hours,
+                f.weekly_hours,
                 j.input.hours_per_week,
-                h.active_contracts,
+                f.active,
             )),
             Some(factors::reputation(
                 &self.prior,
-                h.ratings_sum,
-                h.ratings_count,
-                h.contracts_completed,
-                h.contracts_total.saturating_sub(h.active_contracts),
+                f.ratings_sum,
+                f.ratings_count,
+                f.completed,
+                f.total.saturating_sub(f.active),
             )),
-            Some(factors::recency(f.input.last_active, self.now)),
+            Some(factors::recency_secs(f.last_active, self.now_secs)),
             Some(tz),
-            Some(factors::language_fit(&j.preferred_langs, &f.langs)),
-            semantic(j, f),
+            Some(language),
+            if f.has_embedding && j.input.embedding.is_some() {
+                semantic(j, self.entry(doc))
+            } else {
+                None
+            },
         ]
     }
 
@@ -484,15 +507,16 @@ pub(crate) fn recommend_freelancers(
                 let mut acc = ScanAcc::new(ctx.opts.k);
                 let mut scratch = FitScratch::default();
                 for doc in range {
-                    let Some(f) = &cat.freelancers[doc] else {
+                    let row = &cat.rows[doc];
+                    if !row.live {
                         continue;
-                    };
+                    }
                     acc.candidates += 1;
                     if ctx.excluded.contains(doc as DocId) {
                         acc.vetoes.add(Veto::RequestFilter);
                         continue;
                     }
-                    if let Some(v) = ctx.veto(job, f, false) {
+                    if let Some(v) = ctx.veto(job, doc, false) {
                         acc.vetoes.add(v);
                         continue;
                     }
@@ -500,7 +524,7 @@ pub(crate) fn recommend_freelancers(
                         &cat.taxonomy,
                         &exp,
                         &job.reqs,
-                        &f.claims,
+                        cat.claims_of(row),
                         &ctx.cfg.fit,
                         &mut scratch,
                     );
@@ -509,7 +533,7 @@ pub(crate) fn recommend_freelancers(
                         continue;
                     }
                     acc.scored += 1;
-                    let total = ctx.total(&ctx.default_factors(job, f, &fit));
+                    let total = ctx.total(&ctx.default_factors(job, doc, &fit));
                     if total < ctx.opts.min_score {
                         acc.below += 1;
                         continue;
@@ -543,7 +567,7 @@ pub(crate) fn recommend_freelancers(
                     &ctx.cfg.fit,
                     &mut scratch,
                 );
-                let values = ctx.default_factors(job, f, &fit);
+                let values = ctx.default_factors(job, doc as usize, &fit);
                 matches.push(Match {
                     id: f.input.id.clone(),
                     rank: rank + 1,
@@ -569,7 +593,7 @@ pub(crate) fn recommend_freelancers(
                     vetoes.add(Veto::RequestFilter);
                     continue;
                 }
-                if let Some(v) = ctx.veto(job, f, false) {
+                if let Some(v) = ctx.veto(job, doc, false) {
                     vetoes.add(v);
                     continue;
                 }
@@ -609,7 +633,8 @@ pub(crate) fn recommend_freelancers(
 }
 
 /// Ranks open jobs for one freelancer.
-pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, f: &FreelancerEntry) -> Result<Recommendations> {
+pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recommendations> {
+    let f = ctx.entry(fdoc);
     let cat = ctx.cat;
     let mut vetoes = VetoCounts::default();
     let (mut candidates, mut scored, mut below) = (0u32, 0u32, 0u32);
@@ -631,7 +656,7 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, f: &FreelancerEntry) -> Resul
             vetoes.add(Veto::RequestFilter);
             continue;
         }
-        if let Some(v) = ctx.veto(j, f, true) {
+        if let Some(v) = ctx.veto(j, fdoc, true) {
             vetoes.add(v);
             continue;
         }
@@ -649,7 +674,7 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, f: &FreelancerEntry) -> Resul
                     vetoes.add(Veto::MustHaveSkills);
                     continue;
                 }
-                ctx.total(&ctx.default_factors(j, f, &fit))
+                ctx.total(&ctx.default_factors(j, fdoc, &fit))
             }
             Preset::MegilanceV1 => ctx.megilance(j, f).reported,
         };
@@ -674,7 +699,7 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, f: &FreelancerEntry) -> Resul
                     &ctx.cfg.fit,
                     &mut scratch,
                 );
-                let values = ctx.default_factors(j, f, &fit);
+                let values = ctx.default_factors(j, fdoc, &fit);
                 Match {
                     id: j.input.id.clone(),
                     rank: rank + 1,

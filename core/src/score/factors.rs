@@ -108,8 +108,14 @@ pub fn reputation(
 /// Recency of activity: 1 within 7 days, then `exp(−(days − 7)/60)`; neutral 0.5 when
 /// unknown. A future timestamp counts as now.
 pub fn recency(last_active: Option<DateTime<Utc>>, now: DateTime<Utc>) -> f64 {
+    recency_secs(last_active.map(|t| t.timestamp()), now.timestamp())
+}
+
+/// [`recency`] on Unix seconds (the scan's form).
+#[inline]
+pub fn recency_secs(last_active: Option<i64>, now: i64) -> f64 {
     let Some(t) = last_active else { return 0.5 };
-    let days = (now - t).num_seconds().max(0) as f64 / 86_400.0;
+    let days = (now - t).max(0) as f64 / 86_400.0;
     if days <= 7.0 {
         1.0
     } else {

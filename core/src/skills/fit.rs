@@ -156,6 +156,8 @@ fn level_fit(cfg: &FitConfig, have: Option<f64>, need: Option<f64>) -> f64 {
 pub struct FitScratch {
     m: Vec<f64>,
     exact: Vec<f64>,
+    /// The fit of a candidate matching nothing, for the requirement list at (address, len).
+    zero: Option<((usize, usize), SkillFit)>,
 }
 
 impl FitScratch {
@@ -178,6 +180,7 @@ pub fn fit_with_needed_expansion(
     scratch: &mut FitScratch,
 ) -> SkillFit {
     scratch.reset(reqs.len());
+    let mut any = false;
     for c in claims {
         let update = |e: &ExpansionEntry, s: &mut FitScratch| {
             let r = &reqs[e.anchor as usize];
@@ -191,11 +194,25 @@ pub fn fit_with_needed_expansion(
             }
         };
         for e in exp.lookup(c.skill) {
+            any = true;
             update(e, scratch);
         }
         for e in exp.lookup_category(taxonomy, c.skill) {
+            any = true;
             update(e, scratch);
         }
+    }
+    if !any {
+        // Most candidates share nothing with a job: their fit is one number per request.
+        let key = (reqs.as_ptr() as usize, reqs.len());
+        if let Some((k, fit)) = scratch.zero
+            && k == key
+        {
+            return fit;
+        }
+        let fit = aggregate(reqs, &scratch.m, &scratch.exact, cfg);
+        scratch.zero = Some((key, fit));
+        return fit;
     }
     aggregate(reqs, &scratch.m, &scratch.exact, cfg)
 }
@@ -233,13 +250,23 @@ pub fn fit_with_held_expansion(
 }
 
 fn aggregate(reqs: &[Requirement], m: &[f64], exact: &[f64], cfg: &FitConfig) -> SkillFit {
-    let (mut wm, mut wm_m, mut wm_ln, mut wn, mut wn_m) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    let (mut wm, mut wm_m, mut wn, mut wn_m) = (0.0, 0.0, 0.0, 0.0);
     let (mut n_must, mut gate, mut hard_gate) = (0usize, 0usize, 0usize);
+    // Σ w ln max(m, ε) is computed as ln Π max(m, ε)^w: one logarithm per candidate instead
+    // of one per requirement (the product cannot underflow for ≤ 100 unit-weight
+    // must-haves at ε ≥ 0.01; beyond that the sum of logarithms is used).
+    let (mut prod, mut use_prod) = (1.0f64, reqs.len() <= 100);
     for (i, r) in reqs.iter().enumerate() {
         if r.must {
+            let v = m[i].max(cfg.epsilon);
             wm += r.weight;
             wm_m += r.weight * m[i];
-            wm_ln += r.weight * m[i].max(cfg.epsilon).ln();
+            if use_prod {
+                prod *= if r.weight == 1.0 { v } else { v.powf(r.weight) };
+                if !(prod > 1e-250) {
+                    use_prod = false;
+                }
+            }
             n_must += 1;
             gate += usize::from(m[i] >= cfg.tau);
             hard_gate += usize::from(exact[i] >= cfg.tau);
@@ -249,7 +276,16 @@ fn aggregate(reqs: &[Requirement], m: &[f64], exact: &[f64], cfg: &FitConfig) ->
         }
     }
     let (cov_must, fit_must) = if n_must > 0 {
-        (wm_m / wm, (wm_ln / wm).exp())
+        let ln_total = if use_prod {
+            prod.ln()
+        } else {
+            reqs.iter()
+                .zip(m)
+                .filter(|(r, _)| r.must)
+                .map(|(r, v)| r.weight * v.max(cfg.epsilon).ln())
+                .sum()
+        };
+        (wm_m / wm, (ln_total / wm).exp())
     } else {
         (1.0, 1.0)
     };
