@@ -11,11 +11,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// How much attention position `j` (1-based) receives.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PositionModel {
     /// `v_j = 1 / log2(1 + j)` (DCG discount; Singh & Joachims 2018, Geyik et al. 2019).
     /// The default.
+    #[default]
     Log,
     /// `v_j = 1 / log2(max(j, 2))`: positions 1 and 2 both weigh 1 (LensKit `LogRankWeight`,
     /// BoiseState `logarithmic`).
@@ -43,12 +44,6 @@ pub enum PositionModel {
         /// `weights[j-1]` is `v_j`; each finite and ≥ 0.
         weights: Vec<f64>,
     },
-}
-
-impl Default for PositionModel {
-    fn default() -> Self {
-        PositionModel::Log
-    }
 }
 
 impl PositionModel {

@@ -147,7 +147,7 @@ impl<'a> RequestCtx<'a> {
         {
             return Some(Veto::Language);
         }
-        if !(j.countries.is_empty() && j.regions.is_empty())
+        if (!j.countries.is_empty() || !j.regions.is_empty())
             && !location_ok(&j.countries, f.country)
             && !location_ok(&j.regions, f.region)
         {

@@ -263,7 +263,8 @@ fn aggregate(reqs: &[Requirement], m: &[f64], exact: &[f64], cfg: &FitConfig) ->
             wm_m += r.weight * m[i];
             if use_prod {
                 prod *= if r.weight == 1.0 { v } else { v.powf(r.weight) };
-                if !(prod > 1e-250) {
+                // (NaN cannot occur: every factor is finite and > 0.)
+                if prod <= 1e-250 {
                     use_prod = false;
                 }
             }
@@ -364,15 +365,15 @@ pub fn pair_similarity(
             best = Some((sim, kind));
         }
     }
-    if best.is_none() && cfg.same_category > 0.0 {
-        if let (Some(a), Some(b)) = (
+    if best.is_none()
+        && cfg.same_category > 0.0
+        && let (Some(a), Some(b)) = (
             taxonomy.category_index(needed),
             taxonomy.category_index(held),
-        ) {
-            if a == b {
-                best = Some((cfg.same_category as f32 as f64, MatchKind::Category));
-            }
-        }
+        )
+        && a == b
+    {
+        best = Some((cfg.same_category as f32 as f64, MatchKind::Category));
     }
     best
 }
