@@ -1,0 +1,66 @@
+//! Snapshot compatibility: the frozen format-v1 snapshot in fixtures/snapshots/v1 stays
+//! loadable forever and answers as it did when it was written.
+//!
+//! Regenerate only on purpose (a new format version gets a new folder):
+//! `cargo test -p fairmatch --test compat -- --ignored write_v1_fixture`.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{freelancer, job, now};
+use fairmatch::{Engine, Impressions, Outcome, OutcomeKind, Preset, RecommendOptions};
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/snapshots/v1")
+}
+
+fn build() -> Engine {
+    let e = Engine::default();
+    e.upsert_freelancers(vec![
+        freelancer("ana", &[("React", 5.0), ("TypeScript", 4.0)], 60.0),
+        freelancer("bo", &[("Next.js", 4.0), ("Handmade widget craft", 3.0)], 35.0),
+        freelancer("chen", &[("Python", 5.0), ("Django", 4.0)], 50.0),
+    ])
+    .unwrap();
+    e.upsert_job(job("j", &[("React", 4.0)], &["TypeScript", "Handmade widget craft"])).unwrap();
+    e.record_impressions(&Impressions {
+        request_id: "r".into(),
+        job_id: Some("j".into()),
+        freelancer_ids: vec!["ana".into(), "bo".into()],
+        positions: None,
+        at: now(),
+    })
+    .unwrap();
+    e.record_outcome(&Outcome { freelancer_id: "ana".into(), job_id: Some("j".into()), kind: OutcomeKind::Hired, rating: None, at: now() }).unwrap();
+    e
+}
+
+fn answers(e: &Engine) -> String {
+    let mut out = String::new();
+    for preset in [Preset::Default, Preset::MegilanceV1] {
+        let o = RecommendOptions { now: Some(now()), preset, ..RecommendOptions::top(5) };
+        let r = e.recommend_freelancers("j", &o).unwrap();
+        out.push_str(&serde_json::to_string_pretty(&r).unwrap());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+#[ignore]
+fn write_v1_fixture() {
+    let e = build();
+    std::fs::create_dir_all(fixture()).unwrap();
+    e.save(fixture().join("engine.fm")).unwrap();
+    std::fs::write(fixture().join("answers.json"), answers(&e)).unwrap();
+}
+
+#[test]
+fn v1_snapshot_still_loads_and_answers_the_same() {
+    let e = Engine::load(fixture().join("engine.fm")).expect("fixtures/snapshots/v1/engine.fm loads");
+    let expected = std::fs::read_to_string(fixture().join("answers.json")).unwrap();
+    assert_eq!(answers(&e), expected);
+    assert_eq!(e.events().events, 3);
+    assert_eq!(e.freelancer("ana").unwrap().history.unwrap().contracts_total, 1);
+}
