@@ -20,7 +20,10 @@ fn main() {
         .build()
         .unwrap();
     let t0 = std::time::Instant::now();
-    let n = 100;
+    let n: usize = std::env::var("N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
     pool.install(|| {
         for j in 0..n {
             e.recommend_freelancers(&format!("j{}", j % 200), &o)

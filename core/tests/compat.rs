@@ -19,11 +19,20 @@ fn build() -> Engine {
     let e = Engine::default();
     e.upsert_freelancers(vec![
         freelancer("ana", &[("React", 5.0), ("TypeScript", 4.0)], 60.0),
-        freelancer("bo", &[("Next.js", 4.0), ("Handmade widget craft", 3.0)], 35.0),
+        freelancer(
+            "bo",
+            &[("Next.js", 4.0), ("Handmade widget craft", 3.0)],
+            35.0,
+        ),
         freelancer("chen", &[("Python", 5.0), ("Django", 4.0)], 50.0),
     ])
     .unwrap();
-    e.upsert_job(job("j", &[("React", 4.0)], &["TypeScript", "Handmade widget craft"])).unwrap();
+    e.upsert_job(job(
+        "j",
+        &[("React", 4.0)],
+        &["TypeScript", "Handmade widget craft"],
+    ))
+    .unwrap();
     e.record_impressions(&Impressions {
         request_id: "r".into(),
         job_id: Some("j".into()),
@@ -32,14 +41,25 @@ fn build() -> Engine {
         at: now(),
     })
     .unwrap();
-    e.record_outcome(&Outcome { freelancer_id: "ana".into(), job_id: Some("j".into()), kind: OutcomeKind::Hired, rating: None, at: now() }).unwrap();
+    e.record_outcome(&Outcome {
+        freelancer_id: "ana".into(),
+        job_id: Some("j".into()),
+        kind: OutcomeKind::Hired,
+        rating: None,
+        at: now(),
+    })
+    .unwrap();
     e
 }
 
 fn answers(e: &Engine) -> String {
     let mut out = String::new();
     for preset in [Preset::Default, Preset::MegilanceV1] {
-        let o = RecommendOptions { now: Some(now()), preset, ..RecommendOptions::top(5) };
+        let o = RecommendOptions {
+            now: Some(now()),
+            preset,
+            ..RecommendOptions::top(5)
+        };
         let r = e.recommend_freelancers("j", &o).unwrap();
         out.push_str(&serde_json::to_string_pretty(&r).unwrap());
         out.push('\n');
@@ -58,9 +78,17 @@ fn write_v1_fixture() {
 
 #[test]
 fn v1_snapshot_still_loads_and_answers_the_same() {
-    let e = Engine::load(fixture().join("engine.fm")).expect("fixtures/snapshots/v1/engine.fm loads");
+    let e =
+        Engine::load(fixture().join("engine.fm")).expect("fixtures/snapshots/v1/engine.fm loads");
     let expected = std::fs::read_to_string(fixture().join("answers.json")).unwrap();
     assert_eq!(answers(&e), expected);
     assert_eq!(e.events().events, 3);
-    assert_eq!(e.freelancer("ana").unwrap().history.unwrap().contracts_total, 1);
+    assert_eq!(
+        e.freelancer("ana")
+            .unwrap()
+            .history
+            .unwrap()
+            .contracts_total,
+        1
+    );
 }

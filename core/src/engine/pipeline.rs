@@ -41,7 +41,7 @@ pub(crate) struct RequestCtx<'a> {
     pub opts: &'a RecommendOptions,
     pub weights: Vec<f64>,
     pub now: DateTime<Utc>,
-    pub now_secs: i64,
+    pub recency: factors::RecencyTable,
     pub zone_offsets: Vec<i32>,
     pub prior: ReputationPrior,
     pub excluded: BitSet,
@@ -78,7 +78,7 @@ impl<'a> RequestCtx<'a> {
             opts,
             weights,
             now,
-            now_secs: now.timestamp(),
+            recency: factors::RecencyTable::new(now.timestamp()),
             zone_offsets,
             prior: cat.stats.prior(),
             excluded,
@@ -219,7 +219,7 @@ impl<'a> RequestCtx<'a> {
                 f.completed,
                 f.total.saturating_sub(f.active),
             )),
-            Some(factors::recency_secs(f.last_active, self.now_secs)),
+            Some(self.recency.get(f.last_active)),
             Some(tz),
             Some(language),
             if f.has_embedding && j.input.embedding.is_some() {
@@ -228,6 +228,27 @@ impl<'a> RequestCtx<'a> {
                 None
             },
         ]
+    }
+
+    /// An upper bound of the default-preset total of a candidate with skill factor `skill`
+    /// (every other factor at 1, with or without the semantic factor), nudged up by 1e-12 so
+    /// rounding can never make it smaller than a reachable total.
+    pub fn upper_bound(&self, skill: f64) -> f64 {
+        let w = &self.weights;
+        let rest: f64 = w[1..8].iter().sum();
+        let base = w[0] + rest;
+        let with_sem = base + w[8];
+        let a = if base > 0.0 {
+            (w[0] * skill + rest) / base
+        } else {
+            0.0
+        };
+        let b = if with_sem > 0.0 {
+            (w[0] * skill + rest + w[8]) / with_sem
+        } else {
+            0.0
+        };
+        a.max(b) + 1e-12
     }
 
     /// Weighted total over the applicable factors, in [0, 1].
@@ -533,6 +554,18 @@ pub(crate) fn recommend_freelancers(
                         continue;
                     }
                     acc.scored += 1;
+                    // Skip the other factors when even perfect values could not reach the
+                    // top k (nor, with a min_score, decide the below-min count).
+                    if let Some(th) = acc.top.threshold() {
+                        let ub = ctx.upper_bound(fit.score);
+                        let min = ctx.opts.min_score;
+                        if ub < th && (min <= 0.0 || ub < min) {
+                            if ub < min {
+                                acc.below += 1;
+                            }
+                            continue;
+                        }
+                    }
                     let total = ctx.total(&ctx.default_factors(job, doc, &fit));
                     if total < ctx.opts.min_score {
                         acc.below += 1;

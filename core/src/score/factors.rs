@@ -105,21 +105,51 @@ pub fn reputation(
     (0.6 * (rating - 1.0) / 4.0 + 0.4 * success).clamp(0.0, 1.0)
 }
 
-/// Recency of activity: 1 within 7 days, then `exp(−(days − 7)/60)`; neutral 0.5 when
-/// unknown. A future timestamp counts as now.
+/// Recency of activity in whole days `d` (floor): 1 for `d ≤ 7`, then `exp(−(d − 7)/60)`;
+/// neutral 0.5 when unknown. A future timestamp counts as now.
 pub fn recency(last_active: Option<DateTime<Utc>>, now: DateTime<Utc>) -> f64 {
-    recency_secs(last_active.map(|t| t.timestamp()), now.timestamp())
+    let Some(t) = last_active else { return 0.5 };
+    recency_days((now - t).num_seconds().max(0) / 86_400)
 }
 
-/// [`recency`] on Unix seconds (the scan's form).
-#[inline]
-pub fn recency_secs(last_active: Option<i64>, now: i64) -> f64 {
-    let Some(t) = last_active else { return 0.5 };
-    let days = (now - t).max(0) as f64 / 86_400.0;
-    if days <= 7.0 {
+/// [`recency`] of a whole number of days.
+pub fn recency_days(days: i64) -> f64 {
+    if days <= 7 {
         1.0
     } else {
-        (-(days - 7.0) / 60.0).exp()
+        (-((days - 7) as f64) / 60.0).exp()
+    }
+}
+
+/// [`recency`] for many candidates at one reference time: a table of the first
+/// `RecencyTable::DAYS` days, so the scan reads a number instead of computing `exp`.
+#[derive(Debug, Clone)]
+pub struct RecencyTable {
+    now: i64,
+    table: Vec<f64>,
+}
+
+impl RecencyTable {
+    /// Days covered by the table (older activity is computed directly).
+    pub const DAYS: usize = 1100;
+
+    /// The table for reference time `now` (Unix seconds).
+    pub fn new(now: i64) -> Self {
+        Self {
+            now,
+            table: (0..Self::DAYS as i64).map(recency_days).collect(),
+        }
+    }
+
+    /// [`recency`] of activity at Unix second `last_active`.
+    #[inline]
+    pub fn get(&self, last_active: Option<i64>) -> f64 {
+        let Some(t) = last_active else { return 0.5 };
+        let days = (self.now - t).max(0) / 86_400;
+        match self.table.get(days as usize) {
+            Some(v) => *v,
+            None => recency_days(days),
+        }
     }
 }
 
