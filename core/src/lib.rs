@@ -9,6 +9,7 @@
 pub mod error;
 pub mod ids;
 pub mod position;
+pub mod rerank;
 pub(crate) mod util;
 
 pub use error::{EntityKind, Error, Result};

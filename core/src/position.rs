@@ -11,11 +11,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// How much attention position `j` (1-based) receives.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PositionModel {
     /// `v_j = 1 / log2(1 + j)` (DCG discount; Singh & Joachims 2018, Geyik et al. 2019).
     /// The default.
+    #[default]
     Log,
     /// `v_j = 1 / log2(max(j, 2))`: positions 1 and 2 both weigh 1 (LensKit `LogRankWeight`,
     /// BoiseState `logarithmic`).
@@ -45,12 +46,6 @@ pub enum PositionModel {
     },
 }
 
-impl Default for PositionModel {
-    fn default() -> Self {
-        PositionModel::Log
-    }
-}
-
 impl PositionModel {
     /// Checks the parameters: probabilities in range, custom weights finite and ≥ 0.
     pub fn validate(&self) -> Result<()> {
@@ -61,7 +56,10 @@ impl PositionModel {
             } else {
                 Err(Error::invalid(
                     field,
-                    format!("must be in {}0, 1], got {x}", if zero_ok { "[" } else { "(" }),
+                    format!(
+                        "must be in {}0, 1], got {x}",
+                        if zero_ok { "[" } else { "(" }
+                    ),
                 ))
             }
         };
@@ -157,7 +155,10 @@ mod tests {
             gamma: 1.0,
             stop: 0.5,
         };
-        assert_eq!(c.weights_with_relevance(&[1.0, 1.0, 0.0], None), vec![1.0, 0.5, 0.25]);
+        assert_eq!(
+            c.weights_with_relevance(&[1.0, 1.0, 0.0], None),
+            vec![1.0, 0.5, 0.25]
+        );
     }
 
     #[test]
