@@ -13,16 +13,19 @@ use std::sync::{Arc, OnceLock};
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 
-use super::item::{RerankItem, canonical, validate_items};
+use super::item::{RerankItem, top_k_per_group, validate_items};
 use crate::error::{Error, Result};
 use crate::ids::DocId;
 
 /// Largest k accepted for m-tables (the adjustment is ~60 × O(k²)).
 pub const FAIR_MAX_K: usize = 5000;
 
-/// Relative tolerance for `F(m) ≥ α`, so that a CDF equal to α up to rounding counts as
-/// reaching it (scipy's `binom.ppf` is inclusive; research/fairness.md §1.2).
-const QUANTILE_REL_TOL: f64 = 1e-12;
+/// Tolerance, in units in the last place, for `F(0) = (1−p)^n ≥ α` only. scipy's
+/// `binom.ppf` (boost) is inclusive (`F(m) ≥ α`, exact for m ≥ 1 on the whole fixture grid),
+/// but its m = 0 shortcut compares α with P(X = 0) computed its own way: the one grid point
+/// where this matters is (i = 1, p = 0.9, α = 0.1), where `1 − 0.9` is 2 ulps below α and
+/// scipy still returns 0, while (i = 2, p = 0.9, α = 0.01) is 3 ulps below and returns 1.
+const QUANTILE_ZERO_ULPS: u64 = 2;
 
 /// fairsearchcore's bisection stop width (`fail_prob.EPS`).
 const BISECTION_EPS: f64 = 1e-16;
@@ -136,22 +139,73 @@ fn binom_quantile(alpha: f64, n: usize, p: f64, pmf: &mut Vec<f64>) -> u32 {
         return 0;
     }
     binom_pmf_all(n, p, pmf);
-    let target = alpha * (1.0 - QUANTILE_REL_TOL);
+    // both positive and finite here, so the bit patterns order like the values
+    if pmf[0] >= alpha || alpha.to_bits() - pmf[0].to_bits() <= QUANTILE_ZERO_ULPS {
+        return 0;
+    }
     let mut acc = 0.0;
     for (m, t) in pmf.iter().enumerate() {
         acc += t;
-        if acc >= target {
+        if acc >= alpha {
             return m as u32;
         }
     }
     n as u32
 }
 
+/// Exact `(F(m; n, p), P(X = m))` from the summed pmf terms.
+fn cdf_pmf_exact(m: usize, n: usize, p: f64, pmf: &mut Vec<f64>) -> (f64, f64) {
+    binom_pmf_all(n, p, pmf);
+    (pmf[..=m].iter().sum(), pmf[m])
+}
+
+/// The m-table in O(k) amortised: m(i) is non-decreasing and grows by at most 1 per position,
+/// so only `F(m(i−1); i, p)` is needed, carried by the recurrences
+/// `F(m; i+1) = F(m; i) − p·P(X_i = m)`, `P(X_{i+1} = m) = P(X_i = m)·(i+1)/(i+1−m)·(1−p)` and
+/// `P(X_i = m+1) = P(X_i = m)·(i−m)/(m+1)·p/(1−p)`. Whenever the carried CDF is within 1e-7
+/// (relative) of α, every 32 positions, and whenever the carried pmf gets tiny, the decision
+/// is taken with (and the state re-seeded from) the exact sum of [`binom_quantile`], so the
+/// table is identical to computing every quantile from scratch.
 fn mtable_unchecked(k: usize, p: f64, alpha: f64) -> Vec<u32> {
-    let mut pmf = Vec::with_capacity(k + 1);
-    (1..=k)
-        .map(|i| binom_quantile(alpha, i, p, &mut pmf))
-        .collect()
+    let mut pmf_buf = Vec::with_capacity(k + 1);
+    if p <= 0.0 || p >= 1.0 || k <= 2 {
+        return (1..=k)
+            .map(|i| binom_quantile(alpha, i, p, &mut pmf_buf))
+            .collect();
+    }
+    let q = 1.0 - p;
+    let mut out = Vec::with_capacity(k);
+    let mut m = binom_quantile(alpha, 1, p, &mut pmf_buf) as usize;
+    out.push(m as u32);
+    let (mut cdf, mut pmf) = cdf_pmf_exact(m, 1, p, &mut pmf_buf);
+    for i in 2..=k {
+        // advance (m, i−1) → (m, i)
+        let prev_n = (i - 1) as f64;
+        cdf -= p * pmf;
+        pmf *= (prev_n + 1.0) / (prev_n + 1.0 - m as f64) * q;
+        let risky = (cdf - alpha).abs() <= 1e-7 * alpha || i % 32 == 0 || pmf < 1e-200;
+        if risky {
+            let exact = binom_quantile(alpha, i, p, &mut pmf_buf) as usize;
+            m = exact;
+            let (c, d) = cdf_pmf_exact(m, i, p, &mut pmf_buf);
+            cdf = c;
+            pmf = d;
+        } else if cdf < alpha {
+            // m + 1: F(m+1; i) = F(m; i) + P(X_i = m+1)
+            pmf *= (i - m) as f64 / (m + 1) as f64 * p / q;
+            m += 1;
+            cdf += pmf;
+            if (cdf - alpha).abs() <= 1e-7 * alpha || cdf < alpha {
+                let exact = binom_quantile(alpha, i, p, &mut pmf_buf) as usize;
+                m = exact;
+                let (c, d) = cdf_pmf_exact(m, i, p, &mut pmf_buf);
+                cdf = c;
+                pmf = d;
+            }
+        }
+        out.push(m as u32);
+    }
+    out
 }
 
 /// The unadjusted m-table: `m(i) = F⁻¹(α; i, p)` for `i = 1..=k` (FA*IR §4.1; fairness.md
@@ -166,27 +220,50 @@ pub fn mtable(k: usize, p: f64, alpha: f64) -> Result<Vec<u32>> {
 }
 
 /// Exact DP: the distribution of the protected count advances one position at a time and
-/// states below `m(i)` are removed; the removed mass is the fail probability.
+/// states below `m(i)` are removed; the removed mass is the fail probability (fairness.md §1.2).
+///
+/// Two buffers (so the update vectorises) and a window `[m(i), mean + 13 sd + 13]`: states
+/// above it carry less than 1e-36 of mass in total (Chernoff), far below the 1e-9 the
+/// results are checked at, and are dropped.
 fn fail_prob_dp(table: &[u32], p: f64) -> f64 {
     let k = table.len();
-    let mut dist = vec![0.0f64; k + 1];
-    dist[0] = 1.0;
     let q = 1.0 - p;
-    let mut lo = 0usize; // lowest possibly non-zero state
+    let mut cur = vec![0.0f64; k + 2];
+    let mut nxt = vec![0.0f64; k + 2];
+    cur[0] = 1.0;
+    let (mut lo, mut hi) = (0usize, 0usize); // live states: lo..=hi
     let mut failed = 0.0;
     for i in 1..=k {
-        // advance: new[c] = old[c]·q + old[c−1]·p, for c = i down to lo
-        for c in (lo.max(1)..=i).rev() {
-            dist[c] = dist[c] * q + dist[c - 1] * p;
+        let fi = i as f64;
+        let cap = (fi * p + 13.0 * (fi * p * q).sqrt() + 13.0).ceil() as usize;
+        let new_hi = (hi + 1).min(i).min(cap.max(lo));
+        // nxt[c] = cur[c]·q + cur[c−1]·p for c in lo..=new_hi (cur is 0 outside lo..=hi)
+        nxt[lo] = cur[lo] * q + if lo > 0 { cur[lo - 1] * p } else { 0.0 };
+        {
+            let (dst, a, b) = (
+                &mut nxt[lo + 1..=new_hi],
+                &cur[lo + 1..=new_hi],
+                &cur[lo..new_hi],
+            );
+            for ((d, &x), &y) in dst.iter_mut().zip(a).zip(b) {
+                *d = x * q + y * p;
+            }
         }
-        if lo == 0 {
-            dist[0] *= q;
+        // clear what `cur` held beyond the new window before swapping
+        for v in &mut cur[lo..=hi.max(new_hi)] {
+            *v = 0.0;
         }
-        let need = table[i - 1] as usize;
+        std::mem::swap(&mut cur, &mut nxt);
+        hi = new_hi;
+        let need = (table[i - 1] as usize).min(hi + 1);
         while lo < need {
-            failed += dist[lo];
-            dist[lo] = 0.0;
+            failed += cur[lo];
+            cur[lo] = 0.0;
             lo += 1;
+        }
+        if lo > hi {
+            // everything failed
+            return failed.min(1.0);
         }
     }
     failed
@@ -375,8 +452,8 @@ pub fn fair_top_k(
     mtable: &[u32],
 ) -> Result<Vec<DocId>> {
     validate_items(items)?;
-    let ranked = canonical(items);
-    let idx = fair_top_k_idx(&ranked, protected, k, mtable)?;
+    let ranked = top_k_per_group(items, k);
+    let idx = fair_top_k_idx(&ranked, protected, k.min(items.len()), mtable)?;
     Ok(idx.iter().map(|&i| ranked[i].id).collect())
 }
 

@@ -35,6 +35,9 @@ pub struct ExposureLedger {
     now: Option<f64>,
     exposure: BTreeMap<u32, f64>,
     merit: BTreeMap<u32, f64>,
+    /// Decayed number of recorded rankings (stored in epoch units like the values).
+    #[serde(default)]
+    rankings: f64,
 }
 
 impl ExposureLedger {
@@ -63,6 +66,7 @@ impl ExposureLedger {
             now: None,
             exposure: BTreeMap::new(),
             merit: BTreeMap::new(),
+            rankings: 0.0,
         })
     }
 
@@ -103,6 +107,7 @@ impl ExposureLedger {
             for v in self.exposure.values_mut().chain(self.merit.values_mut()) {
                 *v /= s;
             }
+            self.rankings /= s;
             self.epoch = time;
         }
         Ok(())
@@ -115,6 +120,7 @@ impl ExposureLedger {
     pub fn record(&mut self, ranking: &[u32], time: f64) -> Result<()> {
         self.advance(time)?;
         let s = self.scale();
+        self.rankings += s;
         let limit = self.cutoff.unwrap_or(usize::MAX);
         for (j, &key) in ranking.iter().enumerate().take(limit) {
             let w = self.position_model.weight(j + 1);
@@ -153,6 +159,11 @@ impl ExposureLedger {
     /// Decayed cumulative merit of `key` at the ledger's current time (0 if unseen).
     pub fn merit(&self, key: u32) -> f64 {
         self.merit.get(&key).copied().unwrap_or(0.0) / self.scale()
+    }
+
+    /// Decayed number of rankings recorded (τ − 1 in Morik et al.'s controller).
+    pub fn rankings(&self) -> f64 {
+        self.rankings / self.scale()
     }
 
     /// Exposure per unit of merit, `Exp(key) / max(1e-4, M(key))` (fairness.md §1.6).
@@ -198,9 +209,13 @@ pub(crate) fn key_of(item: &RerankItem, unit: FairCoUnit) -> u32 {
 }
 
 /// FairCo ranking (Morik et al. 2020, Eq. 11; fairness.md §1.6): sort by
-/// `score + λ·err(d)` with `err(d) = max_G Exp(G)/M(G) − Exp(G(d))/M(G(d)) ≥ 0`, the maximum
-/// taken over the keys of the current items (a larger maximum would shift every item equally
-/// and not change the order). Returns every id with its controller score, best first; ties:
+/// `score + λ·err(d)` with `err(d) = (τ−1)·max_G D̂(G, G(d))`, i.e.
+/// `τ·(max_G Exp(G)/M(G) − Exp(G(d))/M(G(d))) ≥ 0` where `τ` is the (decayed) number of
+/// recorded rankings ([`ExposureLedger::rankings`]) and `Exp`, `M` are the ledger's decayed
+/// cumulative exposure and merit, so the ratio is the average exposure per unit merit and the
+/// boost grows with the accumulated disparity as in the paper. The maximum is taken over the
+/// keys of the current items (a larger maximum would shift every item equally and not change
+/// the order). Returns every id with its controller score, best first; ties:
 /// score descending, then lower id. Deterministic given the ledger; O(n log n).
 ///
 /// The caller shows the result and then records it in the ledger
@@ -232,10 +247,11 @@ pub(crate) fn fairco_idx(
         .map(|it| ledger.exposure_per_merit(key_of(it, config.unit)))
         .collect();
     let max = ratio.iter().copied().fold(0.0f64, f64::max);
+    let tau = ledger.rankings();
     let controlled: Vec<f64> = items
         .iter()
         .zip(&ratio)
-        .map(|(it, r)| it.score + config.lambda * (max - r))
+        .map(|(it, r)| it.score + config.lambda * tau * (max - r))
         .collect();
     // stable: ties keep the ranked input order
     let mut order: Vec<usize> = (0..items.len()).collect();

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::item::{RerankItem, canonical, cmp_ranked, ids_of, validate_items};
+use super::item::{RerankItem, cmp_ranked, ids_of, top_k_per_group, validate_items};
 use crate::error::{Error, Result};
 use crate::ids::DocId;
 
@@ -147,7 +147,7 @@ pub fn geyik_rerank(
 ) -> Result<Vec<DocId>> {
     validate_items(items)?;
     validate_targets(targets)?;
-    let ranked = canonical(items);
+    let ranked = top_k_per_group(items, k);
     Ok(ids_of(&ranked, &geyik_idx(&ranked, targets, k, algorithm)))
 }
 

@@ -1,7 +1,7 @@
 //! The input item shared by every re-ranker, validation and the canonical order.
 
 use std::cmp::Ordering;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -33,7 +33,6 @@ impl RerankItem {
 
 /// Rejects non-finite scores and duplicate ids, naming `items[i].score` / `items[i].id`.
 pub(crate) fn validate_items(items: &[RerankItem]) -> Result<()> {
-    let mut seen = HashSet::with_capacity(items.len());
     for (i, it) in items.iter().enumerate() {
         if !it.score.is_finite() {
             return Err(Error::invalid(
@@ -41,12 +40,18 @@ pub(crate) fn validate_items(items: &[RerankItem]) -> Result<()> {
                 format!("must be a finite number, got {}", it.score),
             ));
         }
-        if !seen.insert(it.id) {
-            return Err(Error::invalid(
-                format!("items[{i}].id"),
-                format!("duplicate id {}", it.id),
-            ));
-        }
+    }
+    // duplicates: sort a copy of the ids (cheaper than hashing for the usual sizes)
+    let mut ids: Vec<DocId> = items.iter().map(|it| it.id).collect();
+    ids.sort_unstable();
+    if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+        let dup = w[0];
+        let mut seen = HashSet::new();
+        let i = items.iter().position(|it| !seen.insert(it.id)).unwrap_or(0);
+        return Err(Error::invalid(
+            format!("items[{i}].id"),
+            format!("duplicate id {dup}"),
+        ));
     }
     Ok(())
 }
@@ -59,8 +64,54 @@ pub(crate) fn cmp_items(a: &RerankItem, b: &RerankItem) -> Ordering {
 /// A copy of `items` in canonical order (the "ranked" input of the internal algorithms).
 pub(crate) fn canonical(items: &[RerankItem]) -> Vec<RerankItem> {
     let mut v = items.to_vec();
-    v.sort_by(cmp_items);
+    // ids are unique (validated), so the order is total and an unstable sort is deterministic
+    v.sort_unstable_by(cmp_items);
     v
+}
+
+/// The best `k` items of every group (by label), in canonical order. Algorithms that only
+/// ever take items from the head of their group's list (FA*IR, the Geyik family) give the
+/// same result on this as on the full canonical list, at O(n + g·k log k).
+pub(crate) fn top_k_per_group(items: &[RerankItem], k: usize) -> Vec<RerankItem> {
+    let mut labels: Vec<u32> = Vec::new();
+    let mut index: HashMap<u32, usize> = HashMap::new();
+    let mut groups: Vec<Vec<RerankItem>> = Vec::new();
+    for it in items {
+        // linear search while there are few groups, a map beyond that
+        let g = if labels.len() <= 16 {
+            match labels.iter().position(|&l| l == it.group) {
+                Some(g) => g,
+                None => {
+                    labels.push(it.group);
+                    groups.push(Vec::new());
+                    if labels.len() > 16 {
+                        index.extend(labels.iter().enumerate().map(|(i, &l)| (l, i)));
+                    }
+                    labels.len() - 1
+                }
+            }
+        } else {
+            *index.entry(it.group).or_insert_with(|| {
+                labels.push(it.group);
+                groups.push(Vec::new());
+                labels.len() - 1
+            })
+        };
+        groups[g].push(*it);
+    }
+    let mut out = Vec::with_capacity(items.len().min(k.saturating_mul(groups.len())));
+    for mut g in groups {
+        if k == 0 {
+            break;
+        }
+        if g.len() > k {
+            g.select_nth_unstable_by(k - 1, cmp_items);
+            g.truncate(k);
+        }
+        out.extend(g);
+    }
+    out.sort_unstable_by(cmp_items);
+    out
 }
 
 /// Order of two positions of a **ranked** slice: higher score first, then the earlier
