@@ -83,14 +83,15 @@ def main():
             rs.append(a)
             ps.append(b)
             ratios.append(b / a)
-            print("  %-52s round %d: fairmatch %s, reference %s, ratio %.0fx"
+            print("  %-52s round %d: fairmatch %s, reference %s, ratio %.2fx"
                   % (label, r + 1, fmt(a), fmt(b), b / a), file=sys.stderr, flush=True)
         rows.append((label, statistics.median(rs), statistics.median(ps), statistics.median(ratios), n))
     print()
     print("| case | fairmatch (median) | reference (median) | median ratio | rounds |")
     print("|---|---|---|---|---|")
     for (label, a, b, ratio, n) in rows:
-        print("| %s | %s | %s | %.0fx | %d |" % (label, fmt(a), fmt(b), ratio, n))
+        r = ("%.0fx" if ratio >= 100 else "%.2fx") % ratio
+        print("| %s | %s | %s | %s | %d |" % (label, fmt(a), fmt(b), r, n))
 
 
 if __name__ == "__main__":
