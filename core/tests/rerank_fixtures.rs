@@ -8,12 +8,19 @@ use fairmatch::rerank::{
 };
 use serde_json::Value;
 
-fn load(name: &str) -> Value {
-    let path = format!(
-        "{}/../fixtures/golden/rerank/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+/// Path of a golden fixture file.
+macro_rules! fixture {
+    ($name:literal) => {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../fixtures/golden/rerank/",
+            $name
+        )
+    };
+}
+
+fn load(path: &str) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap()
 }
 
@@ -39,7 +46,7 @@ fn mode_of(name: &str) -> MTableMode {
 
 #[test]
 fn unadjusted_mtables_match_scipy_over_the_grid() {
-    let fx = load("fair_mtables.json");
+    let fx = load(fixture!("fair_mtables.json"));
     let ks: Vec<usize> = u32s(&fx["ks"]).into_iter().map(|k| k as usize).collect();
     let mut checked = 0;
     let mut bad = Vec::new();
@@ -83,7 +90,7 @@ fn unadjusted_mtables_match_scipy_over_the_grid() {
 
 #[test]
 fn adjusted_mtables_both_modes() {
-    let fx = load("fair_adjusted.json");
+    let fx = load(fixture!("fair_adjusted.json"));
     let mut n = 0;
     for row in fx["adjusted"].as_array().unwrap() {
         let k = row["k"].as_u64().unwrap() as usize;
@@ -118,7 +125,7 @@ fn adjusted_mtables_both_modes() {
 
 #[test]
 fn fail_probabilities_both_modes() {
-    let fx = load("fair_adjusted.json");
+    let fx = load(fixture!("fair_adjusted.json"));
     for row in fx["fail_probabilities"].as_array().unwrap() {
         let t = u32s(&row["table"]);
         let p = f(&row["p"]);
@@ -150,7 +157,7 @@ fn fair_items(case: &Value) -> Vec<RerankItem> {
 
 #[test]
 fn fair_top_k_matches_fairsearchcore() {
-    let fx = load("fair_top_k.json");
+    let fx = load(fixture!("fair_top_k.json"));
     let mut exhausted = 0;
     for case in fx["cases"].as_array().unwrap() {
         let k = case["k"].as_u64().unwrap() as usize;
@@ -191,7 +198,7 @@ fn fair_top_k_matches_fairsearchcore() {
 
 #[test]
 fn geyik_matches_corrected_reference() {
-    let fx = load("geyik.json");
+    let fx = load(fixture!("geyik.json"));
     let algs = [
         ("det_greedy", GeyikAlgorithm::DetGreedy),
         ("det_cons", GeyikAlgorithm::DetCons),
@@ -230,4 +237,34 @@ fn geyik_matches_corrected_reference() {
     assert_eq!(differs[2], 0);
     // ... and its documented bugs show up for DetCons and DetConstSort
     assert!(differs[1] > 0 && differs[3] > 0, "{differs:?}");
+}
+
+#[test]
+fn mtable_cache_is_thread_safe() {
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            std::thread::spawn(move || {
+                (0..20)
+                    .map(|i| {
+                        let k = 10 + (i + t) % 5 * 10;
+                        adjusted_mtable(k, 0.4, 0.1, MTableMode::Exact)
+                            .unwrap()
+                            .table
+                            .clone()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    for h in handles {
+        for t in h.join().unwrap() {
+            let k = t.len();
+            assert_eq!(
+                t,
+                adjusted_mtable_uncached(k, 0.4, 0.1, MTableMode::Exact)
+                    .unwrap()
+                    .table
+            );
+        }
+    }
 }

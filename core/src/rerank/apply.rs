@@ -468,4 +468,56 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.order.len(), 6);
     }
+
+    #[test]
+    fn chain_explanations_follow_each_step() {
+        // ids 0..5 non-protected (scores 1.0 .. 0.6), ids 5..10 protected (0.5 .. 0.1)
+        let items: Vec<RerankItem> = (0..10)
+            .map(|i| RerankItem::new(i, 1.0 - 0.1 * f64::from(i), u32::from(i >= 5)))
+            .collect();
+        // step 1: DetConstSort with 50/50 targets; step 2: keep the best 2, round-robin rest
+        let chain = RerankerConfig::Chain {
+            steps: vec![
+                RerankerConfig::DetConstSort(GeyikConfig {
+                    targets: vec![
+                        GroupTarget {
+                            group: 0,
+                            proportion: 0.5,
+                        },
+                        GroupTarget {
+                            group: 1,
+                            proportion: 0.5,
+                        },
+                    ],
+                }),
+                RerankerConfig::RoundRobin(RoundRobinConfig { keep_head: 2 }),
+            ],
+        };
+        let out = apply(&chain, &items, 4, &RerankContext::default()).unwrap();
+        // DetConstSort (strict): [0, 5, 1, 6]; round-robin keeps [0, 5] and then groups
+        // in first-appearance order of the rest: 1 (group 0), 6 (group 1)
+        assert_eq!(out.order, vec![0, 5, 1, 6]);
+        let m5 = &out.moves[1];
+        assert_eq!((m5.id, m5.original_rank, m5.final_rank), (5, 5, 1));
+        assert_eq!(
+            m5.steps,
+            vec![StepMove {
+                policy: PolicyKind::DetConstSort,
+                from: 5,
+                to: 1
+            }]
+        );
+        assert_eq!(m5.moved_by(), Some((PolicyKind::DetConstSort, 4)));
+        let m0 = &out.moves[0];
+        assert!(m0.steps.is_empty() && m0.moved_by().is_none());
+        // nested chains are rejected
+        let nested = RerankerConfig::Chain { steps: vec![chain] };
+        assert!(
+            nested
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .contains("chain.steps[0]")
+        );
+    }
 }
