@@ -247,3 +247,40 @@ fn monte_carlo_fail_probability() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Geyik et al. §4 (via the yuanlonghao docstring; research/fairness.md §1.3): DetGreedy,
+    /// DetCons and DetRelaxed meet every prefix minimum ⌊k·p⌋ with at most 3 groups, given
+    /// enough candidates per group.
+    #[test]
+    fn greedy_family_meets_minimums_up_to_three_groups(
+        targets in (2u32..=3).prop_flat_map(targets_strategy),
+        k in 1usize..40,
+        seed in any::<u64>(),
+    ) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let m = targets.len() as u32;
+        let mut items = Vec::new();
+        for g in 0..m {
+            for _ in 0..k + rng.random_range(0..5) {
+                let id = items.len() as u32;
+                items.push(RerankItem::new(id, rng.random_range(0.0..1.0), g));
+            }
+        }
+        let group: HashMap<DocId, u32> = items.iter().map(|i| (i.id, i.group)).collect();
+        for alg in [GeyikAlgorithm::DetGreedy, GeyikAlgorithm::DetCons, GeyikAlgorithm::DetRelaxed] {
+            let out = geyik_rerank(&items, &targets, k, alg).unwrap();
+            let mut counts = vec![0usize; m as usize];
+            for (pos, id) in out.iter().enumerate() {
+                counts[group[id] as usize] += 1;
+                for t in &targets {
+                    let need = ((pos + 1) as f64 * t.proportion).floor() as usize;
+                    prop_assert!(counts[t.group as usize] >= need,
+                        "{:?}: prefix {} group {} has {} < {}", alg, pos + 1, t.group, counts[t.group as usize], need);
+                }
+            }
+        }
+    }
+}

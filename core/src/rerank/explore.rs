@@ -79,7 +79,9 @@ impl Ord for Cand {
 /// Re-orders `items` by `score + boost` (see [`exploration_boost`]) and returns every id in
 /// the new order with its boosted score. Guarantees: no boost reaches `max_boost`; with
 /// `max_promotion = Some(P)` no item ends more than P places above its rank in the canonical
-/// order (score descending, then lower id). Ties: original rank. O(n log n).
+/// order (score descending, then lower id); an item is only ever overtaken by items scoring
+/// less than `max_boost` below it, so relevance is never buried by more than that margin.
+/// Ties: original rank. O(n log n).
 ///
 /// `impressions(id)` is how often the caller has shown the item so far.
 ///

@@ -166,9 +166,16 @@ impl ExposureLedger {
         self.rankings / self.scale()
     }
 
+    /// [`Self::exposure_per_merit`] computed with the scale taken once by the caller.
+    fn ratio_at_scale_with(&self, key: u32, scale: f64) -> f64 {
+        let e = self.exposure.get(&key).copied().unwrap_or(0.0) / scale;
+        let m = self.merit.get(&key).copied().unwrap_or(0.0) / scale;
+        e / m.max(MERIT_FLOOR)
+    }
+
     /// Exposure per unit of merit, `Exp(key) / max(1e-4, M(key))` (fairness.md §1.6).
     pub fn exposure_per_merit(&self, key: u32) -> f64 {
-        self.exposure(key) / self.merit(key).max(MERIT_FLOOR)
+        self.ratio_at_scale_with(key, self.scale())
     }
 }
 
@@ -242,9 +249,11 @@ pub(crate) fn fairco_idx(
     ledger: &ExposureLedger,
     config: &FairCoConfig,
 ) -> Vec<(usize, f64)> {
+    // one decay scale for all lookups
+    let scale = ledger.scale();
     let ratio: Vec<f64> = items
         .iter()
-        .map(|it| ledger.exposure_per_merit(key_of(it, config.unit)))
+        .map(|it| ledger.ratio_at_scale_with(key_of(it, config.unit), scale))
         .collect();
     let max = ratio.iter().copied().fold(0.0f64, f64::max);
     let tau = ledger.rankings();

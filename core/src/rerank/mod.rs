@@ -21,6 +21,27 @@
 //! and calls [`apply`], which also explains which policy moved each result and by how much.
 //! Stateful policies keep their state in caller-owned values ([`ExposureLedger`]); the
 //! FA*IR table cache is a process-wide, thread-safe memo of a pure function.
+//!
+//! ```
+//! use fairmatch::rerank::{apply, RerankContext, RerankItem, RerankerConfig};
+//!
+//! // exploration for newcomers, then FA*IR with group 1 protected
+//! let config: RerankerConfig = serde_json::from_str(r#"{"type": "chain", "steps": [
+//!     {"type": "exploration", "max_boost": 0.05, "min_impressions": 20, "seed": 7},
+//!     {"type": "fair", "p": 0.5, "alpha": 0.1, "protected_groups": [1]}]}"#).unwrap();
+//! let items: Vec<RerankItem> = (0..30)
+//!     .map(|i| RerankItem::new(i, 1.0 - 0.01 * i as f64, u32::from(i >= 20)))
+//!     .collect();
+//! let impressions = |id: u32| if id % 4 == 0 { 0 } else { 100 };
+//! let ctx = RerankContext { impressions: Some(&impressions), ..Default::default() };
+//! let out = apply(&config, &items, 10, &ctx).unwrap();
+//! assert_eq!(out.order.len(), 10);
+//! for m in &out.moves {
+//!     if let Some((policy, places)) = m.moved_by() {
+//!         println!("{} moved {places:+} places by {policy:?}", m.id);
+//!     }
+//! }
+//! ```
 
 mod apply;
 mod diversity;
