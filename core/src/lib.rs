@@ -40,6 +40,7 @@ pub mod filter;
 pub mod ids;
 pub mod persist;
 pub mod position;
+pub mod rerank;
 pub mod score;
 pub mod skills;
 pub(crate) mod util;

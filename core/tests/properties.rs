@@ -164,9 +164,27 @@ fn identical_across_runs_and_thread_counts() {
     assert_eq!(one, run(2), "2 threads");
     assert_eq!(one, run(4), "4 threads");
     // Pruning by the upper bound never changes the top k: compare with a k that never fills.
-    let all = e.recommend_freelancers("j", &RecommendOptions { k: 10_000, explain: false, ..o.clone() }).unwrap();
-    let head: Vec<(&str, f64)> = all.matches.iter().take(100).map(|m| (m.id.as_str(), m.score)).collect();
-    let top: Vec<(&str, f64)> = one.matches.iter().map(|m| (m.id.as_str(), m.score)).collect();
+    let all = e
+        .recommend_freelancers(
+            "j",
+            &RecommendOptions {
+                k: 10_000,
+                explain: false,
+                ..o.clone()
+            },
+        )
+        .unwrap();
+    let head: Vec<(&str, f64)> = all
+        .matches
+        .iter()
+        .take(100)
+        .map(|m| (m.id.as_str(), m.score))
+        .collect();
+    let top: Vec<(&str, f64)> = one
+        .matches
+        .iter()
+        .map(|m| (m.id.as_str(), m.score))
+        .collect();
     assert_eq!(head, top);
     assert_eq!((all.scored, all.candidates), (one.scored, one.candidates));
     // Ties are broken by internal id: equal scores appear in insertion order.
