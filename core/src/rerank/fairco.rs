@@ -70,6 +70,32 @@ impl ExposureLedger {
         })
     }
 
+    /// Checks a ledger that came from outside (e.g. deserialised from a snapshot): valid
+    /// position model, half-life finite and > 0, epoch and time finite, every stored value
+    /// finite and ≥ 0. Names the offending field.
+    pub fn validate(&self) -> Result<()> {
+        self.position_model.validate()?;
+        if let Some(h) = self.half_life
+            && !(h.is_finite() && h > 0.0)
+        {
+            return Err(Error::invalid(
+                "ledger.half_life",
+                format!("must be finite and > 0, got {h}"),
+            ));
+        }
+        check_finite("ledger.epoch", self.epoch)?;
+        if let Some(now) = self.now {
+            check_finite("ledger.now", now)?;
+        }
+        check_non_negative("ledger.rankings", self.rankings)?;
+        for (name, map) in [("exposure", &self.exposure), ("merit", &self.merit)] {
+            for (k, &v) in map {
+                check_non_negative(&format!("ledger.{name}[{k}]"), v)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The position model used to turn ranks into exposure.
     pub fn position_model(&self) -> &PositionModel {
         &self.position_model
@@ -291,6 +317,15 @@ mod tests {
         let json = serde_json::to_string(&l).unwrap();
         let back: ExposureLedger = serde_json::from_str(&json).unwrap();
         assert_eq!(back, l);
+        back.validate().unwrap();
+        let bad = json.replace("\"half_life\":10.0", "\"half_life\":-1.0");
+        let bad: ExposureLedger = serde_json::from_str(&bad).unwrap();
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("ledger.half_life")
+        );
         assert!(ExposureLedger::new(PositionModel::Log, None, Some(0.0)).is_err());
     }
 
