@@ -193,6 +193,7 @@ fn main() -> fairmatch::Result<()> {
         job_id: Some("frontend-lead".into()),
         freelancer_ids: recs.matches.iter().map(|m| m.id.clone()).collect(),
         positions: None,
+        scores: None,
         at: Utc::now(),
     })?;
     engine.record_outcome(&Outcome {

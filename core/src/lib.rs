@@ -51,8 +51,8 @@ pub use domain::{
     SkillRequirement, TimezoneRequirement, WorkingHours,
 };
 pub use engine::{
-    Engine, EngineConfig, EventConfig, Filters, Match, PairScore, RecommendOptions,
-    Recommendations, ScoringConfig,
+    Engine, EngineConfig, EventConfig, FairnessOptions, Filters, LedgerConfig, Match, PairScore,
+    RecommendOptions, Recommendations, ScoringConfig,
 };
 pub use error::{EntityKind, Error, Result};
 pub use explain::{Explanation, FactorScore};

@@ -38,6 +38,7 @@ fn build() -> Engine {
         job_id: Some("j".into()),
         freelancer_ids: vec!["ana".into(), "bo".into()],
         positions: None,
+        scores: None,
         at: now(),
     })
     .unwrap();

@@ -439,6 +439,7 @@ fn outcomes_update_history_and_events_without_double_counting() {
         job_id: Some("j".into()),
         freelancer_ids: vec!["f".into()],
         positions: None,
+        scores: None,
         at: now(),
     })
     .unwrap();
@@ -534,6 +535,7 @@ fn outcomes_update_history_and_events_without_double_counting() {
         job_id: None,
         freelancer_ids: vec!["f".into(), "ghost".into()],
         positions: None,
+        scores: None,
         at: now(),
     };
     assert!(matches!(

@@ -20,6 +20,10 @@ pub struct Impressions {
     /// 1-based positions of each id (default: 1, 2, 3, …).
     #[serde(default)]
     pub positions: Option<Vec<u32>>,
+    /// The relevance (merit) of each shown freelancer, e.g. the scores the engine returned;
+    /// recorded in the exposure ledger so FairCo can compare exposure with merit.
+    #[serde(default)]
+    pub scores: Option<Vec<f64>>,
     /// When the list was shown.
     pub at: DateTime<Utc>,
 }
@@ -63,6 +67,20 @@ impl Impressions {
                 return Err(Error::invalid(
                     format!("impressions.positions[{i}]"),
                     "positions are 1-based",
+                ));
+            }
+        }
+        if let Some(sc) = &self.scores {
+            if sc.len() != self.freelancer_ids.len() {
+                return Err(Error::invalid(
+                    "impressions.scores",
+                    format!("{} scores for {} ids", sc.len(), self.freelancer_ids.len()),
+                ));
+            }
+            if let Some(i) = sc.iter().position(|x| !x.is_finite() || *x < 0.0) {
+                return Err(Error::invalid(
+                    format!("impressions.scores[{i}]"),
+                    "must be finite and ≥ 0",
                 ));
             }
         }

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 
 pub use events::{Counters, EventConfig, EventLog, RawEvent, Series};
-pub use options::{Filters, Match, PairScore, RecommendOptions, Recommendations};
+pub use options::{FairnessOptions, Filters, Match, PairScore, RecommendOptions, Recommendations};
 pub use pipeline::ScoringConfig;
 
 use catalog::{Catalog, FreelancerEntry, JobEntry};
@@ -32,6 +32,7 @@ use pipeline::RequestCtx;
 use crate::domain::{Freelancer, History, Impressions, Job, Outcome, OutcomeKind};
 use crate::error::{EntityKind, Error, Result};
 use crate::filter::Veto;
+use crate::rerank::ExposureLedger;
 use crate::score::{DEFAULT_FACTORS, Preset};
 use crate::skills::{Taxonomy, builtin};
 
@@ -43,6 +44,8 @@ pub struct EngineConfig {
     pub scoring: ScoringConfig,
     /// How events are kept.
     pub events: EventConfig,
+    /// The exposure ledger FairCo reads (updated by `record_impressions`).
+    pub ledger: LedgerConfig,
 }
 
 impl EngineConfig {
@@ -50,7 +53,48 @@ impl EngineConfig {
     pub fn validate(&self) -> Result<()> {
         self.scoring.similarity.validate()?;
         self.scoring.fit.validate()?;
-        self.events.validate()
+        self.events.validate()?;
+        self.ledger.new_ledger().map(|_| ())
+    }
+}
+
+/// The engine's exposure ledger: one entry per freelancer (groups are summed from it per
+/// request), exposure from recorded impressions, merit from the scores they carry.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LedgerConfig {
+    /// Attention per position (default `log`).
+    pub position_model: crate::PositionModel,
+    /// Positions past this one get no exposure (default none).
+    pub cutoff: Option<usize>,
+    /// Half-life of exposure and merit in days (default 30; `None` = no decay).
+    pub half_life_days: Option<f64>,
+}
+
+impl Default for LedgerConfig {
+    fn default() -> Self {
+        Self {
+            position_model: crate::PositionModel::Log,
+            cutoff: None,
+            half_life_days: Some(30.0),
+        }
+    }
+}
+
+impl LedgerConfig {
+    /// An empty ledger with this configuration (times in Unix seconds); rejects bad values.
+    pub fn new_ledger(&self) -> Result<ExposureLedger> {
+        ExposureLedger::new(
+            self.position_model.clone(),
+            self.cutoff,
+            self.half_life_days.map(|d| d * 86_400.0),
+        )
+        .map_err(|e| match e {
+            Error::InvalidInput { field, reason } => {
+                Error::invalid(format!("ledger.{field}"), reason)
+            }
+            e => e,
+        })
     }
 }
 
@@ -58,6 +102,7 @@ pub(crate) struct State {
     pub config: EngineConfig,
     pub catalog: Catalog,
     pub events: EventLog,
+    pub ledger: ExposureLedger,
 }
 
 /// An embedded matching engine. Cheap to clone (a handle); safe to share across threads.
@@ -97,11 +142,17 @@ impl Engine {
 
     fn with_parts(taxonomy: Arc<Taxonomy>, config: EngineConfig) -> Self {
         let events = EventLog::new(config.events.clone());
+        let ledger = config.ledger.new_ledger().unwrap_or_else(|_| {
+            LedgerConfig::default()
+                .new_ledger()
+                .expect("the default ledger config is valid")
+        });
         Self {
             state: Arc::new(RwLock::new(State {
                 config,
                 catalog: Catalog::new(taxonomy),
                 events,
+                ledger,
             })),
         }
     }
@@ -248,7 +299,7 @@ impl Engine {
         let job = s.catalog.jobs[d as usize]
             .as_ref()
             .ok_or_else(|| Error::unknown(EntityKind::Job, job_id))?;
-        let ctx = RequestCtx::new(&s.catalog, &s.config.scoring, opts, weights, true);
+        let ctx = RequestCtx::new(&s, opts, weights, true);
         pipeline::recommend_freelancers(&ctx, job)
     }
 
@@ -262,7 +313,7 @@ impl Engine {
         let weights = opts.validate()?;
         let s = self.state.read();
         let d = s.catalog.freelancer_doc(freelancer_id)?;
-        let ctx = RequestCtx::new(&s.catalog, &s.config.scoring, opts, weights, false);
+        let ctx = RequestCtx::new(&s, opts, weights, false);
         pipeline::recommend_jobs(&ctx, d as usize)
     }
 
@@ -284,7 +335,7 @@ impl Engine {
         ) else {
             return Err(Error::unknown(EntityKind::Job, job_id));
         };
-        let ctx = RequestCtx::new(&s.catalog, &s.config.scoring, opts, weights, true);
+        let ctx = RequestCtx::new(&s, opts, weights, true);
         let mut vetoes: Vec<String> = ctx
             .veto(j, fd as usize, false)
             .map(|v| v.name().to_owned())
@@ -350,8 +401,27 @@ impl Engine {
             .map(|id| s.catalog.freelancer_doc(id))
             .collect::<Result<_>>()?;
         let State {
-            catalog, events, ..
+            catalog,
+            events,
+            ledger,
+            ..
         } = &mut *s;
+        // The ledger's clock never goes back: an impression older than the latest one is
+        // recorded at the latest time (its exposure is not decayed further).
+        let t = (imp.at.timestamp() as f64).max(ledger.now().unwrap_or(f64::MIN));
+        let mut by_position: Vec<(u32, u32)> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (imp.position(i), *d))
+            .collect();
+        by_position.sort_unstable();
+        let ranking: Vec<u32> = by_position.iter().map(|(_, d)| *d).collect();
+        ledger.record(&ranking, t)?;
+        if let Some(scores) = &imp.scores {
+            let merits: Vec<(u32, f64)> =
+                docs.iter().copied().zip(scores.iter().copied()).collect();
+            ledger.record_merit(&merits, t)?;
+        }
         for (i, d) in docs.iter().enumerate() {
             let attrs = &catalog.freelancers[*d as usize]
                 .as_ref()
@@ -360,6 +430,11 @@ impl Engine {
             events.impression(*d, job, imp.position(i), imp.at, attrs.unwrap_or(&empty));
         }
         Ok(())
+    }
+
+    /// A copy of the exposure ledger (keys are internal freelancer ids).
+    pub fn ledger(&self) -> ExposureLedger {
+        self.state.read().ledger.clone()
     }
 
     /// Records one outcome and updates the freelancer's history (see the module docs for how

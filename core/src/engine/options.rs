@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, check_non_negative};
 use crate::explain::{Explanation, FactorScore};
+use crate::rerank::RerankerConfig;
 use crate::score::Preset;
 
 /// Request-level hard filters (each a named veto, `rate`, `availability` or
@@ -47,6 +48,53 @@ pub struct RecommendOptions {
     /// The megilance_v1 price-tier diversity step for freelancers-for-a-job (default: on
     /// under `megilance_v1`, as in the seed; ignored by the default preset).
     pub diversity: Option<bool>,
+    /// A fairness / diversity re-ranking policy over the best candidates (none by default).
+    pub fairness: Option<FairnessOptions>,
+}
+
+/// Which re-ranking policy (or chain) runs over the top of a ranking, and how candidates map
+/// to the policy's groups.
+///
+/// Group ids are positions in `groups`: a candidate whose `attribute` value is `groups[i]`
+/// is in group `i`; any other value, or no value, is group `groups.len()`. So with
+/// `attribute = "tenure"`, `groups = ["newcomer"]`, a FA*IR policy protecting group `0`
+/// protects newcomers. The policy sees the best `pool` candidates (default
+/// `max(5·k, 100)`) in score order and returns k.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FairnessOptions {
+    /// The policy (see `rerank::RerankerConfig`; `{"type": "chain", "steps": [...]}` chains).
+    pub policy: RerankerConfig,
+    /// Attribute of the candidates that defines the groups (freelancer attributes for
+    /// `recommend_freelancers`, job attributes for `recommend_jobs`).
+    #[serde(default)]
+    pub attribute: Option<String>,
+    /// Attribute values in group-id order.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// How many of the best candidates the policy sees (≥ k, ≤ 10,000).
+    #[serde(default)]
+    pub pool: Option<usize>,
+}
+
+impl FairnessOptions {
+    /// The pool size for `k`.
+    pub fn pool_for(&self, k: usize) -> usize {
+        self.pool.unwrap_or((5 * k).max(100)).max(k)
+    }
+
+    /// Group id of a candidate with these attributes.
+    pub fn group_of(&self, attrs: &BTreeMap<String, String>) -> u32 {
+        let n = self.groups.len() as u32;
+        match self.attribute.as_ref().and_then(|a| attrs.get(a)) {
+            Some(v) => self
+                .groups
+                .iter()
+                .position(|g| g == v)
+                .map_or(n, |i| i as u32),
+            None => n,
+        }
+    }
 }
 
 impl Default for RecommendOptions {
@@ -60,6 +108,7 @@ impl Default for RecommendOptions {
             explain: true,
             now: None,
             diversity: None,
+            fairness: None,
         }
     }
 }
@@ -98,6 +147,23 @@ impl RecommendOptions {
                 return Err(Error::invalid(
                     format!("options.filters.attributes.{k}"),
                     "needs at least one allowed value",
+                ));
+            }
+        }
+        if let Some(f) = &self.fairness {
+            f.policy.validate()?;
+            if let Some(p) = f.pool
+                && (p < self.k || p > 10_000)
+            {
+                return Err(Error::invalid(
+                    "options.fairness.pool",
+                    format!("must be in k–10000, got {p}"),
+                ));
+            }
+            if !f.groups.is_empty() && f.attribute.is_none() {
+                return Err(Error::invalid(
+                    "options.fairness.attribute",
+                    "groups need an attribute",
                 ));
             }
         }

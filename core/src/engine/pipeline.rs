@@ -5,15 +5,19 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Offset, TimeZone, Utc};
 
+use super::State;
 use super::catalog::{Catalog, FreelancerEntry, JobEntry, ScanRow};
+use super::events::EventLog;
 use super::options::{Match, RecommendOptions, Recommendations};
 use crate::domain::MustHavePolicy;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::explain::RerankMove;
 use crate::explain::{
     Explanation, FactorScore, MissingSkill, SkillExplanation, SkillMatchExplanation,
 };
 use crate::filter::{Veto, VetoCounts, location_ok};
 use crate::ids::DocId;
+use crate::rerank::{self, ExposureLedger, FairCoUnit, RerankContext, RerankItem, RerankerConfig};
 use crate::score::factors::{self, ReputationPrior};
 use crate::score::megilance::{self, MegilanceFreelancer, MegilanceJob, MegilanceScore};
 use crate::score::{DEFAULT_FACTORS, Preset};
@@ -37,6 +41,8 @@ pub struct ScoringConfig {
 /// Everything a request computes once.
 pub(crate) struct RequestCtx<'a> {
     pub cat: &'a Catalog,
+    pub events: &'a EventLog,
+    pub ledger: &'a ExposureLedger,
     pub cfg: &'a ScoringConfig,
     pub opts: &'a RecommendOptions,
     pub weights: Vec<f64>,
@@ -49,12 +55,12 @@ pub(crate) struct RequestCtx<'a> {
 
 impl<'a> RequestCtx<'a> {
     pub fn new(
-        cat: &'a Catalog,
-        cfg: &'a ScoringConfig,
+        state: &'a State,
         opts: &'a RecommendOptions,
         weights: Vec<f64>,
         excluded_side_is_freelancers: bool,
     ) -> Self {
+        let (cat, cfg) = (&state.catalog, &state.config.scoring);
         let now = opts.now();
         let zone_offsets = cat
             .zone_tz
@@ -74,6 +80,8 @@ impl<'a> RequestCtx<'a> {
         let excluded = BitSet::from_ids(opts.filters.exclude_ids.iter().filter_map(|x| ids.get(x)));
         Self {
             cat,
+            events: &state.events,
+            ledger: &state.ledger,
             cfg,
             opts,
             weights,
@@ -228,6 +236,129 @@ impl<'a> RequestCtx<'a> {
                 None
             },
         ]
+    }
+
+    /// How many candidates to keep before re-ranking (k without a fairness policy).
+    pub fn pool(&self) -> usize {
+        self.opts
+            .fairness
+            .as_ref()
+            .map_or(self.opts.k, |f| f.pool_for(self.opts.k))
+    }
+
+    /// Applies the request's fairness policy (if any) to `ranked` (score order) and returns at
+    /// most k `(score, id, moves)`. `freelancers` = the candidates are freelancers (the
+    /// exposure ledger and impression counts exist only for them).
+    pub fn rerank(
+        &self,
+        ranked: Vec<(f64, DocId)>,
+        freelancers: bool,
+    ) -> Result<Vec<(f64, DocId, Vec<RerankMove>)>> {
+        let k = self.opts.k;
+        let Some(fo) = &self.opts.fairness else {
+            return Ok(ranked
+                .into_iter()
+                .take(k)
+                .map(|(s, d)| (s, d, Vec::new()))
+                .collect());
+        };
+        let group_of = |d: DocId| -> u32 {
+            if freelancers {
+                self.cat.freelancers[d as usize]
+                    .as_ref()
+                    .map_or(fo.groups.len() as u32, |e| fo.group_of(&e.input.attributes))
+            } else {
+                self.cat.jobs[d as usize]
+                    .as_ref()
+                    .map_or(fo.groups.len() as u32, |e| fo.group_of(&e.input.attributes))
+            }
+        };
+        let items: Vec<RerankItem> = ranked
+            .iter()
+            .map(|&(s, d)| RerankItem::new(d, s, group_of(d)))
+            .collect();
+        let score_of: std::collections::HashMap<DocId, f64> =
+            ranked.iter().map(|&(s, d)| (d, s)).collect();
+        // FairCo reads the engine's per-freelancer ledger, summed into this request's groups
+        // when the policy balances groups.
+        let units = fairco_units(&fo.policy);
+        if units.contains(&FairCoUnit::Group) && units.contains(&FairCoUnit::Individual) {
+            return Err(Error::invalid(
+                "options.fairness.policy",
+                "a chain may use FairCo over groups or over individuals, not both",
+            ));
+        }
+        let grouped;
+        let ledger = if !freelancers {
+            None
+        } else if units.contains(&FairCoUnit::Group) {
+            grouped = self.ledger.aggregate(|d| Some(group_of(d)));
+            Some(&grouped)
+        } else {
+            Some(self.ledger)
+        };
+        let impressions = |d: DocId| {
+            self.events
+                .freelancer(d)
+                .map_or(0, |s| s.total(None, None).impressions)
+        };
+        let similarity = |a: DocId, b: DocId| {
+            let skills = |d: DocId| -> Vec<u32> {
+                if freelancers {
+                    self.cat.freelancers[d as usize]
+                        .as_ref()
+                        .map(|e| e.claims.iter().map(|c| c.skill).collect())
+                        .unwrap_or_default()
+                } else {
+                    let mut v: Vec<u32> = self.cat.jobs[d as usize]
+                        .as_ref()
+                        .map(|e| e.reqs.iter().map(|r| r.skill).collect())
+                        .unwrap_or_default();
+                    v.sort_unstable();
+                    v
+                }
+            };
+            rerank::jaccard_similarity(&skills(a), &skills(b))
+        };
+        let rate = |d: DocId| {
+            if freelancers {
+                self.cat.rows[d as usize].rate
+            } else {
+                None
+            }
+        };
+        let rctx = RerankContext {
+            ledger,
+            impressions: freelancers.then_some(&impressions as &dyn Fn(DocId) -> u64),
+            similarity: Some(&similarity),
+            hourly_rate: freelancers.then_some(&rate as &dyn Fn(DocId) -> Option<f64>),
+        };
+        let out = rerank::apply(&fo.policy, &items, k, &rctx).map_err(|e| match e {
+            Error::InvalidInput { field, reason } => {
+                Error::invalid(format!("options.fairness.{field}"), reason)
+            }
+            e => e,
+        })?;
+        Ok(out
+            .order
+            .iter()
+            .zip(&out.moves)
+            .map(|(&d, m)| {
+                let moves = m
+                    .steps
+                    .iter()
+                    .map(|st| RerankMove {
+                        policy: serde_json::to_value(st.policy)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                        from: st.from + 1,
+                        to: st.to + 1,
+                    })
+                    .collect();
+                (score_of[&d], d, moves)
+            })
+            .collect())
     }
 
     /// An upper bound of the default-preset total of a candidate with skill factor `skill`
@@ -468,6 +599,15 @@ fn semantic(j: &JobEntry, f: &FreelancerEntry) -> Option<f64> {
     Some(factors::semantic_fit(dot / (na.sqrt() * nb.sqrt())))
 }
 
+/// The FairCo units a policy (or chain) uses.
+fn fairco_units(c: &RerankerConfig) -> Vec<FairCoUnit> {
+    match c {
+        RerankerConfig::FairCo(f) => vec![f.unit],
+        RerankerConfig::Chain { steps } => steps.iter().flat_map(fairco_units).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// Catalogues at least this large are scanned in parallel chunks (when rayon has threads).
 const PARALLEL_MIN: usize = 8192;
 
@@ -525,7 +665,7 @@ pub(crate) fn recommend_freelancers(
             // counts, merged afterwards. The result is the same for any split and any number
             // of threads because the top-k order (score, then id) is total.
             let scan = |range: std::ops::Range<usize>| {
-                let mut acc = ScanAcc::new(ctx.opts.k);
+                let mut acc = ScanAcc::new(ctx.pool());
                 let mut scratch = FitScratch::default();
                 for doc in range {
                     let row = &cat.rows[doc];
@@ -581,14 +721,15 @@ pub(crate) fn recommend_freelancers(
                 (0..n.div_ceil(chunk))
                     .into_par_iter()
                     .map(|c| scan(c * chunk..((c + 1) * chunk).min(n)))
-                    .reduce(|| ScanAcc::new(ctx.opts.k), ScanAcc::merge)
+                    .reduce(|| ScanAcc::new(ctx.pool()), ScanAcc::merge)
             } else {
                 scan(0..n)
             };
             let top = acc.top;
             vetoes = acc.vetoes;
             (candidates, scored, below) = (acc.candidates, acc.scored, acc.below);
-            for (rank, (total, doc)) in top.into_sorted_vec().into_iter().enumerate() {
+            let ranked = ctx.rerank(top.into_sorted_vec(), true)?;
+            for (rank, (total, doc, moves)) in ranked.into_iter().enumerate() {
                 let Some(f) = cat.freelancers[doc as usize].as_ref() else {
                     continue;
                 };
@@ -608,10 +749,11 @@ pub(crate) fn recommend_freelancers(
                     factors: ctx.factor_list(&DEFAULT_FACTORS, &values),
                     label: None,
                     reasons: None,
-                    explanation: ctx
-                        .opts
-                        .explain
-                        .then(|| ctx.explain_default(job, f, &fit, &values)),
+                    explanation: ctx.opts.explain.then(|| {
+                        let mut x = ctx.explain_default(job, f, &fit, &values);
+                        x.moves = moves;
+                        x
+                    }),
                 });
             }
         }
@@ -639,14 +781,37 @@ pub(crate) fn recommend_freelancers(
                 all.push((s.reported, doc as DocId));
             }
             all.sort_by(|a, b| crate::util::cmp_score_desc_id_asc(*a, *b));
-            all.truncate(ctx.opts.k);
-            for (rank, (_, doc)) in all.into_iter().enumerate() {
+            let k = ctx.opts.k;
+            let ranked: Vec<(f64, DocId, Vec<RerankMove>)> = if ctx.opts.fairness.is_some() {
+                // A fairness policy replaces the seed's diversity step (chain `price_tier` to keep it).
+                all.truncate(ctx.pool());
+                ctx.rerank(all, true)?
+            } else if ctx.opts.diversity.unwrap_or(true) && all.len() > k {
+                // The seed's price-tier step (megilance_v1.md "Ranking").
+                let with_rates: Vec<(DocId, f64, Option<f64>)> = all
+                    .iter()
+                    .map(|&(sc, d)| (d, sc, cat.rows[d as usize].rate))
+                    .collect();
+                let score_of: std::collections::HashMap<DocId, f64> =
+                    all.iter().map(|&(sc, d)| (d, sc)).collect();
+                rerank::price_tier_diversity(&with_rates, k)
+                    .into_iter()
+                    .map(|d| (score_of[&d], d, Vec::new()))
+                    .collect()
+            } else {
+                all.truncate(k);
+                all.into_iter().map(|(sc, d)| (sc, d, Vec::new())).collect()
+            };
+            for (rank, (_, doc, moves)) in ranked.into_iter().enumerate() {
                 let Some(f) = cat.freelancers[doc as usize].as_ref() else {
                     continue;
                 };
                 let s = ctx.megilance(job, f);
                 let mut m = ctx.megilance_match(f.input.id.clone(), &s, false);
                 m.rank = rank + 1;
+                if let Some(x) = m.explanation.as_mut() {
+                    x.moves = moves;
+                }
                 matches.push(m);
             }
         }
@@ -681,7 +846,7 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
         cat.n_skills(),
     );
     let mut scratch = FitScratch::default();
-    let mut top = TopK::new(ctx.opts.k);
+    let mut top = TopK::new(ctx.pool());
     for (doc, j) in cat.jobs.iter().enumerate() {
         let Some(j) = j else { continue };
         candidates += 1;
@@ -718,11 +883,15 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
         }
         top.push(total, doc as DocId);
     }
-    for (rank, (total, doc)) in top.into_sorted_vec().into_iter().enumerate() {
+    for (rank, (total, doc, moves)) in ctx
+        .rerank(top.into_sorted_vec(), false)?
+        .into_iter()
+        .enumerate()
+    {
         let Some(j) = cat.jobs[doc as usize].as_ref() else {
             continue;
         };
-        let m = match ctx.opts.preset {
+        let mut m = match ctx.opts.preset {
             Preset::Default => {
                 let fit = fit_with_held_expansion(
                     &cat.taxonomy,
@@ -753,6 +922,9 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
                 m
             }
         };
+        if let Some(x) = m.explanation.as_mut() {
+            x.moves = moves;
+        }
         matches.push(m);
     }
     Ok(Recommendations {

@@ -1,8 +1,10 @@
 //! The engine's snapshot: which sections it writes and how it rebuilds itself from them.
 //!
-//! Format version 1 sections: `config` (EngineConfig), `taxonomy` (the skill nodes; lookup
-//! tables are rebuilt), `catalog` (the id interners and every stored freelancer and job as
-//! supplied, with effective histories), `events` (the event log). All bincode. Derived data
+//! Format version 1 sections: `config` (EngineConfig, JSON: its position model is an
+//! internally tagged enum, which bincode cannot read back), `taxonomy` (the skill nodes;
+//! lookup tables are rebuilt), `catalog` (the id interners and every stored freelancer and
+//! job as supplied, with effective histories), `events` (the event log), `ledger` (the
+//! exposure ledger, JSON for the same reason). The others are bincode. Derived data
 //! (compiled skills, interned languages/zones, reputation statistics) is rebuilt on load by
 //! the same code that builds it on upsert, so a loaded engine answers exactly as the saved
 //! one did.
@@ -18,6 +20,7 @@ use crate::domain::{Freelancer, Job};
 use crate::error::{Error, Result};
 use crate::ids::Interner;
 use crate::persist::{self, Codec, Section};
+use crate::rerank::ExposureLedger;
 use crate::skills::Taxonomy;
 
 /// The newest snapshot format this build writes and reads.
@@ -52,8 +55,8 @@ pub(crate) fn to_bytes(s: &State) -> Result<Vec<u8>> {
     let sections = [
         Section {
             name: "config".into(),
-            codec: Codec::Bincode,
-            bytes: persist::to_bincode(&s.config)?,
+            codec: Codec::Json,
+            bytes: to_json(&s.config)?,
         },
         Section {
             name: "taxonomy".into(),
@@ -70,25 +73,36 @@ pub(crate) fn to_bytes(s: &State) -> Result<Vec<u8>> {
             codec: Codec::Bincode,
             bytes: persist::to_bincode(&s.events)?,
         },
+        Section {
+            name: "ledger".into(),
+            codec: Codec::Json,
+            bytes: to_json(&s.ledger)?,
+        },
     ];
     persist::encode(FORMAT_VERSION, &sections)
 }
 
 pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
     let (_version, sections) = persist::decode(bytes, FORMAT_VERSION)?;
-    let find = |name: &str| {
+    let find = |name: &str, codec: Codec| {
         sections
             .iter()
-            .find(|s| s.name == name && s.codec == Codec::Bincode)
+            .find(|s| s.name == name && s.codec == codec)
             .ok_or_else(|| Error::corrupt(format!("missing section `{name}`")))
     };
-    let config: EngineConfig = persist::from_bincode(&find("config")?.bytes, "config")?;
+    let config: EngineConfig = from_json(&find("config", Codec::Json)?.bytes, "config")?;
     config
         .validate()
         .map_err(|e| Error::corrupt(format!("config: {e}")))?;
-    let taxonomy: Taxonomy = persist::from_bincode(&find("taxonomy")?.bytes, "taxonomy")?;
-    let mut data: CatalogData = persist::from_bincode(&find("catalog")?.bytes, "catalog")?;
-    let events: EventLog = persist::from_bincode(&find("events")?.bytes, "events")?;
+    let taxonomy: Taxonomy =
+        persist::from_bincode(&find("taxonomy", Codec::Bincode)?.bytes, "taxonomy")?;
+    let mut data: CatalogData =
+        persist::from_bincode(&find("catalog", Codec::Bincode)?.bytes, "catalog")?;
+    let events: EventLog = persist::from_bincode(&find("events", Codec::Bincode)?.bytes, "events")?;
+    let ledger: ExposureLedger = from_json(&find("ledger", Codec::Json)?.bytes, "ledger")?;
+    ledger
+        .validate()
+        .map_err(|e| Error::corrupt(format!("ledger: {e}")))?;
     events
         .config
         .validate()
@@ -133,5 +147,15 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
         config,
         catalog: cat,
         events,
+        ledger,
     })
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>> {
+    serde_json::to_vec(v).map_err(|e| Error::invalid("snapshot", format!("cannot encode: {e}")))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| Error::corrupt(format!("section `{what}` does not decode: {e}")))
 }

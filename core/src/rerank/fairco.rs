@@ -199,6 +199,41 @@ impl ExposureLedger {
         e / m.max(MERIT_FLOOR)
     }
 
+    /// A ledger over coarser keys: every key's exposure and merit added into `map(key)`
+    /// (keys mapped to `None` are dropped). Same clock, decay and ranking count, so FairCo
+    /// over groups can run on a ledger kept per individual (exposure and merit are additive).
+    pub fn aggregate(&self, map: impl Fn(u32) -> Option<u32>) -> ExposureLedger {
+        let mut out = ExposureLedger {
+            exposure: BTreeMap::new(),
+            merit: BTreeMap::new(),
+            ..self.clone_header()
+        };
+        for (k, v) in &self.exposure {
+            if let Some(g) = map(*k) {
+                *out.exposure.entry(g).or_insert(0.0) += v;
+            }
+        }
+        for (k, v) in &self.merit {
+            if let Some(g) = map(*k) {
+                *out.merit.entry(g).or_insert(0.0) += v;
+            }
+        }
+        out
+    }
+
+    fn clone_header(&self) -> ExposureLedger {
+        ExposureLedger {
+            position_model: self.position_model.clone(),
+            cutoff: self.cutoff,
+            half_life: self.half_life,
+            epoch: self.epoch,
+            now: self.now,
+            exposure: BTreeMap::new(),
+            merit: BTreeMap::new(),
+            rankings: self.rankings,
+        }
+    }
+
     /// Exposure per unit of merit, `Exp(key) / max(1e-4, M(key))` (fairness.md §1.6).
     pub fn exposure_per_merit(&self, key: u32) -> f64 {
         self.ratio_at_scale_with(key, self.scale())
@@ -296,6 +331,21 @@ pub(crate) fn fairco_idx(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn aggregate_sums_keys_into_groups() {
+        let mut l = ExposureLedger::new(PositionModel::Log, None, Some(10.0)).unwrap();
+        l.record(&[1, 2, 3], 0.0).unwrap();
+        l.record_merit(&[(1, 1.0), (2, 0.5), (3, 0.25)], 5.0)
+            .unwrap();
+        let g = l.aggregate(|k| (k != 3).then_some(k % 2));
+        assert!((g.exposure(1) - l.exposure(1)).abs() < 1e-15);
+        assert!((g.exposure(0) - l.exposure(2)).abs() < 1e-15);
+        assert!((g.merit(1) - l.merit(1)).abs() < 1e-15);
+        assert_eq!(g.rankings(), l.rankings());
+        assert_eq!(g.exposure(3), 0.0, "dropped key");
+    }
+
     use super::*;
 
     #[test]
