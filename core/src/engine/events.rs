@@ -2,11 +2,11 @@
 //! and per group (attribute = value), plus an optional bounded window of raw events.
 //!
 //! Memory is bounded by entities × buckets, not by events: each (freelancer, bucket) pair
-//! with activity costs one [`Counters`] (80 bytes with its key); buckets older than the
+//! with activity costs one [`Counters`] (128 bytes with its key); buckets older than the
 //! retention are folded into one "before" total per freelancer/group. The raw window costs
 //! `size_of::<RawEvent>()` = 40 bytes per event, so 1,000,000 events in the window take
 //! 40 MB; the aggregates for 1,000,000 events spread over 10,000 freelancers and 30 daily
-//! buckets take at most 300,000 × 80 B = 24 MB (and never more than one entry per event).
+//! buckets take at most 300,000 × 128 B ≈ 38 MB (and never more than one entry per event).
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -77,6 +77,11 @@ pub struct Counters {
     pub reviews: u64,
     /// Σ review ratings.
     pub rating_sum: f64,
+    /// Σ squared review ratings (for variances: Welch's t).
+    pub rating_sq_sum: f64,
+    /// Reviews by star (rating rounded to the nearest whole star, 1–5): Mann–Whitney on
+    /// counts.
+    pub stars: [u64; 5],
 }
 
 impl Counters {
@@ -91,6 +96,10 @@ impl Counters {
         self.completed += o.completed;
         self.reviews += o.reviews;
         self.rating_sum += o.rating_sum;
+        self.rating_sq_sum += o.rating_sq_sum;
+        for (a, b) in self.stars.iter_mut().zip(o.stars) {
+            *a += b;
+        }
     }
 
     fn add_outcome(&mut self, kind: OutcomeKind, rating: Option<f64>) {
@@ -101,8 +110,12 @@ impl Counters {
             OutcomeKind::Hired => self.hired += 1,
             OutcomeKind::Completed => self.completed += 1,
             OutcomeKind::Reviewed => {
+                let r = rating.unwrap_or(0.0);
                 self.reviews += 1;
-                self.rating_sum += rating.unwrap_or(0.0);
+                self.rating_sum += r;
+                self.rating_sq_sum += r * r;
+                let star = (r.round() as i64).clamp(1, 5) as usize;
+                self.stars[star - 1] += 1;
             }
         }
     }
@@ -333,7 +346,7 @@ mod tests {
         assert_eq!(log.raw.len(), 2);
         assert_eq!(log.events, 6);
         assert_eq!(std::mem::size_of::<RawEvent>(), 40);
-        assert_eq!(std::mem::size_of::<(i64, Counters)>(), 80);
+        assert_eq!(std::mem::size_of::<(i64, Counters)>(), 128);
         // An event older than the window folds into `before`.
         log.impression(7, None, 1, t(-10), &attrs);
         assert_eq!(log.freelancer(7).unwrap().before.impressions, 3);
