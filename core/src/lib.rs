@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod ids;
+pub mod metrics;
 pub mod position;
 pub(crate) mod util;
 
