@@ -283,54 +283,77 @@ impl GroupConfusion {
         check_len("y_true", y_true.len(), n)?;
         check_len("y_pred", y_pred.len(), n)?;
         check_weights(weights, n)?;
-        let mut rows = vec![0u64; n_groups * 4];
+        // Validate in branch-free (vectorisable) passes; locate the offending row only on error.
+        let max = groups.iter().copied().fold(0u32, u32::max) as usize;
+        if n > 0 && max >= n_groups {
+            let i = groups
+                .iter()
+                .position(|&g| g as usize >= n_groups)
+                .unwrap_or(0);
+            return Err(Error::unknown(
+                EntityKind::Group,
+                format!("{} at groups[{i}] (of {n_groups})", groups[i]),
+            ));
+        }
+        for (field, labels) in [("y_true", y_true), ("y_pred", y_pred)] {
+            if labels.iter().fold(false, |bad, x| bad | x.bit().is_none()) {
+                let i = labels.iter().position(|x| x.bit().is_none()).unwrap_or(0);
+                return Err(label_err(field, i));
+            }
+        }
+        // Four interleaved histograms break the store-to-load chains of repeated keys; the
+        // zipped chunk iterators keep the loop free of bounds checks on the inputs.
+        const LANES: usize = 4;
+        let cells = n_groups * 4;
         let mut out = GroupConfusion::new(n_groups);
+        let key = |g: u32, t: L, p: L| g as usize * 4 + (t.index() << 1 | p.index());
+        let gc = groups.chunks_exact(LANES);
+        let tc = y_true.chunks_exact(LANES);
+        let pc = y_pred.chunks_exact(LANES);
+        let tail = n - gc.remainder().len();
         match weights {
             None => {
-                for i in 0..n {
-                    let g = groups[i] as usize;
-                    if g >= n_groups {
-                        return Err(Error::unknown(
-                            EntityKind::Group,
-                            format!("{g} at groups[{i}] (of {n_groups})"),
-                        ));
+                let mut h = vec![[0u64; LANES]; cells];
+                for ((g, t), p) in gc.zip(tc).zip(pc) {
+                    for l in 0..LANES {
+                        h[key(g[l], t[l], p[l])][l] += 1;
                     }
-                    let t = y_true[i].bit().ok_or_else(|| label_err("y_true", i))?;
-                    let p = y_pred[i].bit().ok_or_else(|| label_err("y_pred", i))?;
-                    rows[g * 4 + ((t as usize) << 1 | p as usize)] += 1;
+                }
+                for i in tail..n {
+                    h[key(groups[i], y_true[i], y_pred[i])][0] += 1;
                 }
                 for (g, c) in out.groups.iter_mut().enumerate() {
-                    let r = &rows[g * 4..g * 4 + 4];
-                    c.tn = r[0] as f64;
-                    c.fp = r[1] as f64;
-                    c.fn_ = r[2] as f64;
-                    c.tp = r[3] as f64;
-                    c.rows = r.iter().sum();
+                    let r = |k: usize| h[g * 4 + k].iter().sum::<u64>();
+                    c.tn = r(0) as f64;
+                    c.fp = r(1) as f64;
+                    c.fn_ = r(2) as f64;
+                    c.tp = r(3) as f64;
+                    c.rows = (0..4).map(r).sum();
                 }
             }
             Some(w) => {
-                let mut sums = vec![0f64; n_groups * 4];
-                for i in 0..n {
-                    let g = groups[i] as usize;
-                    if g >= n_groups {
-                        return Err(Error::unknown(
-                            EntityKind::Group,
-                            format!("{g} at groups[{i}] (of {n_groups})"),
-                        ));
+                let mut h = vec![[0u64; LANES]; cells];
+                let mut s = vec![[0f64; LANES]; cells];
+                let wc = w.chunks_exact(LANES);
+                for (((g, t), p), w) in gc.zip(tc).zip(pc).zip(wc) {
+                    for l in 0..LANES {
+                        let k = key(g[l], t[l], p[l]);
+                        s[k][l] += w[l];
+                        h[k][l] += 1;
                     }
-                    let t = y_true[i].bit().ok_or_else(|| label_err("y_true", i))?;
-                    let p = y_pred[i].bit().ok_or_else(|| label_err("y_pred", i))?;
-                    let k = g * 4 + ((t as usize) << 1 | p as usize);
-                    sums[k] += w[i];
-                    rows[k] += 1;
+                }
+                for i in tail..n {
+                    let k = key(groups[i], y_true[i], y_pred[i]);
+                    s[k][0] += w[i];
+                    h[k][0] += 1;
                 }
                 for (g, c) in out.groups.iter_mut().enumerate() {
-                    let s = &sums[g * 4..g * 4 + 4];
-                    c.tn = s[0];
-                    c.fp = s[1];
-                    c.fn_ = s[2];
-                    c.tp = s[3];
-                    c.rows = rows[g * 4..g * 4 + 4].iter().sum();
+                    let sw = |k: usize| s[g * 4 + k].iter().sum::<f64>();
+                    c.tn = sw(0);
+                    c.fp = sw(1);
+                    c.fn_ = sw(2);
+                    c.tp = sw(3);
+                    c.rows = (0..4).map(|k| h[g * 4 + k].iter().sum::<u64>()).sum();
                 }
             }
         }

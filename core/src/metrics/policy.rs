@@ -76,12 +76,18 @@ impl ZeroDivision {
 pub trait BinaryLabel: Copy + Send + Sync {
     /// 0 or 1, or `None` when the value is not a binary label.
     fn bit(self) -> Option<u8>;
+    /// The label as an index, for values already validated by [`BinaryLabel::bit`].
+    fn index(self) -> usize;
 }
 
 impl BinaryLabel for bool {
     #[inline(always)]
     fn bit(self) -> Option<u8> {
         Some(self as u8)
+    }
+    #[inline(always)]
+    fn index(self) -> usize {
+        self as usize
     }
 }
 
@@ -91,6 +97,10 @@ macro_rules! int_label {
             #[inline(always)]
             fn bit(self) -> Option<u8> {
                 if self == 0 { Some(0) } else if self == 1 { Some(1) } else { None }
+            }
+            #[inline(always)]
+            fn index(self) -> usize {
+                (self as usize) & 1
             }
         }
     )*};
@@ -149,13 +159,14 @@ pub(crate) fn check_weights(weights: Option<&[f64]>, n: usize) -> Result<()> {
                 format!("length {} does not match the data length {n}", w.len()),
             ));
         }
-        for (i, x) in w.iter().enumerate() {
-            if !x.is_finite() || *x < 0.0 {
-                return Err(Error::invalid(
-                    format!("sample_weight[{i}]"),
-                    format!("must be finite and ≥ 0, got {x}"),
-                ));
-            }
+        // branch-free scan first (vectorisable); locate the offender only on failure
+        let bad = |x: f64| !(0.0..f64::INFINITY).contains(&x);
+        if w.iter().fold(false, |acc, &x| acc | bad(x)) {
+            let i = w.iter().position(|&x| bad(x)).unwrap_or(0);
+            return Err(Error::invalid(
+                format!("sample_weight[{i}]"),
+                format!("must be finite and ≥ 0, got {}", w[i]),
+            ));
         }
     }
     Ok(())
