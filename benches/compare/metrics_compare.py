@@ -83,6 +83,28 @@ def np_eod(g, yt, yp, w):
     return max(tpr.max() - tpr.min(), fpr.max() - fpr.min())
 
 
+def np_masks_eod(g, yt, yp, w):
+    """The straightforward vectorised numpy version: boolean masks per group."""
+    w = np.ones(len(g)) if w is None else w
+    tpr, fpr = [], []
+    for k in range(K):
+        m = g == k
+        pos = m & (yt == 1)
+        neg = m & (yt == 0)
+        tpr.append(np.sum(w[pos] * yp[pos]) / np.sum(w[pos]))
+        fpr.append(np.sum(w[neg] * yp[neg]) / np.sum(w[neg]))
+    return max(max(tpr) - min(tpr), max(fpr) - min(fpr))
+
+
+def np_masks_dpd(g, yt, yp, w):
+    w = np.ones(len(g)) if w is None else w
+    sr = []
+    for k in range(K):
+        m = g == k
+        sr.append(np.sum(w[m] * yp[m]) / np.sum(w[m]))
+    return max(sr) - min(sr)
+
+
 def aif_spd(g, yt, yp, w):
     df = pd.DataFrame({"g": g.astype(float), "y": yt.astype(float)})
     dfp = pd.DataFrame({"g": g.astype(float), "y": yp.astype(float)})
@@ -116,6 +138,9 @@ def main():
                 kw = {} if ww is None else {"sample_weight": ww}
                 py[f"np_dpd{tag}"], v_np_dpd = timed(lambda: np_dpd(g, yt, yp, ww), 5)
                 py[f"np_eod{tag}"], v_np_eod = timed(lambda: np_eod(g, yt, yp, ww), 5)
+                py[f"npm_dpd{tag}"], v_npm_dpd = timed(lambda: np_masks_dpd(g, yt, yp, ww), 3)
+                py[f"npm_eod{tag}"], v_npm_eod = timed(lambda: np_masks_eod(g, yt, yp, ww), 3)
+                assert abs(v_npm_dpd - v_np_dpd) < 1e-9 and abs(v_npm_eod - v_np_eod) < 1e-9
                 py[f"aif{tag}"], v_aif = timed(lambda: aif_spd(g, yt, yp, ww))
                 py[f"fl_dpd{tag}"], v_fl_dpd = timed(lambda: flm.demographic_parity_difference(yt, yp, sensitive_features=g, **kw))
                 py[f"fl_eod{tag}"], v_fl_eod = timed(lambda: flm.equalized_odds_difference(yt, yp, sensitive_features=g, **kw))
@@ -135,6 +160,8 @@ def main():
                 rec(f"fairlearn equalized_odds_difference{tag}", py[f"fl_eod{tag}"], out[f"eod{tag}"])
                 rec(f"numpy (bincount) demographic_parity_difference{tag}", py[f"np_dpd{tag}"], out[f"dpd{tag}"])
                 rec(f"numpy (bincount) equalized_odds_difference{tag}", py[f"np_eod{tag}"], out[f"eod{tag}"])
+                rec(f"numpy (masks per group) demographic_parity_difference{tag}", py[f"npm_dpd{tag}"], out[f"dpd{tag}"])
+                rec(f"numpy (masks per group) equalized_odds_difference{tag}", py[f"npm_eod{tag}"], out[f"eod{tag}"])
                 rec(f"AIF360 end to end from arrays (SPD){tag}", py[f"aif{tag}"], out[f"aif_spd{tag}"])
                 par.setdefault(f"eod{tag}", []).append((out[f"eod_par1{tag}"], out[f"eod_par{tag}"]))
             rec("scipy Welch t (2 x 500k stars)", py["welch"], out["welch"])

@@ -14,5 +14,6 @@ pub(crate) mod util;
 
 pub use error::{EntityKind, Error, Result};
 pub use ids::{DocId, Interner};
+pub use metrics::ZeroDivision;
 pub use position::PositionModel;
 pub use util::{BitSet, TopK};

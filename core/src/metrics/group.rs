@@ -234,6 +234,21 @@ impl GroupConfusion {
         Self::count(n_groups, groups, y_true, y_pred, weights)
     }
 
+    /// Convenience for string group labels (e.g. from a Python/JS list): encodes them with
+    /// [`encode_groups`] (codes in order of first appearance) and counts in one pass. Returns
+    /// the accumulator and the group names by code. Rejects empty labels like
+    /// [`encode_groups`], plus everything [`Self::from_arrays`] rejects.
+    pub fn from_labels<S: AsRef<str>, L: BinaryLabel>(
+        groups: &[S],
+        y_true: &[L],
+        y_pred: &[L],
+        weights: Option<&[f64]>,
+    ) -> Result<(Self, Vec<String>)> {
+        let (codes, names) = encode_groups(groups)?;
+        let acc = Self::count(names.len(), &codes, y_true, y_pred, weights)?;
+        Ok((acc, names))
+    }
+
     /// [`Self::from_arrays`] split over the rayon pool (chunks merged; weighted sums may differ
     /// from the sequential ones in the last bits, counts are identical).
     pub fn from_arrays_par<L: BinaryLabel>(
@@ -332,14 +347,20 @@ impl GroupConfusion {
                 }
             }
             Some(w) => {
-                let mut h = vec![[0u64; LANES]; cells];
+                // keys of the four lanes first, then the scatter-adds (weights and row counts)
                 let mut s = vec![[0f64; LANES]; cells];
+                let mut h = vec![[0u64; LANES]; cells];
                 let wc = w.chunks_exact(LANES);
                 for (((g, t), p), w) in gc.zip(tc).zip(pc).zip(wc) {
+                    let k = [
+                        key(g[0], t[0], p[0]),
+                        key(g[1], t[1], p[1]),
+                        key(g[2], t[2], p[2]),
+                        key(g[3], t[3], p[3]),
+                    ];
                     for l in 0..LANES {
-                        let k = key(g[l], t[l], p[l]);
-                        s[k][l] += w[l];
-                        h[k][l] += 1;
+                        s[k[l]][l] += w[l];
+                        h[k[l]][l] += 1;
                     }
                 }
                 for i in tail..n {
@@ -1183,6 +1204,19 @@ mod tests {
             Err(Error::ZeroDivision { .. })
         ));
         assert!(encode_groups(&["a", ""]).is_err());
+    }
+
+    #[test]
+    fn string_groups() {
+        let g = ["m", "m", "m", "m", "f", "f", "f", "f", "f", "f"];
+        let (c, names) = GroupConfusion::from_labels(&g, &YT, &YP, None).unwrap();
+        assert_eq!(names, vec!["m", "f"]);
+        let o = FairnessOptions::default();
+        close(
+            demographic_parity_difference(&c, &o).unwrap(),
+            1.0 / 6.0,
+            1e-12,
+        );
     }
 
     #[test]
