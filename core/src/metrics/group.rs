@@ -297,7 +297,10 @@ impl GroupConfusion {
         let n = groups.len();
         check_len("y_true", y_true.len(), n)?;
         check_len("y_pred", y_pred.len(), n)?;
-        check_weights(weights, n)?;
+        if let Some(w) = weights {
+            // values are validated inside the counting loop (one pass over the weights)
+            check_len("sample_weight", w.len(), n)?;
+        }
         // Validate in branch-free (vectorisable) passes; locate the offending row only on error.
         let max = groups.iter().copied().fold(0u32, u32::max) as usize;
         if n > 0 && max >= n_groups {
@@ -351,7 +354,14 @@ impl GroupConfusion {
                 let mut s = vec![[0f64; LANES]; cells];
                 let mut h = vec![[0u64; LANES]; cells];
                 let wc = w.chunks_exact(LANES);
+                // sign bit or all-ones exponent (negative, inf, NaN) of any weight
+                let mut flagged = 0u64;
+                let flag = |x: f64| {
+                    let b = x.to_bits();
+                    (b >> 63) | ((((b >> 52) & 0x7ff) + 1) >> 11)
+                };
                 for (((g, t), p), w) in gc.zip(tc).zip(pc).zip(wc) {
+                    flagged |= flag(w[0]) | flag(w[1]) | flag(w[2]) | flag(w[3]);
                     let k = [
                         key(g[0], t[0], p[0]),
                         key(g[1], t[1], p[1]),
@@ -364,9 +374,14 @@ impl GroupConfusion {
                     }
                 }
                 for i in tail..n {
+                    flagged |= flag(w[i]);
                     let k = key(groups[i], y_true[i], y_pred[i]);
                     s[k][0] += w[i];
                     h[k][0] += 1;
+                }
+                if flagged != 0 {
+                    // exact check (names the row; lets -0.0 through)
+                    check_weights(weights, n)?;
                 }
                 for (g, c) in out.groups.iter_mut().enumerate() {
                     let sw = |k: usize| s[g * 4 + k].iter().sum::<f64>();
