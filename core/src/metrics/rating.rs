@@ -234,34 +234,85 @@ struct Ties {
     n2: u64,
 }
 
-/// Discrete fast path: all values whole numbers in a range ≤ 65 536 wide → histogram.
-fn ties_by_counting(a: &[f64], b: &[f64]) -> Option<Ties> {
-    let mut lo = f64::INFINITY;
-    let mut hi = f64::NEG_INFINITY;
-    let mut frac = false;
-    for x in a.iter().chain(b) {
-        lo = lo.min(*x);
-        hi = hi.max(*x);
-        // (x as i64) as f64 avoids a libm trunc call on baseline x86-64
-        frac |= (*x as i64) as f64 != *x;
+/// One vectorisable pass: (min, max, every value a whole number, some value non-finite).
+/// Whole-number test: (x + 2^52) − 2^52 == x, exact for |x| < 2^51 (the caller also bounds
+/// the range), avoiding a libm `trunc` call on baseline x86-64.
+fn scan(x: &[f64]) -> (f64, f64, bool, bool) {
+    const M: f64 = 4_503_599_627_370_496.0; // 2^52
+    let mut lo = [f64::INFINITY; 4];
+    let mut hi = [f64::NEG_INFINITY; 4];
+    let mut frac = [false; 4];
+    let mut bad = [false; 4];
+    let chunks = x.chunks_exact(4);
+    let rem = chunks.remainder();
+    for c in chunks {
+        for l in 0..4 {
+            let v = c[l];
+            lo[l] = if v < lo[l] { v } else { lo[l] };
+            hi[l] = if v > hi[l] { v } else { hi[l] };
+            frac[l] |= (v.abs() + M) - M != v.abs();
+            bad[l] |= !(v.abs() < f64::INFINITY);
+        }
     }
-    if frac || hi - lo > 65_535.0 {
-        return None;
+    for &v in rem {
+        lo[0] = if v < lo[0] { v } else { lo[0] };
+        hi[0] = if v > hi[0] { v } else { hi[0] };
+        frac[0] |= (v.abs() + M) - M != v.abs();
+        bad[0] |= !(v.abs() < f64::INFINITY);
     }
-    let width = (hi - lo) as usize + 1;
-    let mut ca = vec![0u64; width];
-    let mut cb = vec![0u64; width];
-    for x in a {
-        ca[(x - lo) as usize] += 1;
+    (
+        lo.iter().copied().fold(f64::INFINITY, f64::min),
+        hi.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        !frac.iter().any(|&f| f),
+        bad.iter().any(|&b| b),
+    )
+}
+
+/// Histogram of whole numbers in `lo..lo + width` with four interleaved lanes.
+fn histogram(x: &[f64], lo: f64, width: usize) -> Vec<u64> {
+    let mut h = vec![[0u64; 4]; width];
+    let chunks = x.chunks_exact(4);
+    let rem = chunks.remainder();
+    for c in chunks {
+        for l in 0..4 {
+            h[(c[l] - lo) as usize][l] += 1;
+        }
     }
-    for x in b {
-        cb[(x - lo) as usize] += 1;
+    for &v in rem {
+        h[(v - lo) as usize][0] += 1;
     }
-    Some(Ties {
-        cells: ca.into_iter().zip(cb).filter(|(x, y)| x + y > 0).collect(),
-        n1: a.len() as u64,
-        n2: b.len() as u64,
-    })
+    h.iter().map(|r| r.iter().sum()).collect()
+}
+
+/// Validates two samples (non-empty, finite; `min` values each) and builds their tie
+/// structure: whole-number ratings in a range ≤ 65 536 wide are counted, other data sorted.
+fn ties_checked(a: &[f64], b: &[f64], min: usize) -> Result<Ties> {
+    for (f, x) in [("a", a), ("b", b)] {
+        if x.len() < min {
+            return Err(Error::invalid(
+                f,
+                format!("needs at least {min} values, got {}", x.len()),
+            ));
+        }
+    }
+    let (lo_a, hi_a, whole_a, bad_a) = scan(a);
+    let (lo_b, hi_b, whole_b, bad_b) = scan(b);
+    if bad_a || bad_b {
+        check_all_finite("a", a)?;
+        check_all_finite("b", b)?;
+    }
+    let (lo, hi) = (lo_a.min(lo_b), hi_a.max(hi_b));
+    const LIMIT: f64 = 2_147_483_648.0;
+    if whole_a && whole_b && hi - lo <= 65_535.0 && lo > -LIMIT && hi < LIMIT {
+        let width = (hi - lo) as usize + 1;
+        let (ca, cb) = (histogram(a, lo, width), histogram(b, lo, width));
+        return Ok(Ties {
+            cells: ca.into_iter().zip(cb).filter(|(x, y)| x + y > 0).collect(),
+            n1: a.len() as u64,
+            n2: b.len() as u64,
+        });
+    }
+    Ok(ties_by_sorting(a, b))
 }
 
 #[inline]
@@ -334,10 +385,6 @@ fn ties_by_sorting(a: &[f64], b: &[f64]) -> Ties {
     }
 }
 
-fn ties(a: &[f64], b: &[f64]) -> Ties {
-    ties_by_counting(a, b).unwrap_or_else(|| ties_by_sorting(a, b))
-}
-
 /// Result of [`mann_whitney_u`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MannWhitney {
@@ -403,9 +450,11 @@ pub fn mann_whitney_u(
     continuity: bool,
     alternative: Alternative,
 ) -> Result<MannWhitney> {
-    check_sample("a", a, 1)?;
-    check_sample("b", b, 1)?;
-    Ok(mwu_from_ties(&ties(a, b), continuity, alternative))
+    Ok(mwu_from_ties(
+        &ties_checked(a, b, 1)?,
+        continuity,
+        alternative,
+    ))
 }
 
 /// Mann–Whitney U from star histograms: `counts_a[k]`, `counts_b[k]` = number of ratings
@@ -457,9 +506,7 @@ pub struct BrunnerMunzel {
 /// Rejects samples with fewer than 2 values and non-finite values. Zero rank variance in
 /// both samples gives NaN (scipy warns and returns NaN/inf).
 pub fn brunner_munzel(a: &[f64], b: &[f64], alternative: Alternative) -> Result<BrunnerMunzel> {
-    check_sample("a", a, 2)?;
-    check_sample("b", b, 2)?;
-    let t = ties(a, b);
+    let t = ties_checked(a, b, 2)?;
     let (nx, ny) = (t.n1 as f64, t.n2 as f64);
     let (mut below, mut bx, mut by) = (0f64, 0f64, 0f64);
     // per cell: combined midrank, within-x midrank, within-y midrank
