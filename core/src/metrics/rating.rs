@@ -251,14 +251,14 @@ fn scan(x: &[f64]) -> (f64, f64, bool, bool) {
             lo[l] = if v < lo[l] { v } else { lo[l] };
             hi[l] = if v > hi[l] { v } else { hi[l] };
             frac[l] |= (v.abs() + M) - M != v.abs();
-            bad[l] |= !(v.abs() < f64::INFINITY);
+            bad[l] |= !v.is_finite();
         }
     }
     for &v in rem {
         lo[0] = if v < lo[0] { v } else { lo[0] };
         hi[0] = if v > hi[0] { v } else { hi[0] };
         frac[0] |= (v.abs() + M) - M != v.abs();
-        bad[0] |= !(v.abs() < f64::INFINITY);
+        bad[0] |= !v.is_finite();
     }
     (
         lo.iter().copied().fold(f64::INFINITY, f64::min),
