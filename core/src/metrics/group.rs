@@ -302,17 +302,6 @@ impl GroupConfusion {
             check_len("sample_weight", w.len(), n)?;
         }
         // Validate in branch-free (vectorisable) passes; locate the offending row only on error.
-        let max = groups.iter().copied().fold(0u32, u32::max) as usize;
-        if n > 0 && max >= n_groups {
-            let i = groups
-                .iter()
-                .position(|&g| g as usize >= n_groups)
-                .unwrap_or(0);
-            return Err(Error::unknown(
-                EntityKind::Group,
-                format!("{} at groups[{i}] (of {n_groups})", groups[i]),
-            ));
-        }
         for (field, labels) in [("y_true", y_true), ("y_pred", y_pred)] {
             if labels.iter().fold(false, |bad, x| bad | x.bit().is_none()) {
                 let i = labels.iter().position(|x| x.bit().is_none()).unwrap_or(0);
@@ -322,9 +311,25 @@ impl GroupConfusion {
         // Four interleaved histograms break the store-to-load chains of repeated keys; the
         // zipped chunk iterators keep the loop free of bounds checks on the inputs.
         const LANES: usize = 4;
-        let cells = n_groups * 4;
+        // Unknown group codes are clamped into one overflow group (cells n_groups*4..+4) and
+        // reported after the pass, so the hot loop needs no separate validation pass.
+        let cells = n_groups * 4 + 4;
+        let cap = n_groups.min(u32::MAX as usize) as u32;
         let mut out = GroupConfusion::new(n_groups);
-        let key = |g: u32, t: L, p: L| g as usize * 4 + (t.index() << 1 | p.index());
+        let key = |g: u32, t: L, p: L| g.min(cap) as usize * 4 + (t.index() << 1 | p.index());
+        let unknown = |overflow: bool| -> Result<()> {
+            if overflow {
+                let i = groups
+                    .iter()
+                    .position(|&g| g as usize >= n_groups)
+                    .unwrap_or(0);
+                return Err(Error::unknown(
+                    EntityKind::Group,
+                    format!("{} at groups[{i}] (of {n_groups})", groups[i]),
+                ));
+            }
+            Ok(())
+        };
         let gc = groups.chunks_exact(LANES);
         let tc = y_true.chunks_exact(LANES);
         let pc = y_pred.chunks_exact(LANES);
@@ -340,6 +345,7 @@ impl GroupConfusion {
                 for i in tail..n {
                     h[key(groups[i], y_true[i], y_pred[i])][0] += 1;
                 }
+                unknown(h[cells - 4..].iter().flatten().any(|&x| x > 0))?;
                 for (g, c) in out.groups.iter_mut().enumerate() {
                     let r = |k: usize| h[g * 4 + k].iter().sum::<u64>();
                     c.tn = r(0) as f64;
@@ -351,8 +357,8 @@ impl GroupConfusion {
             }
             Some(w) => {
                 // keys of the four lanes first, then the scatter-adds (weights and row counts)
-                let mut s = vec![[0f64; LANES]; cells];
-                let mut h = vec![[0u64; LANES]; cells];
+                // (weight, rows) pairs: one two-wide f64 add per row (rows exact below 2^53)
+                let mut s = vec![[[0f64; 2]; LANES]; cells];
                 let wc = w.chunks_exact(LANES);
                 // sign bit or all-ones exponent (negative, inf, NaN) of any weight
                 let mut flagged = 0u64;
@@ -369,27 +375,30 @@ impl GroupConfusion {
                         key(g[3], t[3], p[3]),
                     ];
                     for l in 0..LANES {
-                        s[k[l]][l] += w[l];
-                        h[k[l]][l] += 1;
+                        let c = &mut s[k[l]][l];
+                        c[0] += w[l];
+                        c[1] += 1.0;
                     }
                 }
                 for i in tail..n {
                     flagged |= flag(w[i]);
                     let k = key(groups[i], y_true[i], y_pred[i]);
-                    s[k][0] += w[i];
-                    h[k][0] += 1;
+                    s[k][0][0] += w[i];
+                    s[k][0][1] += 1.0;
                 }
+                unknown(s[cells - 4..].iter().flatten().any(|x| x[1] > 0.0))?;
                 if flagged != 0 {
                     // exact check (names the row; lets -0.0 through)
                     check_weights(weights, n)?;
                 }
                 for (g, c) in out.groups.iter_mut().enumerate() {
-                    let sw = |k: usize| s[g * 4 + k].iter().sum::<f64>();
+                    let sw = |k: usize| s[g * 4 + k].iter().map(|x| x[0]).sum::<f64>();
+                    let rw = |k: usize| s[g * 4 + k].iter().map(|x| x[1] as u64).sum::<u64>();
                     c.tn = sw(0);
                     c.fp = sw(1);
                     c.fn_ = sw(2);
                     c.tp = sw(3);
-                    c.rows = (0..4).map(|k| h[g * 4 + k].iter().sum::<u64>()).sum();
+                    c.rows = (0..4).map(rw).sum();
                 }
             }
         }
@@ -1208,6 +1217,16 @@ mod tests {
             acc.extend(&[0, 5], &[true, false], &[true, true], None)
                 .is_err()
         );
+        assert_eq!(acc, GroupConfusion::new(2));
+        let e = acc
+            .extend(
+                &[0, u32::MAX],
+                &[true, false],
+                &[true, true],
+                Some(&[1.0, 2.0]),
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("groups[1]"), "{e}");
         assert_eq!(acc, GroupConfusion::new(2));
         let err = FairnessOptions {
             zero_division: ZeroDivision::Error,
