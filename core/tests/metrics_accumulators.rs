@@ -179,3 +179,60 @@ fn selection_parity_from_counts() {
     assert_eq!(di, 0.5);
     assert!(GroupRates::from_counts(&[5.0], &[4.0], ZeroDivision::Nan).is_err());
 }
+
+#[test]
+fn rating_gaps_and_attention_and_slice_gei() {
+    // rating gaps: group 0 = A, group 1 = B of research/fairness.md §3
+    let a = [5., 5., 4., 5., 3., 4., 5., 5., 4., 5., 2., 5.];
+    let b = [4., 3., 5., 4., 3., 4., 2., 4., 5., 3.];
+    let ratings: Vec<f64> = a.iter().chain(&b).copied().collect();
+    let groups: Vec<u32> = (0..22).map(|i| (i >= 12) as u32).collect();
+    let gaps = rating_gaps(&ratings, &groups, 3, 0, 5.0).unwrap();
+    assert_eq!((gaps[0].n, gaps[1].n, gaps[2].n), (12, 10, 0));
+    assert!((gaps[1].mean_gap - (3.7 - 52.0 / 12.0)).abs() < 1e-12);
+    assert!((gaps[1].share_below_top_gap - (0.8 - 5.0 / 12.0)).abs() < 1e-12);
+    assert!(gaps[2].mean.is_nan());
+    assert!(rating_gaps(&ratings, &groups, 1, 0, 5.0).is_err());
+    assert!(rating_gaps(&ratings, &groups[1..], 2, 0, 5.0).is_err());
+
+    // attention shares sum to 1; binary AWRF = |share_minor − target|
+    let r = [0u32, 0, 0, 0, 1, 1, 0, 1, 0, 1, 0, 1];
+    let m = PositionModel::Geometric { p: 0.5 };
+    let s = attention_shares(&r, 2, &m, None).unwrap();
+    assert!((s[0] + s[1] - 1.0).abs() < 1e-15);
+    let v = awrf_binary(&r, 1, 0, &m, 5.0 / 12.0).unwrap();
+    assert!((v - (s[1] - 5.0 / 12.0).abs()).abs() < 1e-15);
+    assert!(attention_shares(&r, 1, &m, None).is_err());
+
+    // slice GEI (weighted, between-group) equals the confusion-count form
+    let yt = [1u8, 0, 1, 1, 0, 1, 0, 0, 1, 0];
+    let yp = [1u8, 0, 1, 0, 0, 1, 1, 0, 0, 0];
+    let w = [1., 2., 1., 1., 3., 1., 1., 1., 2., 1.];
+    let g = [1u32, 1, 1, 1, 0, 0, 0, 0, 0, 0];
+    let c = GroupConfusion::from_arrays(&g, &yt, &yp, Some(&w)).unwrap();
+    let ben: Vec<f64> = yt
+        .iter()
+        .zip(&yp)
+        .map(|(t, p)| *p as f64 - *t as f64 + 1.0)
+        .collect();
+    let z = ZeroDivision::Nan;
+    let s = GeiConvention::Speicher;
+    for alpha in [0.5, 1.0, 2.0, 3.0] {
+        let x = generalized_entropy_index(&ben, Some(&w), alpha, s, z).unwrap();
+        let y = c.generalized_entropy_index(alpha, s, z).unwrap();
+        assert!((x - y).abs() <= 1e-12 * y.abs(), "{alpha}: {x} vs {y}");
+        let x = between_group_generalized_entropy_index(&ben, &g, Some(&w), alpha, s, z).unwrap();
+        let y = c
+            .between_group_generalized_entropy_index(alpha, s, z)
+            .unwrap();
+        assert!((x - y).abs() <= 1e-12 * y.abs(), "{alpha}: {x} vs {y}");
+    }
+    assert!(
+        generalized_entropy_index(&[0.0, 0.0], None, 2.0, s, z)
+            .unwrap()
+            .is_nan()
+    );
+    assert!(generalized_entropy_index(&[0.0, 0.0], None, 2.0, s, ZeroDivision::Error).is_err());
+    assert!(generalized_entropy_index(&[1.0, -1.0], None, 2.0, s, z).is_err());
+    assert!(generalized_entropy_index(&[], None, 2.0, s, z).is_err());
+}
