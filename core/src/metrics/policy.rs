@@ -1,0 +1,246 @@
+//! Edge-case policy shared by every metric: what to return when a value is undefined (a
+//! division by zero), how binary labels are read, and how group values are combined.
+//!
+//! Spec: research/fairness.md §2.4. Fairlearn 0.15 returns NaN for 0/0 and zero-fills a TPR
+//! without positives; AIF360's classic API returns NaN/±inf; its sklearn API returns 0.0 (or
+//! 0/1 on request). fairmatch makes the choice explicit with [`ZeroDivision`].
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// What an undefined value (a division by zero) becomes. research/fairness.md §2.4.
+///
+/// * `Nan` (default): the value is NaN. A *group* whose rate is undefined is skipped by the
+///   aggregates (as fairlearn skips NaN groups) and listed as undefined in reports.
+/// * `Zero`: the value is 0.0 (fairlearn's TPR/FPR of a group without positives/negatives;
+///   AIF360 sklearn `zero_division=0`). Imputed groups take part in aggregates.
+/// * `One`: the value is 1.0 (AIF360 sklearn `zero_division=1`).
+/// * `Error`: the call fails with [`Error::ZeroDivision`] naming the metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ZeroDivision {
+    /// Undefined values are NaN (skipped by aggregates).
+    #[default]
+    Nan,
+    /// Undefined values are 0.0.
+    Zero,
+    /// Undefined values are 1.0.
+    One,
+    /// Undefined values are an error.
+    Error,
+}
+
+impl ZeroDivision {
+    /// The value an undefined `metric` takes under this policy (or the error).
+    pub fn resolve(self, metric: &str, reason: &str) -> Result<f64> {
+        match self {
+            ZeroDivision::Nan => Ok(f64::NAN),
+            ZeroDivision::Zero => Ok(0.0),
+            ZeroDivision::One => Ok(1.0),
+            ZeroDivision::Error => Err(Error::ZeroDivision {
+                metric: metric.to_string(),
+                reason: reason.to_string(),
+            }),
+        }
+    }
+
+    /// `num / den`, or the policy value when `den == 0` (both 0/0 and x/0).
+    pub fn divide(self, num: f64, den: f64, metric: &str) -> Result<f64> {
+        if den != 0.0 {
+            Ok(num / den)
+        } else if num == 0.0 {
+            self.resolve(metric, "0/0")
+        } else {
+            self.resolve(metric, "non-zero divided by zero")
+        }
+    }
+
+    /// Parses `"nan" | "zero" | "one" | "error"` (the spelling the bindings accept).
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "nan" => Ok(ZeroDivision::Nan),
+            "zero" | "0" => Ok(ZeroDivision::Zero),
+            "one" | "1" => Ok(ZeroDivision::One),
+            "error" | "raise" => Ok(ZeroDivision::Error),
+            _ => Err(Error::invalid(
+                "zero_division",
+                format!("expected nan, zero, one or error, got `{s}`"),
+            )),
+        }
+    }
+}
+
+/// A binary label: `bool`, or `u8`/`i8`/`u32`/`i32`/`i64` holding 0 or 1. Anything else is
+/// rejected by the metric functions with [`Error::InvalidInput`] naming the field and row.
+pub trait BinaryLabel: Copy + Send + Sync {
+    /// 0 or 1, or `None` when the value is not a binary label.
+    fn bit(self) -> Option<u8>;
+    /// The label as an index, for values already validated by [`BinaryLabel::bit`].
+    fn index(self) -> usize;
+}
+
+impl BinaryLabel for bool {
+    #[inline(always)]
+    fn bit(self) -> Option<u8> {
+        Some(self as u8)
+    }
+    #[inline(always)]
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+macro_rules! int_label {
+    ($($t:ty),*) => {$(
+        impl BinaryLabel for $t {
+            #[inline(always)]
+            fn bit(self) -> Option<u8> {
+                if self == 0 { Some(0) } else if self == 1 { Some(1) } else { None }
+            }
+            #[inline(always)]
+            fn index(self) -> usize {
+                (self as usize) & 1
+            }
+        }
+    )*};
+}
+int_label!(u8, i8, u32, i32, i64);
+
+/// How a set of per-group values is reduced to one number (FairRankTune `ComboUtil.py`
+/// names; research/fairness.md §2.3). Values that are NaN are skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Combiner {
+    /// min / max (1 = parity). 0/0 follows the [`ZeroDivision`] policy.
+    MinMaxRatio,
+    /// max / min (1 = parity). x/0 follows the policy.
+    MaxMinRatio,
+    /// max − min (0 = parity).
+    MaxMinDiff,
+    /// max_g |v_g − mean| (FairRankTune `MaxAbsDiff`).
+    MaxAbsDiff,
+    /// mean_g |v_g − mean| (FairRankTune `MeanAbsDev`).
+    MeanAbsDev,
+    /// Plain L2 norm sqrt(Σ v_g²), as FairRankTune's code computes (its docs say squared).
+    L2,
+    /// Population variance (1/G) Σ (v_g − mean)², as FairRankTune's code computes (`np.var`).
+    Variance,
+}
+
+/// Reduces per-group `values` with `combiner`, skipping NaN entries (groups that are
+/// undefined or excluded). No defined value at all is undefined and follows `zero_division`.
+pub fn combine(values: &[f64], combiner: Combiner, zero_division: ZeroDivision) -> Result<f64> {
+    let v: Vec<f64> = values.iter().copied().filter(|x| !x.is_nan()).collect();
+    if v.is_empty() {
+        return zero_division.resolve("combine", "no group has a defined value");
+    }
+    let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let n = v.len() as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    Ok(match combiner {
+        Combiner::MinMaxRatio => zero_division.divide(min, max, "combine.min_max_ratio")?,
+        Combiner::MaxMinRatio => zero_division.divide(max, min, "combine.max_min_ratio")?,
+        Combiner::MaxMinDiff => max - min,
+        Combiner::MaxAbsDiff => v.iter().map(|x| (x - mean).abs()).fold(0.0, f64::max),
+        Combiner::MeanAbsDev => v.iter().map(|x| (x - mean).abs()).sum::<f64>() / n,
+        Combiner::L2 => v.iter().map(|x| x * x).sum::<f64>().sqrt(),
+        Combiner::Variance => v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n,
+    })
+}
+
+/// Checks an optional weight slice: same length as the data, each finite and ≥ 0.
+pub(crate) fn check_weights(weights: Option<&[f64]>, n: usize) -> Result<()> {
+    if let Some(w) = weights {
+        if w.len() != n {
+            return Err(Error::invalid(
+                "sample_weight",
+                format!("length {} does not match the data length {n}", w.len()),
+            ));
+        }
+        // Branch-free integer scan first (vectorises on baseline x86-64): flags the sign bit
+        // and an all-ones exponent (inf/NaN). Only then the exact scan, which also lets -0.0
+        // through.
+        let flagged = w.iter().fold(0u64, |acc, x| {
+            let b = x.to_bits();
+            acc | (b >> 63) | ((((b >> 52) & 0x7ff) + 1) >> 11)
+        });
+        if flagged != 0 {
+            let bad = |x: f64| !(0.0..f64::INFINITY).contains(&x);
+            if let Some(i) = w.iter().position(|&x| bad(x)) {
+                return Err(Error::invalid(
+                    format!("sample_weight[{i}]"),
+                    format!("must be finite and ≥ 0, got {}", w[i]),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks that `len` equals `expected`, naming `field`.
+pub(crate) fn check_len(field: &str, len: usize, expected: usize) -> Result<()> {
+    if len != expected {
+        Err(Error::invalid(
+            field,
+            format!("length {len} does not match the data length {expected}"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks that every value is finite (no NaN, no ±inf), naming `field[i]`.
+pub(crate) fn check_all_finite(field: &str, values: &[f64]) -> Result<()> {
+    for (i, x) in values.iter().enumerate() {
+        if !x.is_finite() {
+            return Err(Error::invalid(
+                format!("{field}[{i}]"),
+                format!("must be a finite number, got {x}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_values() {
+        assert!(ZeroDivision::Nan.divide(0.0, 0.0, "m").unwrap().is_nan());
+        assert_eq!(ZeroDivision::Zero.divide(1.0, 0.0, "m").unwrap(), 0.0);
+        assert_eq!(ZeroDivision::One.divide(0.0, 0.0, "m").unwrap(), 1.0);
+        assert!(matches!(
+            ZeroDivision::Error.divide(1.0, 0.0, "m"),
+            Err(Error::ZeroDivision { .. })
+        ));
+        assert_eq!(ZeroDivision::parse("ONE").unwrap(), ZeroDivision::One);
+        assert!(ZeroDivision::parse("x").is_err());
+    }
+
+    #[test]
+    fn combiners() {
+        let v = [0.5, f64::NAN, 1.0, 0.75];
+        let z = ZeroDivision::Nan;
+        assert_eq!(combine(&v, Combiner::MinMaxRatio, z).unwrap(), 0.5);
+        assert_eq!(combine(&v, Combiner::MaxMinRatio, z).unwrap(), 2.0);
+        assert_eq!(combine(&v, Combiner::MaxMinDiff, z).unwrap(), 0.5);
+        assert!((combine(&v, Combiner::MaxAbsDiff, z).unwrap() - 0.25).abs() < 1e-15);
+        assert!((combine(&v, Combiner::MeanAbsDev, z).unwrap() - 1.0 / 6.0).abs() < 1e-15);
+        assert!((combine(&v, Combiner::Variance, z).unwrap() - 0.125 / 3.0).abs() < 1e-15);
+        assert!(combine(&[f64::NAN], Combiner::L2, z).unwrap().is_nan());
+    }
+
+    #[test]
+    fn weight_checks() {
+        assert!(check_weights(Some(&[0.0, -0.0, 1.5]), 3).is_ok());
+        for bad in [-1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1e-300] {
+            let e = check_weights(Some(&[1.0, bad]), 2).unwrap_err();
+            assert!(e.to_string().contains("sample_weight[1]"), "{e}");
+        }
+        assert!(check_weights(Some(&[1.0]), 2).is_err());
+    }
+}
