@@ -11,6 +11,7 @@
 //! keeps the engine's counts. So an outcome is never counted twice as long as the history you
 //! send is your own full count.
 
+mod audit;
 mod catalog;
 mod events;
 mod options;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 
 use parking_lot::RwLock;
 
+pub use audit::{AuditOptions, AuditReport, GroupAudit, RatingGap};
 pub use events::{Counters, EventConfig, EventLog, RawEvent, Series};
 pub use options::{FairnessOptions, Filters, Match, PairScore, RecommendOptions, Recommendations};
 pub use pipeline::ScoringConfig;
@@ -458,6 +460,12 @@ impl Engine {
         events.outcome(d, job, o.kind, o.rating, o.at, &entry.input.attributes);
         catalog.set_history(d, h);
         Ok(())
+    }
+
+    /// Audits exposure, the hiring funnel and ratings per value of one freelancer attribute
+    /// over a time window (see [`AuditReport`]).
+    pub fn audit(&self, opts: &AuditOptions) -> Result<AuditReport> {
+        audit::audit(&self.state.read(), opts)
     }
 
     /// A copy of the event log (aggregates and raw window).
