@@ -160,7 +160,10 @@ pub(crate) fn check_finite(field: &str, x: f64) -> Result<f64> {
     if x.is_finite() {
         Ok(x)
     } else {
-        Err(Error::invalid(field, format!("must be a finite number, got {x}")))
+        Err(Error::invalid(
+            field,
+            format!("must be a finite number, got {x}"),
+        ))
     }
 }
 
@@ -181,7 +184,10 @@ mod tests {
     #[test]
     fn messages_name_the_field() {
         let e = Error::invalid("job.budget.min", "must be ≤ max");
-        assert_eq!(e.to_string(), "invalid input for `job.budget.min`: must be ≤ max");
+        assert_eq!(
+            e.to_string(),
+            "invalid input for `job.budget.min`: must be ≤ max"
+        );
         assert_eq!(e.code(), "INVALID_INPUT");
         let e = Error::unknown(EntityKind::Freelancer, "f-9");
         assert_eq!(e.to_string(), "unknown freelancer id `f-9`");

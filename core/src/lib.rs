@@ -8,10 +8,12 @@
 
 pub mod error;
 pub mod ids;
+pub mod index;
 pub mod position;
 pub(crate) mod util;
 
 pub use error::{EntityKind, Error, Result};
 pub use ids::{DocId, Interner};
+pub use index::Metric;
 pub use position::PositionModel;
 pub use util::{BitSet, TopK};

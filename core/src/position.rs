@@ -61,7 +61,10 @@ impl PositionModel {
             } else {
                 Err(Error::invalid(
                     field,
-                    format!("must be in {}0, 1], got {x}", if zero_ok { "[" } else { "(" }),
+                    format!(
+                        "must be in {}0, 1], got {x}",
+                        if zero_ok { "[" } else { "(" }
+                    ),
                 ))
             }
         };
@@ -157,7 +160,10 @@ mod tests {
             gamma: 1.0,
             stop: 0.5,
         };
-        assert_eq!(c.weights_with_relevance(&[1.0, 1.0, 0.0], None), vec![1.0, 0.5, 0.25]);
+        assert_eq!(
+            c.weights_with_relevance(&[1.0, 1.0, 0.0], None),
+            vec![1.0, 0.5, 0.25]
+        );
     }
 
     #[test]
