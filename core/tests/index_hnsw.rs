@@ -18,7 +18,7 @@ fn clustered(n: usize, nq: usize, clusters: usize) -> (Vec<Vec<f32>>, Vec<Vec<f3
     let centres: Vec<Vec<f32>> = (0..clusters)
         .map(|_| (0..DIM).map(|_| rng.random_range(-1.0f32..1.0)).collect())
         .collect();
-    let mut draw = |rng: &mut ChaCha8Rng| -> Vec<f32> {
+    let draw = |rng: &mut ChaCha8Rng| -> Vec<f32> {
         let c = &centres[rng.random_range(0..clusters)];
         c.iter()
             .map(|x| {

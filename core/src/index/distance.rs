@@ -127,10 +127,25 @@ fn reduce(a: &[f32; LANES]) -> f32 {
 }
 
 /// `Q` queries against `R` rows (each of length `q[0].len()`): raw dot products or squared
-/// distances, `out[j][r]`. Callers guarantee equal lengths.
+/// distances, `out[j][r]`. Callers guarantee equal lengths. With `FMA` this must only be called
+/// from code compiled with (or after detecting) AVX2 + FMA: it uses the explicit AVX2 kernel.
+#[inline(always)]
+pub(crate) fn block<const FMA: bool, const L2: bool, const Q: usize, const R: usize>(
+    q: [&[f32]; Q],
+    x: [&[f32]; R],
+) -> [[f32; R]; Q] {
+    #[cfg(target_arch = "x86_64")]
+    if FMA {
+        // SAFETY: with FMA = true every caller runs only after `has_fma()` returned true.
+        return unsafe { avx::block::<L2, Q, R>(q, x) };
+    }
+    block_portable::<FMA, L2, Q, R>(q, x)
+}
+
+/// The portable form of [`block`] (same lane layout and reduction order).
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // index loops over fixed-size register blocks
-pub(crate) fn block<const FMA: bool, const L2: bool, const Q: usize, const R: usize>(
+fn block_portable<const FMA: bool, const L2: bool, const Q: usize, const R: usize>(
     q: [&[f32]; Q],
     x: [&[f32]; R],
 ) -> [[f32; R]; Q] {
@@ -164,6 +179,182 @@ pub(crate) fn block<const FMA: bool, const L2: bool, const Q: usize, const R: us
         }
     }
     out
+}
+
+/// Explicit AVX2 + FMA kernels. Lane `l` of each accumulator holds exactly what
+/// `block_portable::<true, ..>` keeps in `acc[..][..][l]`, and the horizontal sum follows the
+/// same tree, so both give bit-identical results.
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx {
+    use std::arch::x86_64::*;
+
+    use super::LANES;
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    fn hsum(v: __m256) -> f32 {
+        // ((a0+a4) + (a2+a6)) + ((a1+a5) + (a3+a7))
+        let lo = _mm256_castps256_ps128(v);
+        let hi = _mm256_extractf128_ps::<1>(v);
+        let s = _mm_add_ps(lo, hi); // s0=a0+a4, s1=a1+a5, s2=a2+a6, s3=a3+a7
+        let t = _mm_add_ps(s, _mm_movehl_ps(s, s)); // t0=s0+s2, t1=s1+s3
+        _mm_cvtss_f32(_mm_add_ss(t, _mm_movehdup_ps(t)))
+    }
+
+    /// See [`super::block`].
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::needless_range_loop)]
+    pub(crate) fn block<const L2: bool, const Q: usize, const R: usize>(
+        q: [&[f32]; Q],
+        x: [&[f32]; R],
+    ) -> [[f32; R]; Q] {
+        let n = q[0].len();
+        for j in 0..Q {
+            assert_eq!(q[j].len(), n);
+        }
+        for r in 0..R {
+            assert_eq!(x[r].len(), n);
+        }
+        let main = n / LANES * LANES;
+        let mut acc = [[_mm256_setzero_ps(); R]; Q];
+        let mut i = 0;
+        while i < main {
+            let mut xv = [_mm256_setzero_ps(); R];
+            for r in 0..R {
+                // SAFETY: i + 8 <= main <= n = x[r].len() (asserted above).
+                xv[r] = unsafe { _mm256_loadu_ps(x[r].as_ptr().add(i)) };
+            }
+            for j in 0..Q {
+                // SAFETY: as above, q[j].len() = n.
+                let qv = unsafe { _mm256_loadu_ps(q[j].as_ptr().add(i)) };
+                for r in 0..R {
+                    acc[j][r] = if L2 {
+                        let d = _mm256_sub_ps(qv, xv[r]);
+                        _mm256_fmadd_ps(d, d, acc[j][r])
+                    } else {
+                        _mm256_fmadd_ps(qv, xv[r], acc[j][r])
+                    };
+                }
+            }
+            i += LANES;
+        }
+        let mut out = [[0f32; R]; Q];
+        for j in 0..Q {
+            for r in 0..R {
+                let mut s = hsum(acc[j][r]);
+                for t in main..n {
+                    s = if L2 {
+                        let d = q[j][t] - x[r][t];
+                        d.mul_add(d, s)
+                    } else {
+                        q[j][t].mul_add(x[r][t], s)
+                    };
+                }
+                out[j][r] = s;
+            }
+        }
+        out
+    }
+
+    /// Fast graph-walk distance for one pair with four independent accumulators (not the
+    /// canonical per-pair arithmetic: used only to steer the HNSW walk, never as a score).
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub(crate) fn pair_fast<const L2: bool>(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len().min(b.len());
+        let mut acc = [_mm256_setzero_ps(); 4];
+        let mut i = 0;
+        while i + 32 <= n {
+            for u in 0..4 {
+                // SAFETY: i + 8u + 8 <= i + 32 <= n.
+                let (av, bv) = unsafe {
+                    (
+                        _mm256_loadu_ps(a.as_ptr().add(i + 8 * u)),
+                        _mm256_loadu_ps(b.as_ptr().add(i + 8 * u)),
+                    )
+                };
+                acc[u] = if L2 {
+                    let d = _mm256_sub_ps(av, bv);
+                    _mm256_fmadd_ps(d, d, acc[u])
+                } else {
+                    _mm256_fmadd_ps(av, bv, acc[u])
+                };
+            }
+            i += 32;
+        }
+        while i + 8 <= n {
+            // SAFETY: i + 8 <= n.
+            let (av, bv) = unsafe {
+                (
+                    _mm256_loadu_ps(a.as_ptr().add(i)),
+                    _mm256_loadu_ps(b.as_ptr().add(i)),
+                )
+            };
+            acc[0] = if L2 {
+                let d = _mm256_sub_ps(av, bv);
+                _mm256_fmadd_ps(d, d, acc[0])
+            } else {
+                _mm256_fmadd_ps(av, bv, acc[0])
+            };
+            i += 8;
+        }
+        let v = _mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3]));
+        let mut s = hsum(v);
+        while i < n {
+            s = if L2 {
+                let d = a[i] - b[i];
+                d.mul_add(d, s)
+            } else {
+                a[i].mul_add(b[i], s)
+            };
+            i += 1;
+        }
+        s
+    }
+
+    /// Integer dot product of int8 rows (exact): sign-extend 16 codes to i16, multiply-add
+    /// pairs into i32 (`vpmaddwd`), two accumulators.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    pub(crate) fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+        let n = a.len().min(b.len());
+        let mut acc0 = _mm256_setzero_si256();
+        let mut acc1 = _mm256_setzero_si256();
+        let mut i = 0;
+        while i + 32 <= n {
+            // SAFETY: i + 32 <= n for both slices.
+            let (a0, b0, a1, b1) = unsafe {
+                (
+                    _mm_loadu_si128(a.as_ptr().add(i).cast()),
+                    _mm_loadu_si128(b.as_ptr().add(i).cast()),
+                    _mm_loadu_si128(a.as_ptr().add(i + 16).cast()),
+                    _mm_loadu_si128(b.as_ptr().add(i + 16).cast()),
+                )
+            };
+            acc0 = _mm256_add_epi32(
+                acc0,
+                _mm256_madd_epi16(_mm256_cvtepi8_epi16(a0), _mm256_cvtepi8_epi16(b0)),
+            );
+            acc1 = _mm256_add_epi32(
+                acc1,
+                _mm256_madd_epi16(_mm256_cvtepi8_epi16(a1), _mm256_cvtepi8_epi16(b1)),
+            );
+            i += 32;
+        }
+        let v = _mm256_add_epi32(acc0, acc1);
+        let lo = _mm256_castsi256_si128(v);
+        let hi = _mm256_extracti128_si256::<1>(v);
+        let s = _mm_add_epi32(lo, hi);
+        let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b01_00_11_10>(s));
+        let s = _mm_add_epi32(s, _mm_shuffle_epi32::<0b10_11_00_01>(s));
+        let mut total = _mm_cvtsi128_si32(s);
+        while i < n {
+            total += i32::from(a[i]) * i32::from(b[i]);
+            i += 1;
+        }
+        total
+    }
 }
 
 /// Whether the AVX2 + FMA kernels can run here (detected once, cached by std).
@@ -208,6 +399,24 @@ pub(crate) fn raw_pair(l2: bool, q: &[f32], x: &[f32]) -> f32 {
     }
 }
 
+/// Raw value for steering a graph walk (fast, four accumulators; may differ from
+/// [`raw_pair`] in the last bits). Never used as a result score.
+#[inline]
+pub(crate) fn raw_pair_fast(l2: bool, q: &[f32], x: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    if has_fma() {
+        // SAFETY: the CPU supports avx2 and fma (checked just above).
+        return unsafe {
+            if l2 {
+                avx::pair_fast::<true>(q, x)
+            } else {
+                avx::pair_fast::<false>(q, x)
+            }
+        };
+    }
+    raw_pair(l2, q, x)
+}
+
 /// Turns a raw kernel value into a result score (higher is better).
 #[inline(always)]
 pub(crate) fn to_score(l2: bool, raw: f32) -> f32 {
@@ -230,7 +439,7 @@ pub(crate) fn norm_f64(v: &[f32]) -> f64 {
 
 /// Integer dot product of two int8 code rows (exact; i32 cannot overflow for dim < 2^17).
 #[inline(always)]
-pub(crate) fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
+pub(crate) fn dot_i8_portable(a: &[i8], b: &[i8]) -> i32 {
     a.iter()
         .zip(b)
         .map(|(&x, &y)| i32::from(x) * i32::from(y))
@@ -289,8 +498,44 @@ mod tests {
             assert_eq!(blk[0][0], block::<false, false, 1, 1>([&a], [&b])[0][0]);
             assert_eq!(blk[1][1], block::<false, false, 1, 1>([&b], [&a])[0][0]);
         }
+        #[cfg(target_arch = "x86_64")]
+        if has_fma() {
+            for dim in [1usize, 8, 9, 31, 33, 384, 390] {
+                let a: Vec<f32> = (0..dim)
+                    .map(|i| ((i * 37 % 11) as f32 - 5.0) / 3.3)
+                    .collect();
+                let b: Vec<f32> = (0..dim)
+                    .map(|i| ((i * 13 % 7) as f32 - 3.0) / 2.1)
+                    .collect();
+                // SAFETY: avx2 + fma detected.
+                let (x, y) = unsafe {
+                    (
+                        avx::block::<false, 2, 1>([&a, &b], [&b]),
+                        avx::block::<true, 1, 1>([&a], [&b]),
+                    )
+                };
+                assert_eq!(
+                    x[0][0],
+                    block_portable::<true, false, 1, 1>([&a], [&b])[0][0]
+                );
+                assert_eq!(
+                    x[1][0],
+                    block_portable::<true, false, 1, 1>([&b], [&b])[0][0]
+                );
+                assert_eq!(
+                    y[0][0],
+                    block_portable::<true, true, 1, 1>([&a], [&b])[0][0]
+                );
+                let fast = raw_pair_fast(false, &a, &b);
+                assert!((fast - x[0][0]).abs() < 1e-3 * (1.0 + fast.abs()));
+                let ai: Vec<i8> = (0..dim).map(|i| (i * 37 % 255) as u8 as i8).collect();
+                let bi: Vec<i8> = (0..dim).map(|i| (i * 91 % 253) as u8 as i8).collect();
+                // SAFETY: avx2 detected.
+                assert_eq!(unsafe { avx::dot_i8(&ai, &bi) }, dot_i8_portable(&ai, &bi));
+            }
+        }
         let a = [1i8, -2, 3, 127, -128];
         let b = [5i8, 6, -7, 127, -128];
-        assert_eq!(dot_i8(&a, &b), 5 - 12 - 21 + 127 * 127 + 128 * 128);
+        assert_eq!(dot_i8_portable(&a, &b), 5 - 12 - 21 + 127 * 127 + 128 * 128);
     }
 }

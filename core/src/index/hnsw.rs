@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::ids::DocId;
 use crate::index::codec::{Reader, Writer, serde_via_bytes};
-use crate::index::distance::{Metric, raw_pair, score_pair};
+use crate::index::distance::{Metric, raw_pair_fast, score_pair};
 use crate::index::filter::AllowList;
 use crate::index::flat::{check_k, exact_one, prepare_batch};
 use crate::index::store::{Hit, Query, VectorStore};
@@ -190,7 +190,7 @@ struct GraphDist {
 impl Distance<f32> for GraphDist {
     #[inline]
     fn eval(&self, a: &[f32], b: &[f32]) -> f32 {
-        let r = raw_pair(self.l2, a, b);
+        let r = raw_pair_fast(self.l2, a, b);
         if self.l2 {
             r.max(0.0)
         } else {
@@ -277,6 +277,31 @@ impl HnswIndex {
     /// The configuration.
     pub fn config(&self) -> &HnswConfig {
         &self.cfg
+    }
+
+    /// Changes [`HnswConfig::exact_fallback_share`] for later searches (0 disables the
+    /// fallback, 1 answers every filtered search exactly). Rejects a value outside `[0, 1]`
+    /// (field `hnsw.exact_fallback_share`); the index is unchanged on error.
+    pub fn set_exact_fallback_share(&mut self, share: f32) -> Result<()> {
+        let cfg = HnswConfig {
+            exact_fallback_share: share,
+            ..self.cfg.clone()
+        };
+        cfg.validate()?;
+        self.cfg = cfg;
+        Ok(())
+    }
+
+    /// Changes the default [`HnswConfig::ef_search`]. Rejects `0` or more than [`MAX_EF`]
+    /// (field `hnsw.ef_search`); the index is unchanged on error.
+    pub fn set_ef_search(&mut self, ef: usize) -> Result<()> {
+        let cfg = HnswConfig {
+            ef_search: ef,
+            ..self.cfg.clone()
+        };
+        cfg.validate()?;
+        self.cfg = cfg;
+        Ok(())
     }
     /// The vectors.
     pub fn store(&self) -> &VectorStore {

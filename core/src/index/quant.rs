@@ -20,7 +20,7 @@
 use crate::error::{Error, Result};
 use crate::ids::DocId;
 use crate::index::codec::{Reader, Writer, serde_via_bytes};
-use crate::index::distance::{dot_i8, norm_f64, score_pair};
+use crate::index::distance::{dot_i8_portable, has_fma, norm_f64, score_pair};
 use crate::index::filter::AllowList;
 use crate::index::flat::check_k;
 use crate::index::store::{Hit, Query, VectorStore};
@@ -145,42 +145,25 @@ impl QuantizedIndex {
     }
 
     fn search_prepared(&self, q: &[f32], k: usize, allow: Option<&AllowList<'_>>) -> Vec<Hit> {
-        let dim = self.store.dim();
         let (e, t) = self.encode_query(q);
-        let l2 = self.store.metric().is_l2();
         let cand = self.rerank_candidates.max(k.saturating_mul(4));
-        let live = self.store.live();
-        let mut top = TopK::<f32>::new(cand);
-        let mut worst = f32::NEG_INFINITY;
-        let mut offer = |id: DocId, top: &mut TopK<f32>| {
-            let o = id as usize * dim;
-            let d = t * dot_i8(&e, &self.codes[o..o + dim]) as f32;
-            let s = if l2 {
-                2.0 * d - self.norms2[id as usize]
-            } else {
-                d
-            };
-            if s > worst || top.len() < cand {
-                top.push(s, id);
-                if let Some(w) = top.threshold() {
-                    worst = w;
-                }
-            }
+        let scan = Scan {
+            ix: self,
+            e: &e,
+            t,
+            l2: self.store.metric().is_l2(),
+            cand,
+            allow,
         };
-        match allow {
-            None => {
-                for (i, _) in self.codes.chunks_exact(dim).enumerate() {
-                    if live.contains(i as DocId) {
-                        offer(i as DocId, &mut top);
-                    }
-                }
-            }
-            Some(a) => a.for_each(|id| {
-                if live.contains(id) {
-                    offer(id, &mut top);
-                }
-            }),
-        }
+        #[cfg(target_arch = "x86_64")]
+        let top = if has_fma() {
+            // SAFETY: avx2 + fma detected.
+            unsafe { scan_avx(&scan) }
+        } else {
+            scan_impl::<false>(&scan)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let top = scan_impl::<false>(&scan);
         let metric = self.store.metric();
         let mut exact: Vec<(f32, DocId)> = top
             .into_sorted_vec()
@@ -268,6 +251,70 @@ impl QuantizedIndex {
         }
         Ok(Self::encode_all(store, scales, rerank))
     }
+}
+
+struct Scan<'a> {
+    ix: &'a QuantizedIndex,
+    e: &'a [i8],
+    t: f32,
+    l2: bool,
+    cand: usize,
+    allow: Option<&'a AllowList<'a>>,
+}
+
+#[inline(always)]
+fn scan_impl<const AVX: bool>(s: &Scan<'_>) -> TopK<f32> {
+    let ix = s.ix;
+    let dim = ix.store.dim();
+    let live = ix.store.live();
+    let mut top = TopK::<f32>::new(s.cand);
+    let mut worst = f32::NEG_INFINITY;
+    let mut full = false;
+    let mut offer = |id: DocId, top: &mut TopK<f32>| {
+        let o = id as usize * dim;
+        let codes = &ix.codes[o..o + dim];
+        #[cfg(target_arch = "x86_64")]
+        let d = if AVX {
+            // SAFETY: AVX is only true inside `scan_avx`, reached after detecting avx2 + fma.
+            unsafe { crate::index::distance::avx::dot_i8(s.e, codes) }
+        } else {
+            dot_i8_portable(s.e, codes)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let d = dot_i8_portable(s.e, codes);
+        let d = s.t * d as f32;
+        let sc = if s.l2 {
+            2.0 * d - ix.norms2[id as usize]
+        } else {
+            d
+        };
+        if !full || sc > worst {
+            top.push(sc, id);
+            if let Some(w) = top.threshold() {
+                worst = w;
+                full = true;
+            }
+        }
+    };
+    match s.allow {
+        None => {
+            for id in live.iter() {
+                offer(id, &mut top);
+            }
+        }
+        Some(a) => a.for_each(|id| {
+            if live.contains(id) {
+                offer(id, &mut top);
+            }
+        }),
+    }
+    top
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn scan_avx(s: &Scan<'_>) -> TopK<f32> {
+    scan_impl::<true>(s)
 }
 
 serde_via_bytes!(QuantizedIndex, "fairmatch quantized index bytes");
