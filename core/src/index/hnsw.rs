@@ -210,6 +210,8 @@ pub struct HnswIndex {
     doc_slot: Vec<u32>,
     /// slots whose row was replaced or removed
     stale: BitSet,
+    /// read-optimised copy of the graph used for searching (None or outdated after inserts)
+    frozen: Option<Frozen>,
 }
 
 impl fmt::Debug for HnswIndex {
@@ -264,6 +266,7 @@ impl HnswIndex {
                 graph.insert_slice(*it);
             }
         }
+        let frozen = Frozen::from_graph(&graph, order.len());
         Ok(HnswIndex {
             cfg,
             slot_doc: order.to_vec(),
@@ -271,6 +274,7 @@ impl HnswIndex {
             stale: BitSet::default(),
             graph,
             store,
+            frozen,
         })
     }
 
@@ -324,15 +328,19 @@ impl HnswIndex {
         }
     }
 
-    /// Approximate bytes held: the store, hnsw_rs's own copy of each vector, and the graph
-    /// edges (16 bytes each: an `Arc` pointer and an f32 distance) plus ~96 bytes per node.
+    /// Approximate bytes held: the store, hnsw_rs's own copy of each vector, its graph edges
+    /// (16 bytes each: an `Arc` pointer and an f32 distance) plus ~96 bytes per node, and the
+    /// search copy of the graph (4 bytes per edge and per node and layer).
     pub fn memory_bytes(&self) -> usize {
         let mut edges = 0usize;
         for p in self.graph.get_point_indexation() {
             edges += p.get_neighborhood_id().iter().map(Vec::len).sum::<usize>();
         }
         let nodes = self.slot_doc.len();
-        self.store.memory_bytes() + nodes * (self.store.dim() * 4 + 96) + edges * 16
+        let frozen: usize = self.frozen.as_ref().map_or(0, |f| {
+            f.layers.iter().map(|(o, a)| (o.len() + a.len()) * 4).sum()
+        });
+        self.store.memory_bytes() + nodes * (self.store.dim() * 4 + 96) + edges * 16 + frozen
     }
 
     /// Inserts or replaces row `id` (incremental insert into the graph). Same checks as
@@ -356,6 +364,7 @@ impl HnswIndex {
         self.slot_doc.push(id);
         self.doc_slot[id as usize] = slot;
         self.maybe_rebuild();
+        self.maybe_refreeze();
         Ok(())
     }
 
@@ -410,10 +419,21 @@ impl HnswIndex {
                 graph.insert_slice(*it);
             }
         }
+        self.frozen = Frozen::from_graph(&graph, order.len());
         self.graph = graph;
         self.slot_doc = order;
         self.doc_slot = doc_slot;
         self.stale = BitSet::default();
+    }
+
+    /// Re-copies the graph for searching once enough nodes were inserted since the last copy
+    /// (until then searches use hnsw_rs's own, slower walk, which sees every node).
+    fn maybe_refreeze(&mut self) {
+        let nodes = self.slot_doc.len();
+        let covered = self.frozen.as_ref().map_or(0, |f| f.nodes);
+        if nodes - covered >= (nodes / 32).max(64) {
+            self.frozen = Frozen::from_graph(&self.graph, nodes);
+        }
     }
 
     /// Whether a search with `allow` goes to the exact fallback.
@@ -438,6 +458,34 @@ impl HnswIndex {
         }
         let stale = &self.stale;
         let slot_doc = &self.slot_doc;
+        if let Some(fz) = self.frozen.as_ref().filter(|f| f.nodes == slot_doc.len()) {
+            let l2 = self.store.metric().is_l2();
+            let dist = |slot: u32| {
+                let r = raw_pair_fast(l2, q, self.store.row(slot_doc[slot as usize]));
+                if l2 { r } else { -r }
+            };
+            let found = match (allow, stale.is_empty()) {
+                (None, true) => fz.walk(ef, dist, |_| true),
+                (None, false) => fz.walk(ef, dist, |s| !stale.contains(s)),
+                (Some(a), _) => fz.walk(ef, dist, |s| {
+                    !stale.contains(s) && a.contains(slot_doc[s as usize])
+                }),
+            };
+            let metric = self.store.metric();
+            let mut hits: Vec<(f32, DocId)> = found
+                .iter()
+                .take(k)
+                .map(|&(_, slot)| {
+                    let id = slot_doc[slot as usize];
+                    (score_pair(metric, q, self.store.row(id)), id)
+                })
+                .collect();
+            hits.sort_by(|a, b| cmp_score_desc_id_asc(*a, *b));
+            return hits
+                .into_iter()
+                .map(|(score, id)| Hit { id, score })
+                .collect();
+        }
         let found = match (allow, stale.is_empty()) {
             (None, true) => self.graph.search_filter(q, k, ef, None),
             (None, false) => {
@@ -600,6 +648,172 @@ impl HnswIndex {
             }
         }
         Self::assemble(cfg, store, &order).map_err(|e| Error::corrupt(format!("hnsw index: {e}")))
+    }
+}
+
+/// A read-optimised copy of the hnsw_rs graph: per layer, CSR adjacency over slots.
+///
+/// hnsw_rs's own search keeps visited nodes in a `HashMap` and candidates as `Arc`s, and with a
+/// filter it does not stop until the candidate queue is empty (it walks most of the graph). The
+/// copy is searched with the standard HNSW layer search (Malkov & Yashunin 2020, Algorithms 2
+/// and 5) in the filtered form used by hnswlib: every node is traversed, only admitted nodes
+/// enter the result set, and the walk stops when the nearest candidate is farther than the
+/// worst of `ef` admitted results.
+struct Frozen {
+    nodes: usize,
+    entry: u32,
+    /// layer → (offsets over slots, neighbour slots)
+    layers: Vec<(Vec<u32>, Vec<u32>)>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+struct Cand {
+    d: f32,
+    s: u32,
+}
+impl Eq for Cand {}
+impl PartialOrd for Cand {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Cand {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.d.total_cmp(&o.d).then(self.s.cmp(&o.s))
+    }
+}
+
+thread_local! {
+    /// Visited marks: `marks[slot] == epoch` means visited in the current walk.
+    static VISITED: std::cell::RefCell<(Vec<u32>, u32)> = const { std::cell::RefCell::new((Vec::new(), 0)) };
+}
+
+impl Frozen {
+    fn from_graph(graph: &Hnsw<'static, f32, GraphDist>, nodes: usize) -> Option<Frozen> {
+        if nodes == 0 {
+            return None;
+        }
+        let top = graph.get_max_level_observed() as usize;
+        let mut per: Vec<Vec<Vec<u32>>> = vec![Vec::new(); nodes];
+        let mut entry = None;
+        for p in graph.get_point_indexation() {
+            let slot = p.get_origin_id();
+            if slot >= nodes {
+                return None;
+            }
+            per[slot] = p
+                .get_neighborhood_id()
+                .iter()
+                .take(top + 1)
+                .map(|l| l.iter().map(|n| n.d_id as u32).collect())
+                .collect();
+            if entry.is_none() && p.get_point_id().0 as usize == top {
+                entry = Some(slot as u32);
+            }
+        }
+        let entry = entry?;
+        let layers = (0..=top)
+            .map(|l| {
+                let mut off = Vec::with_capacity(nodes + 1);
+                let mut adj = Vec::new();
+                off.push(0u32);
+                for p in &per {
+                    if let Some(ns) = p.get(l) {
+                        adj.extend(ns.iter().copied().filter(|&s| (s as usize) < nodes));
+                    }
+                    off.push(adj.len() as u32);
+                }
+                (off, adj)
+            })
+            .collect();
+        Some(Frozen {
+            nodes,
+            entry,
+            layers,
+        })
+    }
+
+    #[inline]
+    fn neighbours(&self, layer: usize, s: u32) -> &[u32] {
+        let (off, adj) = &self.layers[layer];
+        &adj[off[s as usize] as usize..off[s as usize + 1] as usize]
+    }
+
+    /// Returns up to `ef` admitted `(distance, slot)` pairs, nearest first.
+    fn walk(
+        &self,
+        ef: usize,
+        dist: impl Fn(u32) -> f32,
+        admit: impl Fn(u32) -> bool,
+    ) -> Vec<(f32, u32)> {
+        use std::cmp::Reverse;
+        use std::collections::BinaryHeap;
+        // greedy descent through the upper layers
+        let mut cur = self.entry;
+        let mut cur_d = dist(cur);
+        for layer in (1..self.layers.len()).rev() {
+            loop {
+                let mut moved = false;
+                for &n in self.neighbours(layer, cur) {
+                    let d = dist(n);
+                    if d < cur_d {
+                        cur_d = d;
+                        cur = n;
+                        moved = true;
+                    }
+                }
+                if !moved {
+                    break;
+                }
+            }
+        }
+        VISITED.with(|v| {
+            let mut v = v.borrow_mut();
+            let (marks, epoch) = &mut *v;
+            if marks.len() < self.nodes {
+                marks.resize(self.nodes, 0);
+            }
+            *epoch = epoch.wrapping_add(1);
+            if *epoch == 0 {
+                marks.fill(0);
+                *epoch = 1;
+            }
+            let epoch = *epoch;
+            let mut cands: BinaryHeap<Reverse<Cand>> = BinaryHeap::with_capacity(ef * 4);
+            let mut res: BinaryHeap<Cand> = BinaryHeap::with_capacity(ef + 1);
+            marks[cur as usize] = epoch;
+            cands.push(Reverse(Cand { d: cur_d, s: cur }));
+            if admit(cur) {
+                res.push(Cand { d: cur_d, s: cur });
+            }
+            let mut bound = if res.is_empty() { f32::INFINITY } else { cur_d };
+            while let Some(Reverse(c)) = cands.pop() {
+                if c.d > bound && res.len() >= ef {
+                    break;
+                }
+                for &n in self.neighbours(0, c.s) {
+                    let m = &mut marks[n as usize];
+                    if *m == epoch {
+                        continue;
+                    }
+                    *m = epoch;
+                    let d = dist(n);
+                    if res.len() < ef || d < bound {
+                        cands.push(Reverse(Cand { d, s: n }));
+                        if admit(n) {
+                            res.push(Cand { d, s: n });
+                            if res.len() > ef {
+                                res.pop();
+                            }
+                            bound = res.peek().map_or(f32::INFINITY, |w| w.d);
+                        }
+                    }
+                }
+            }
+            let mut out: Vec<(f32, u32)> = res.into_iter().map(|c| (c.d, c.s)).collect();
+            out.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            out
+        })
     }
 }
 
