@@ -310,13 +310,25 @@ def main_run(args):
          ">= 3x at recall >= 0.99", x >= 3 and qr >= 0.99)
     mem = info["fq_scan_bytes"] / info["f32_bytes"]
     tadd("int8 scan memory vs f32", f"{mem:.3f}x", "<= 0.3x", mem <= 0.3)
+    def qps_at(prefix, suffix, goal):
+        """q/s at recall `goal`, interpolated linearly between the two efs that bracket it."""
+        pts = [(rec(f"{prefix}{ef}{suffix}"), med(f"{prefix}{ef}{suffix}")) for ef in EFS]
+        for (r0, q0), (r1, q1) in zip(pts, pts[1:]):
+            if r0 >= goal:
+                return q0
+            if r0 < goal <= r1:
+                return q0 + (q1 - q0) * (goal - r0) / (r1 - r0)
+        return pts[0][1] if pts[0][0] >= goal else None
+
     ef_fm = first_ef("hnsw_hl_", ":fm", 0.95)
     ef_hl = first_ef("hnsw_hl_", ":py", 0.95)
     if ef_fm and ef_hl:
         x = statistics.median(a["qps"] / b["qps"] for a, b in
                               zip(res[f"hnsw_hl_{ef_fm}:fm"], res[f"hnsw_hl_{ef_hl}:py"]))
-        tadd("HNSW q/s at recall >= 0.95 vs hnswlib", f"{x:.2f}x (fm ef={ef_fm}, hnswlib ef={ef_hl})",
-             ">= 1.0x", x >= 1.0)
+        a, b = qps_at("hnsw_hl_", ":fm", 0.95), qps_at("hnsw_hl_", ":py", 0.95)
+        tadd("HNSW q/s at recall >= 0.95 vs hnswlib",
+             f"{x:.2f}x at first ef reaching 0.95 (fm ef={ef_fm}, hnswlib ef={ef_hl}); "
+             f"{a / b:.2f}x interpolated at 0.95", ">= 1.0x", x >= 1.0)
     else:
         tadd("HNSW q/s at recall >= 0.95 vs hnswlib", f"fm ef={ef_fm} hnswlib ef={ef_hl}", ">= 1.0x",
              False)
@@ -325,13 +337,13 @@ def main_run(args):
     ef_f = first_ef("filt10_", ":fm", 0.95)
     if ef_f:
         r_fm = rec(f"filt10_{ef_f}:fm")
-        ef_py = first_ef("filt10_", ":py", r_fm)
-        if ef_py:
-            x = statistics.median(a["qps"] / b["qps"] for a, b in
-                                  zip(res[f"filt10_{ef_f}:fm"], res[f"filt10_{ef_py}:py"]))
+        q_fm = med(f"filt10_{ef_f}:fm")
+        q_py = qps_at("filt10_", ":py", r_fm)
+        if q_py:
+            x = q_fm / q_py
             tadd("10% allow-list: q/s at equal recall vs faiss HNSW+IDSelector",
-                 f"{x:.2f}x (fm ef={ef_f} recall {r_fm:.3f}; faiss ef={ef_py} recall "
-                 f"{rec(f'filt10_{ef_py}:py'):.3f})", ">= 2x at recall >= 0.95", x >= 2)
+                 f"{x:.2f}x (fm ef={ef_f}: recall {r_fm:.3f} at {q_fm:.0f} q/s; faiss "
+                 f"interpolated to that recall: {q_py:.0f} q/s)", ">= 2x at recall >= 0.95", x >= 2)
         else:
             tadd("10% allow-list vs faiss", f"faiss never reaches recall {r_fm:.3f}", ">= 2x", True)
     else:

@@ -171,7 +171,7 @@ impl Bench {
                 let share = match cmd[3] {
                     "graph" => 0.0,
                     "exact" => 1.0,
-                    _ => 0.02,
+                    _ => fairmatch::index::HnswConfig::default().exact_fallback_share,
                 };
                 h.set_exact_fallback_share(share).unwrap();
                 let h = self.hnsw.as_ref().unwrap();

@@ -15,6 +15,8 @@ use crate::util::TopK;
 const ROW_BLOCK: usize = 256;
 /// Queries per rayon task in a batch (they share each row block while it is in cache).
 const QUERY_CHUNK: usize = 16;
+/// How many rows ahead the single-query scan prefetches.
+const PREFETCH_ROWS: usize = 8;
 
 /// Rejects `k = 0` (field `k`).
 pub(crate) fn check_k(k: usize) -> Result<()> {
@@ -61,8 +63,8 @@ impl Collector {
     }
 }
 
-/// Scans every live row for each query in `qs`, in row blocks, two queries by four rows at a
-/// time (register blocking).
+/// Scans every live row for each query in `qs`, in row blocks, four queries by two rows at a
+/// time (register blocking), then single queries by four rows.
 #[inline(always)]
 #[allow(clippy::needless_range_loop)] // index loops over fixed-size register blocks
 fn scan_all_impl<const FMA: bool, const L2: bool>(
@@ -79,27 +81,59 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
     while b0 < slots {
         let b1 = (b0 + ROW_BLOCK).min(slots);
         let mut j = 0;
-        while j < qs.len() {
-            let pair = j + 1 < qs.len();
+        // four queries by two rows: 8 accumulators, each row chunk loaded once for 4 queries
+        while j + 4 <= qs.len() {
+            let qv = [qs[j], qs[j + 1], qs[j + 2], qs[j + 3]];
             let mut r = b0;
-            while r + 4 <= b1 {
-                let xs = [row(r), row(r + 1), row(r + 2), row(r + 3)];
-                if pair {
-                    let s = block::<FMA, L2, 2, 4>([qs[j], qs[j + 1]], xs);
-                    for t in 0..4 {
-                        let id = (r + t) as DocId;
-                        if live.contains(id) {
-                            cols[j].offer(to_score(L2, s[0][t]), id);
-                            cols[j + 1].offer(to_score(L2, s[1][t]), id);
+            while r + 2 <= b1 {
+                let s = block::<FMA, L2, 4, 2>(qv, [row(r), row(r + 1)]);
+                for t in 0..2 {
+                    let id = (r + t) as DocId;
+                    if live.contains(id) {
+                        for u in 0..4 {
+                            cols[j + u].offer(to_score(L2, s[u][t]), id);
                         }
                     }
-                } else {
-                    let s = block::<FMA, L2, 1, 4>([qs[j]], xs);
-                    for t in 0..4 {
-                        let id = (r + t) as DocId;
-                        if live.contains(id) {
-                            cols[j].offer(to_score(L2, s[0][t]), id);
-                        }
+                }
+                r += 2;
+            }
+            if r < b1 {
+                let id = r as DocId;
+                if live.contains(id) {
+                    let s = block::<FMA, L2, 4, 1>(qv, [row(r)]);
+                    for u in 0..4 {
+                        cols[j + u].offer(to_score(L2, s[u][0]), id);
+                    }
+                }
+            }
+            j += 4;
+        }
+        // remaining queries one at a time, four rows per step (rows ahead are prefetched:
+        // four interleaved row streams defeat the hardware prefetcher on this machine)
+        while j < qs.len() {
+            let mut r = b0;
+            while r + 4 <= b1 {
+                #[cfg(target_arch = "x86_64")]
+                if FMA {
+                    let ahead = (r + PREFETCH_ROWS) * dim;
+                    let end = (ahead + 4 * dim).min(data.len());
+                    let mut p = ahead;
+                    while p < end {
+                        // SAFETY: p < data.len(); prefetching has no other effect.
+                        unsafe {
+                            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                                data.as_ptr().add(p).cast(),
+                            )
+                        };
+                        p += 16;
+                    }
+                }
+                let xs = [row(r), row(r + 1), row(r + 2), row(r + 3)];
+                let s = block::<FMA, L2, 1, 4>([qs[j]], xs);
+                for t in 0..4 {
+                    let id = (r + t) as DocId;
+                    if live.contains(id) {
+                        cols[j].offer(to_score(L2, s[0][t]), id);
                     }
                 }
                 r += 4;
@@ -107,14 +141,12 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
             while r < b1 {
                 let id = r as DocId;
                 if live.contains(id) {
-                    for jj in j..(j + 1 + usize::from(pair)) {
-                        let s = block::<FMA, L2, 1, 1>([qs[jj]], [row(r)]);
-                        cols[jj].offer(to_score(L2, s[0][0]), id);
-                    }
+                    let s = block::<FMA, L2, 1, 1>([qs[j]], [row(r)]);
+                    cols[j].offer(to_score(L2, s[0][0]), id);
                 }
                 r += 1;
             }
-            j += if pair { 2 } else { 1 };
+            j += 1;
         }
         b0 = b1;
     }

@@ -464,12 +464,41 @@ impl HnswIndex {
                 let r = raw_pair_fast(l2, q, self.store.row(slot_doc[slot as usize]));
                 if l2 { r } else { -r }
             };
+            let prefetch = |slot: u32| {
+                let row = self.store.row(slot_doc[slot as usize]);
+                #[cfg(target_arch = "x86_64")]
+                for line in (0..row.len().min(64)).step_by(16) {
+                    // SAFETY: `line` < row.len(); prefetching has no other effect.
+                    unsafe {
+                        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                            row.as_ptr().add(line).cast(),
+                        )
+                    };
+                }
+                #[cfg(not(target_arch = "x86_64"))]
+                let _ = row;
+            };
             let found = match (allow, stale.is_empty()) {
-                (None, true) => fz.walk(ef, dist, |_| true),
-                (None, false) => fz.walk(ef, dist, |s| !stale.contains(s)),
-                (Some(a), _) => fz.walk(ef, dist, |s| {
-                    !stale.contains(s) && a.contains(slot_doc[s as usize])
-                }),
+                (None, true) => fz.walk(ef, false, dist, prefetch, |_| true),
+                (None, false) => fz.walk(ef, false, dist, prefetch, |s| !stale.contains(s)),
+                (Some(a), _) => {
+                    // admitted slots, computed once per query (O(allowed))
+                    let mut ok = BitSet::with_capacity(slot_doc.len());
+                    a.for_each(|id| {
+                        if let Some(&slot) = self.doc_slot.get(id as usize)
+                            && slot != NO_SLOT
+                        {
+                            ok.insert(slot);
+                        }
+                    });
+                    let two_hop = (ok.len() as f64) < 0.3 * self.store.len() as f64;
+                    let found = fz.walk(ef, two_hop, dist, prefetch, |s| ok.contains(s));
+                    if found.len() < k.min(ok.len()) {
+                        // the walk could not reach enough admitted nodes: answer exactly
+                        return exact_one(&self.store, q, k, Some(a));
+                    }
+                    found
+                }
             };
             let metric = self.store.metric();
             let mut hits: Vec<(f32, DocId)> = found
@@ -656,9 +685,10 @@ impl HnswIndex {
 /// hnsw_rs's own search keeps visited nodes in a `HashMap` and candidates as `Arc`s, and with a
 /// filter it does not stop until the candidate queue is empty (it walks most of the graph). The
 /// copy is searched with the standard HNSW layer search (Malkov & Yashunin 2020, Algorithms 2
-/// and 5) in the filtered form used by hnswlib: every node is traversed, only admitted nodes
-/// enter the result set, and the walk stops when the nearest candidate is farther than the
-/// worst of `ef` admitted results.
+/// and 5). With a filter only admitted nodes enter the result set and the walk stops when the
+/// nearest candidate is farther than the worst of `ef` admitted results (hnswlib's filtered
+/// search); selective filters (< 30% admitted) step over filtered-out nodes to their admitted
+/// neighbours instead of scoring them (ACORN-1).
 struct Frozen {
     nodes: usize,
     entry: u32,
@@ -739,11 +769,16 @@ impl Frozen {
         &adj[off[s as usize] as usize..off[s as usize + 1] as usize]
     }
 
-    /// Returns up to `ef` admitted `(distance, slot)` pairs, nearest first.
+    /// Returns up to `ef` admitted `(distance, slot)` pairs, nearest first. With `two_hop`,
+    /// filtered-out nodes are never scored: the walk steps over them to their admitted
+    /// neighbours (ACORN-1, Patel et al., "ACORN: Performant and Predicate-Agnostic Search Over
+    /// Vector Embeddings and Structured Data", SIGMOD 2024).
     fn walk(
         &self,
         ef: usize,
+        two_hop: bool,
         dist: impl Fn(u32) -> f32,
+        prefetch: impl Fn(u32),
         admit: impl Fn(u32) -> bool,
     ) -> Vec<(f32, u32)> {
         use std::cmp::Reverse;
@@ -792,20 +827,46 @@ impl Frozen {
                     break;
                 }
                 for &n in self.neighbours(0, c.s) {
+                    if marks[n as usize] != epoch {
+                        prefetch(n);
+                    }
+                }
+                for &n in self.neighbours(0, c.s) {
                     let m = &mut marks[n as usize];
                     if *m == epoch {
                         continue;
                     }
                     *m = epoch;
-                    let d = dist(n);
-                    if res.len() < ef || d < bound {
-                        cands.push(Reverse(Cand { d, s: n }));
-                        if admit(n) {
-                            res.push(Cand { d, s: n });
-                            if res.len() > ef {
-                                res.pop();
+                    let ok = admit(n);
+                    if ok || !two_hop {
+                        let d = dist(n);
+                        if res.len() < ef || d < bound {
+                            cands.push(Reverse(Cand { d, s: n }));
+                            if ok {
+                                res.push(Cand { d, s: n });
+                                if res.len() > ef {
+                                    res.pop();
+                                }
+                                bound = res.peek().map_or(f32::INFINITY, |w| w.d);
                             }
-                            bound = res.peek().map_or(f32::INFINITY, |w| w.d);
+                        }
+                    } else {
+                        // ACORN-1: step over a filtered-out neighbour to its admitted
+                        // neighbours without computing its distance
+                        for &n2 in self.neighbours(0, n) {
+                            if marks[n2 as usize] == epoch || !admit(n2) {
+                                continue;
+                            }
+                            marks[n2 as usize] = epoch;
+                            let d = dist(n2);
+                            if res.len() < ef || d < bound {
+                                cands.push(Reverse(Cand { d, s: n2 }));
+                                res.push(Cand { d, s: n2 });
+                                if res.len() > ef {
+                                    res.pop();
+                                }
+                                bound = res.peek().map_or(f32::INFINITY, |w| w.d);
+                            }
                         }
                     }
                 }
