@@ -299,6 +299,20 @@ fn scan_impl<const AVX: bool>(s: &Scan<'_>) -> TopK<f32> {
     match s.allow {
         None => {
             for id in live.iter() {
+                #[cfg(target_arch = "x86_64")]
+                if AVX {
+                    let ahead = (id as usize + 8) * dim;
+                    if ahead + dim <= ix.codes.len() {
+                        for line in (0..dim).step_by(64) {
+                            // SAFETY: ahead + line < codes.len(); prefetching has no other effect.
+                            unsafe {
+                                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                                    ix.codes.as_ptr().add(ahead + line).cast(),
+                                )
+                            };
+                        }
+                    }
+                }
                 offer(id, &mut top);
             }
         }
