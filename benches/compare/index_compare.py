@@ -221,6 +221,9 @@ def main_run(args):
     for ef in EFS:
         plan.append((f"hnsw_hl_{ef}", lambda ef=ef: py_hl(ef), f"hnsw {ef}"))
         plan.append((f"hnsw_fh_{ef}", lambda ef=ef: py_fh(ef), None))
+    if args.native:
+        for ef in [32, 64]:
+            plan.append((f"native_{ef}", None, f"hnsw_native {ef}"))
     for tag in ["10", "1"]:
         for ef in EFS:
             plan.append((f"filt{tag}_{ef}", lambda tag=tag, ef=ef: py_fh_filter(tag, ef),
@@ -275,6 +278,10 @@ def main_run(args):
             f"{rec(f'hnsw_hl_{ef}:fm'):.3f}", f"{med(f'hnsw_hl_{ef}:fm'):.0f}",
             f"{info['fm_build']:.1f}" if ef == EFS[0] else "",
             f"{info['fm_bytes']:,} (est.)" if ef == EFS[0] else "")
+    if args.native:
+        for ef in [32, 64]:
+            add("hnsw_rs 0.3.5 own search (same graph)", f"ef={ef}", f"{rec(f'native_{ef}:fm'):.3f}",
+                f"{med(f'native_{ef}:fm'):.0f}", "", "")
     for tag in ["10", "1"]:
         for ef in EFS:
             add("faiss HNSW + IDSelectorBitmap", f"{tag}% allow-list, ef={ef}",
@@ -375,6 +382,8 @@ def main():
     r.add_argument("--efc", type=int, default=200)
     r.add_argument("--rerank", type=int, default=64)
     r.add_argument("--flat-queries", type=int, default=200)
+    r.add_argument("--native", action="store_true",
+                   help="also time hnsw_rs's own search on fairmatch's graph")
     a = ap.parse_args()
     gen(a) if a.cmd == "gen" else main_run(a)
 

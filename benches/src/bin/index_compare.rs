@@ -153,8 +153,13 @@ impl Bench {
                 json!({"qps": nq_all as f64 / secs, "recall": self.recall(&found, &self.gt),
                     "nq": nq_all, "threads": rayon::current_num_threads()})
             }
-            "hnsw" => {
-                let h = self.hnsw.as_ref().expect("build_hnsw first");
+            "hnsw" | "hnsw_native" => {
+                let native = cmd[0] == "hnsw_native";
+                self.hnsw
+                    .as_mut()
+                    .expect("build_hnsw first")
+                    .set_native_search(native);
+                let h = self.hnsw.as_ref().unwrap();
                 let ef = arg(1);
                 let (secs, found) = self.timed(nq_all, |q| {
                     ids(&h.search(&Query::new(MODEL, q), K, Some(ef), None).unwrap())

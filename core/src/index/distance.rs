@@ -261,6 +261,7 @@ pub(crate) mod avx {
     /// canonical per-pair arithmetic: used only to steer the HNSW walk, never as a score).
     #[inline]
     #[target_feature(enable = "avx2,fma")]
+    #[allow(clippy::needless_range_loop)]
     pub(crate) fn pair_fast<const L2: bool>(a: &[f32], b: &[f32]) -> f32 {
         let n = a.len().min(b.len());
         let mut acc = [_mm256_setzero_ps(); 4];

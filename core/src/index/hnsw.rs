@@ -59,9 +59,9 @@ pub struct HnswConfig {
     pub rebuild_tombstone_share: f32,
     /// Use exact search over the allowed ids when an allow-list names at most this share of
     /// the live rows. Default 0.05, chosen by measurement (benches/README.md "Index",
-    /// crossover rows): at 100k × 384 exact search over a 5% allow-list (1.2k q/s, recall 1)
-    /// still beats the filtered graph walk at ef = 64 (0.7k q/s, recall 0.99), while at 10%
-    /// the walk wins (540 vs 295 q/s). In `[0, 1]`; 0 disables the fallback.
+    /// crossover rows): at 100k × 384 exact search over a 5% allow-list (2.4k q/s, recall 1)
+    /// still beats the filtered graph walk at ef = 64 (1.1k q/s, recall 0.99), while at 10%
+    /// the walk wins (1,045 vs 565 q/s). In `[0, 1]`; 0 disables the fallback.
     pub exact_fallback_share: f32,
     /// Insert in parallel (rayon) when building or rebuilding. Default true. Parallel builds are
     /// not bit-reproducible (thread races); set false for a deterministic graph.
@@ -215,6 +215,8 @@ pub struct HnswIndex {
     stale: BitSet,
     /// read-optimised copy of the graph used for searching (None or outdated after inserts)
     frozen: Option<Frozen>,
+    /// benchmarking switch: search with hnsw_rs's own walk even when the copy is current
+    native_search: bool,
 }
 
 impl fmt::Debug for HnswIndex {
@@ -278,12 +280,21 @@ impl HnswIndex {
             graph,
             store,
             frozen,
+            native_search: false,
         })
     }
 
     /// The configuration.
     pub fn config(&self) -> &HnswConfig {
         &self.cfg
+    }
+
+    /// Benchmarking only: when `on`, searches use hnsw_rs's own graph walk instead of
+    /// fairmatch's copy of the graph (same results up to walk differences; slower). Lets the
+    /// comparison harness show what hnsw_rs alone achieves.
+    #[doc(hidden)]
+    pub fn set_native_search(&mut self, on: bool) {
+        self.native_search = on;
     }
 
     /// Changes [`HnswConfig::exact_fallback_share`] for later searches (0 disables the
@@ -461,7 +472,11 @@ impl HnswIndex {
         }
         let stale = &self.stale;
         let slot_doc = &self.slot_doc;
-        if let Some(fz) = self.frozen.as_ref().filter(|f| f.nodes == slot_doc.len()) {
+        if let Some(fz) = self
+            .frozen
+            .as_ref()
+            .filter(|f| f.nodes == slot_doc.len() && !self.native_search)
+        {
             #[cfg(target_arch = "x86_64")]
             if has_fma() {
                 // SAFETY: avx2 + fma detected.
