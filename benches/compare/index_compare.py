@@ -188,7 +188,7 @@ def main_run(args):
         return count / (time.perf_counter() - t), out
 
     def py_flat_single():
-        nqs = args.flat_queries
+        nqs = min(args.flat_queries, nq)
         qps, labs = timed(lambda: [ff.search(xq[i:i + 1], K)[1][0] for i in range(nqs)], nqs)
         return {"qps": qps, "recall": recall(labs, gt[:nqs])}
 
@@ -252,7 +252,7 @@ def main_run(args):
     add = lambda *c: rows.append("| " + " | ".join(str(x) for x in c) + " |")  # noqa: E731
     add("system", "setting", "recall@10", "queries/s (median)", "build s", "index bytes")
     add("---", "---", "---:", "---:", "---:", "---:")
-    fq = args.flat_queries
+    fq = min(args.flat_queries, nq)
     add("faiss IndexFlatIP", f"single query ({fq} q)", f"{rec('flat_single:py'):.3f}",
         f"{med('flat_single:py'):.1f}", "-", f"{info['ff_bytes']:,}")
     add("fairmatch FlatIndex", f"single query ({fq} q)", f"{rec('flat_single:fm'):.3f}",

@@ -258,3 +258,52 @@ fn every_bad_input_is_typed_and_harmless() {
         assert!(QuantizedIndex::from_bytes(bytes).is_err());
     }
 }
+
+#[test]
+fn incremental_inserts_and_filters_stay_correct() {
+    // builds on half the rows, inserts the rest one by one (hnsw_rs walk until the search copy
+    // is refreshed), replaces and removes some, and checks recall and the allow-list throughout
+    let (pts, qs) = clustered(2000, 40, 20);
+    for metric in [Metric::Cosine, Metric::SquaredL2] {
+        let mut half = VectorStore::new(MODEL, DIM, metric).unwrap();
+        for (i, p) in pts.iter().enumerate().take(1000) {
+            half.upsert(i as u32, p).unwrap();
+        }
+        let mut h = HnswBuilder::new().build(half).unwrap();
+        let mut flat = FlatIndex::new(store_of(&pts[..1000], metric));
+        let allow = BitSet::from_ids((0..2000).filter(|i| i % 7 == 2));
+        for (i, p) in pts.iter().enumerate().skip(1000) {
+            h.upsert(i as u32, p).unwrap();
+            flat.upsert(i as u32, p).unwrap();
+            if i % 250 == 0 {
+                let q = Query::new(MODEL, &qs[i % qs.len()]);
+                let got = h
+                    .search(&q, 10, None, Some(AllowList::Bits(&allow)))
+                    .unwrap();
+                assert!(got.iter().all(|x| allow.contains(x.id)));
+            }
+        }
+        for id in (0..2000).step_by(9) {
+            assert!(h.remove(id));
+            flat.remove(id);
+        }
+        let mut r = 0.0;
+        for q in &qs {
+            let query = Query::new(MODEL, q);
+            let truth = flat.search(&query, 10, None).unwrap();
+            let got = h.search(&query, 10, Some(64), None).unwrap();
+            assert!(
+                got.iter().all(|x| x.id % 9 != 0),
+                "removed rows never come back"
+            );
+            r += recall(&got, &truth);
+            let f = h
+                .search(&query, 10, None, Some(AllowList::Bits(&allow)))
+                .unwrap();
+            assert!(f.iter().all(|x| allow.contains(x.id) && x.id % 9 != 0));
+        }
+        let r = r / qs.len() as f64;
+        assert!(r >= 0.95, "recall after updates {r} ({metric})");
+        assert_eq!(h.len(), flat.len());
+    }
+}
