@@ -10,11 +10,14 @@ use crate::index::filter::AllowList;
 use crate::index::store::{Hit, Query, VectorStore};
 use crate::util::TopK;
 
-/// Rows per cache block of the scan: 256 rows × 384 f32 = 384 KiB, which stays in L2 while a
-/// group of queries passes over it.
-const ROW_BLOCK: usize = 256;
-/// Queries per rayon task in a batch (they share each row block while it is in cache).
-const QUERY_CHUNK: usize = 16;
+/// Rows per cache block of the scan: 32 rows × 384 f32 = 48 KiB, which stays in L1/L2 while
+/// a chunk of queries passes over it.
+const ROW_BLOCK: usize = 32;
+/// Most queries per rayon task in a batch. Every row is read from memory once per chunk, so
+/// large chunks turn a DRAM-bound batch into a compute-bound one (measured at 100k × 384, one
+/// thread: 16 → 0.43x of faiss's BLAS batch, 64 → 0.6x, 256 → 0.8–1.0x); 256 queries × 1.5 KiB
+/// stay in L2.
+const QUERY_CHUNK: usize = 256;
 /// How many rows ahead the single-query scan prefetches.
 const PREFETCH_ROWS: usize = 8;
 
@@ -285,7 +288,11 @@ pub(crate) fn exact_many(
             .map(|q| exact_one(store, q, k, Some(a)))
             .collect(),
         None => qs
-            .par_chunks(QUERY_CHUNK)
+            .par_chunks(
+                qs.len()
+                    .div_ceil(rayon::current_num_threads())
+                    .clamp(4, QUERY_CHUNK),
+            )
             .flat_map_iter(|chunk| {
                 let refs: Vec<&[f32]> = chunk.iter().map(Vec::as_slice).collect();
                 let mut cols: Vec<Collector> =
@@ -383,8 +390,8 @@ impl FlatIndex {
         Ok(exact_one(&self.store, &q, k, allow.as_ref()))
     }
 
-    /// [`FlatIndex::search`] for many queries at once, in parallel across queries (rayon),
-    /// sharing each cached block of rows between 16 queries. Result `i` is exactly
+    /// [`FlatIndex::search`] for many queries at once, in parallel across chunks of queries
+    /// (rayon); each chunk (up to 256 queries) shares every cached block of rows. Result `i` is exactly
     /// `search(&queries[i], k, allow)`. Errors as `search`, naming `queries[i]`; nothing is
     /// searched if any query is invalid.
     pub fn search_batch(
