@@ -177,6 +177,10 @@ pub(crate) struct Catalog {
     pub arena: Vec<Claim>,
     /// Claims in `arena` that belong to replaced or removed freelancers.
     pub arena_garbage: usize,
+    /// Skill id → freelancers that claimed it (may list removed or changed freelancers, and
+    /// one freelancer twice after a replace: readers check `rows` and dedupe; rebuilt with
+    /// the arena).
+    pub postings: Vec<Vec<DocId>>,
     pub jobs: Vec<Option<JobEntry>>,
     pub stats: GlobalStats,
     pub live_freelancers: usize,
@@ -198,6 +202,7 @@ impl Catalog {
             rows: Vec::new(),
             arena: Vec::new(),
             arena_garbage: 0,
+            postings: Vec::new(),
             jobs: Vec::new(),
             stats: GlobalStats::default(),
             live_freelancers: 0,
@@ -410,6 +415,13 @@ impl Catalog {
         self.stats.apply(&entry.history, 1);
         let start = self.arena.len() as u32;
         self.arena.extend_from_slice(&entry.claims);
+        for c in &entry.claims {
+            let s = c.skill as usize;
+            if s >= self.postings.len() {
+                self.postings.resize_with(s + 1, Vec::new);
+            }
+            self.postings[s].push(id);
+        }
         self.rows[slot] = row_of(&entry, start);
         self.freelancers[slot] = Some(entry);
         self.maybe_compact();
@@ -422,13 +434,18 @@ impl Catalog {
             return;
         }
         let mut arena = Vec::with_capacity(self.arena.len() - self.arena_garbage);
-        for (row, e) in self.rows.iter_mut().zip(&self.freelancers) {
+        let mut postings: Vec<Vec<DocId>> = vec![Vec::new(); self.postings.len()];
+        for (doc, (row, e)) in self.rows.iter_mut().zip(&self.freelancers).enumerate() {
             if let Some(e) = e {
                 row.claims_start = arena.len() as u32;
                 arena.extend_from_slice(&e.claims);
+                for c in &e.claims {
+                    postings[c.skill as usize].push(doc as DocId);
+                }
             }
         }
         self.arena = arena;
+        self.postings = postings;
         self.arena_garbage = 0;
     }
 

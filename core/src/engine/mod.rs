@@ -34,6 +34,7 @@ use pipeline::RequestCtx;
 use crate::domain::{Freelancer, History, Impressions, Job, Outcome, OutcomeKind};
 use crate::error::{EntityKind, Error, Result};
 use crate::filter::Veto;
+use crate::index::{HnswBuilder, HnswIndex, Metric, VectorStore};
 use crate::rerank::ExposureLedger;
 use crate::score::{DEFAULT_FACTORS, Preset};
 use crate::skills::{Taxonomy, builtin};
@@ -48,6 +49,33 @@ pub struct EngineConfig {
     pub events: EventConfig,
     /// The exposure ledger FairCo reads (updated by `record_impressions`).
     pub ledger: LedgerConfig,
+    /// When and how large catalogues retrieve candidates instead of scanning everything.
+    pub retrieval: RetrievalConfig,
+}
+
+/// The retrieval stage (DESIGN.md §1 stage 2): at or above `min_catalog` live freelancers,
+/// `recommend_freelancers` under the default preset scores only the freelancers that hold a
+/// skill similar to one the job needs (skill inverted index, identity/hierarchy/related
+/// matches) plus the job embedding's `vector_neighbours` nearest freelancer embeddings (HNSW),
+/// instead of every freelancer. Vetoes are then counted among those candidates only. The
+/// recall this costs is measured in benches/README.md ("Retrieval").
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetrievalConfig {
+    /// Catalogue size from which retrieval replaces the full scan (default 50,000; 0 = always,
+    /// `usize::MAX` = never).
+    pub min_catalog: usize,
+    /// Nearest embeddings added to the candidates (default 200; 0 = skills only; ≤ 10,000).
+    pub vector_neighbours: usize,
+}
+
+impl Default for RetrievalConfig {
+    fn default() -> Self {
+        Self {
+            min_catalog: 50_000,
+            vector_neighbours: 200,
+        }
+    }
 }
 
 impl EngineConfig {
@@ -56,6 +84,12 @@ impl EngineConfig {
         self.scoring.similarity.validate()?;
         self.scoring.fit.validate()?;
         self.events.validate()?;
+        if self.retrieval.vector_neighbours > 10_000 {
+            return Err(Error::invalid(
+                "retrieval.vector_neighbours",
+                "must be ≤ 10000",
+            ));
+        }
         self.ledger.new_ledger().map(|_| ())
     }
 }
@@ -105,6 +139,8 @@ pub(crate) struct State {
     pub catalog: Catalog,
     pub events: EventLog,
     pub ledger: ExposureLedger,
+    /// Freelancer embeddings (model and dimension fixed by the first one stored).
+    pub vectors: Option<HnswIndex>,
 }
 
 /// An embedded matching engine. Cheap to clone (a handle); safe to share across threads.
@@ -155,6 +191,7 @@ impl Engine {
                 catalog: Catalog::new(taxonomy),
                 events,
                 ledger,
+                vectors: None,
             })),
         }
     }
@@ -199,6 +236,12 @@ impl Engine {
             }
         }
         let mut s = self.state.write();
+        check_embeddings(
+            s.vectors.as_ref(),
+            batch
+                .iter()
+                .map(|f| ("freelancer.embedding", f.embedding.as_ref())),
+        )?;
         // Compile everything first; entities change only once all compiled. (Compiling can
         // only grow the interners, which is invisible to callers.)
         let mut compiled: Vec<FreelancerEntry> = Vec::with_capacity(batch.len());
@@ -220,7 +263,9 @@ impl Engine {
             );
         }
         for e in compiled {
-            s.catalog.put_freelancer(e)?;
+            let embedding = e.input.embedding.clone();
+            let doc = s.catalog.put_freelancer(e)?;
+            sync_vector(&mut s.vectors, doc, embedding.as_ref())?;
         }
         Ok(())
     }
@@ -243,6 +288,12 @@ impl Engine {
             }
         }
         let mut s = self.state.write();
+        check_embeddings(
+            s.vectors.as_ref(),
+            batch
+                .iter()
+                .map(|j| ("job.embedding", j.embedding.as_ref())),
+        )?;
         let mut compiled: Vec<JobEntry> = Vec::with_capacity(batch.len());
         for (i, j) in batch.into_iter().enumerate() {
             compiled.push(
@@ -259,7 +310,13 @@ impl Engine {
 
     /// Removes a freelancer; `UnknownId` if absent. Recorded events stay in the log.
     pub fn remove_freelancer(&self, id: &str) -> Result<()> {
-        self.state.write().catalog.remove_freelancer(id)
+        let mut s = self.state.write();
+        let doc = s.catalog.freelancer_doc(id)?;
+        s.catalog.remove_freelancer(id)?;
+        if let Some(v) = s.vectors.as_mut() {
+            v.remove(doc);
+        }
+        Ok(())
     }
 
     /// Removes a job; `UnknownId` if absent.
@@ -496,6 +553,66 @@ impl Engine {
     /// Loads a snapshot file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         Self::from_bytes(&crate::persist::read_file(path.as_ref())?)
+    }
+}
+
+/// Checks embeddings against the freelancer collection (or, before it exists, against each
+/// other): one model id, one dimension, no zero vector (cosine). Names the first bad one.
+fn check_embeddings<'a>(
+    vectors: Option<&HnswIndex>,
+    batch: impl Iterator<Item = (&'static str, Option<&'a crate::Embedding>)>,
+) -> Result<()> {
+    let mut first: Option<(String, usize)> =
+        vectors.map(|v| (v.store().model_id().to_owned(), v.store().dim()));
+    for (i, (field, e)) in batch.enumerate() {
+        let Some(e) = e else { continue };
+        let field = format!("[{i}].{field}");
+        match &first {
+            Some((model, dim)) => {
+                if &e.model != model {
+                    return Err(Error::unknown(EntityKind::Model, &e.model));
+                }
+                if e.vector.len() != *dim {
+                    return Err(Error::DimensionMismatch {
+                        field: format!("{field}.vector"),
+                        expected: *dim,
+                        got: e.vector.len(),
+                    });
+                }
+            }
+            None => first = Some((e.model.clone(), e.vector.len())),
+        }
+        if e.vector.iter().all(|x| *x == 0.0) {
+            return Err(Error::invalid(
+                format!("{field}.vector"),
+                "a zero vector has no direction (cosine)",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Stores (or drops) freelancer `doc`'s embedding in the vector index, creating the index on
+/// the first embedding.
+fn sync_vector(
+    vectors: &mut Option<HnswIndex>,
+    doc: u32,
+    e: Option<&crate::Embedding>,
+) -> Result<()> {
+    match (vectors.as_mut(), e) {
+        (Some(v), Some(e)) => v.upsert(doc, &e.vector),
+        (Some(v), None) => {
+            v.remove(doc);
+            Ok(())
+        }
+        (None, Some(e)) => {
+            let store = VectorStore::new(&e.model, e.vector.len(), Metric::Cosine)?;
+            let mut idx = HnswBuilder::new().parallel_build(false).build(store)?;
+            idx.upsert(doc, &e.vector)?;
+            *vectors = Some(idx);
+            Ok(())
+        }
+        (None, None) => Ok(()),
     }
 }
 

@@ -209,6 +209,9 @@ pub struct Recommendations {
     pub vetoed: BTreeMap<String, u32>,
     /// The preset used.
     pub preset: Preset,
+    /// With the retrieval stage (large catalogues): how many candidates it retrieved; the
+    /// counts above are then over those candidates. `None` = every candidate was scanned.
+    pub retrieved: Option<u32>,
 }
 
 /// The answer to `score(job, freelancer)`.

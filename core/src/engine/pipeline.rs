@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Offset, TimeZone, Utc};
 
-use super::State;
 use super::catalog::{Catalog, FreelancerEntry, JobEntry, ScanRow};
 use super::events::EventLog;
 use super::options::{Match, RecommendOptions, Recommendations};
+use super::{RetrievalConfig, State};
 use crate::domain::MustHavePolicy;
 use crate::error::{Error, Result};
 use crate::explain::RerankMove;
@@ -17,6 +17,7 @@ use crate::explain::{
 };
 use crate::filter::{Veto, VetoCounts, location_ok};
 use crate::ids::DocId;
+use crate::index::{HnswIndex, Query};
 use crate::rerank::{self, ExposureLedger, FairCoUnit, RerankContext, RerankItem, RerankerConfig};
 use crate::score::factors::{self, ReputationPrior};
 use crate::score::megilance::{self, MegilanceFreelancer, MegilanceJob, MegilanceScore};
@@ -43,6 +44,8 @@ pub(crate) struct RequestCtx<'a> {
     pub cat: &'a Catalog,
     pub events: &'a EventLog,
     pub ledger: &'a ExposureLedger,
+    pub vectors: Option<&'a HnswIndex>,
+    pub retrieval: &'a RetrievalConfig,
     pub cfg: &'a ScoringConfig,
     pub opts: &'a RecommendOptions,
     pub weights: Vec<f64>,
@@ -82,6 +85,8 @@ impl<'a> RequestCtx<'a> {
             cat,
             events: &state.events,
             ledger: &state.ledger,
+            vectors: state.vectors.as_ref(),
+            retrieval: &state.config.retrieval,
             cfg,
             opts,
             weights,
@@ -236,6 +241,41 @@ impl<'a> RequestCtx<'a> {
                 None
             },
         ]
+    }
+
+    /// The retrieval stage: `None` = scan everything (small catalogue, or retrieval off),
+    /// else the sorted candidate ids: freelancers holding a skill of the expansion ∪ the
+    /// nearest freelancer embeddings to the job's.
+    pub fn retrieve(&self, job: &JobEntry, exp: &Expansion) -> Result<Option<Vec<DocId>>> {
+        if self.cat.live_freelancers < self.retrieval.min_catalog {
+            return Ok(None);
+        }
+        let mut set = BitSet::with_capacity(self.cat.rows.len());
+        for skill in exp.skills() {
+            for &d in self
+                .cat
+                .postings
+                .get(skill as usize)
+                .map_or(&[][..], Vec::as_slice)
+            {
+                if self.cat.rows[d as usize].live {
+                    set.insert(d);
+                }
+            }
+        }
+        let m = self.retrieval.vector_neighbours;
+        if m > 0
+            && let (Some(v), Some(e)) = (self.vectors, job.input.embedding.as_ref())
+            && !v.is_empty()
+            && e.model == v.store().model_id()
+            && e.vector.len() == v.store().dim()
+        {
+            let ef = m.max(64).min(crate::index::MAX_EF);
+            for h in v.search(&Query::new(&e.model, &e.vector), m, Some(ef), None)? {
+                set.insert(h.id);
+            }
+        }
+        Ok(Some(set.iter().collect()))
     }
 
     /// How many candidates to keep before re-ranking (k without a fairness policy).
@@ -648,6 +688,7 @@ pub(crate) fn recommend_freelancers(
 ) -> Result<Recommendations> {
     let cat = ctx.cat;
     let mut vetoes = VetoCounts::default();
+    let mut retrieved_count: Option<u32> = None;
     let (mut candidates, mut scored, mut below) = (0u32, 0u32, 0u32);
     let mut matches = Vec::new();
     match ctx.opts.preset {
@@ -664,10 +705,10 @@ pub(crate) fn recommend_freelancers(
             // One scan per chunk of the catalogue (rayon); each chunk keeps its own top-k and
             // counts, merged afterwards. The result is the same for any split and any number
             // of threads because the top-k order (score, then id) is total.
-            let scan = |range: std::ops::Range<usize>| {
+            let scan = |docs: &mut dyn Iterator<Item = usize>| {
                 let mut acc = ScanAcc::new(ctx.pool());
                 let mut scratch = FitScratch::default();
-                for doc in range {
+                for doc in docs {
                     let row = &cat.rows[doc];
                     if !row.live {
                         continue;
@@ -716,15 +757,19 @@ pub(crate) fn recommend_freelancers(
                 acc
             };
             let n = cat.freelancers.len();
-            let acc = if n >= PARALLEL_MIN && rayon::current_num_threads() > 1 {
+            let retrieved = ctx.retrieve(job, &exp)?;
+            let acc = if let Some(list) = &retrieved {
+                scan(&mut list.iter().map(|&d| d as usize))
+            } else if n >= PARALLEL_MIN && rayon::current_num_threads() > 1 {
                 let chunk = n.div_ceil(rayon::current_num_threads() * 4).max(1024);
                 (0..n.div_ceil(chunk))
                     .into_par_iter()
-                    .map(|c| scan(c * chunk..((c + 1) * chunk).min(n)))
+                    .map(|c| scan(&mut (c * chunk..((c + 1) * chunk).min(n))))
                     .reduce(|| ScanAcc::new(ctx.pool()), ScanAcc::merge)
             } else {
-                scan(0..n)
+                scan(&mut (0..n))
             };
+            retrieved_count = retrieved.map(|l| l.len() as u32);
             let top = acc.top;
             vetoes = acc.vetoes;
             (candidates, scored, below) = (acc.candidates, acc.scored, acc.below);
@@ -827,6 +872,7 @@ pub(crate) fn recommend_freelancers(
             .map(|(n, c)| (n.to_owned(), c))
             .collect(),
         preset: ctx.opts.preset,
+        retrieved: retrieved_count,
     })
 }
 
@@ -938,5 +984,6 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
             .map(|(n, c)| (n.to_owned(), c))
             .collect(),
         preset: ctx.opts.preset,
+        retrieved: None,
     })
 }

@@ -4,7 +4,9 @@
 //! internally tagged enum, which bincode cannot read back), `taxonomy` (the skill nodes;
 //! lookup tables are rebuilt), `catalog` (the id interners and every stored freelancer and
 //! job as supplied, with effective histories), `events` (the event log), `ledger` (the
-//! exposure ledger, JSON for the same reason). The others are bincode. Derived data
+//! exposure ledger, JSON for the same reason), and, when freelancers carry embeddings,
+//! `vectors` (the index's own validated byte format; the HNSW graph is rebuilt on load).
+//! The others are bincode. Derived data
 //! (compiled skills, interned languages/zones, reputation statistics) is rebuilt on load by
 //! the same code that builds it on upsert, so a loaded engine answers exactly as the saved
 //! one did.
@@ -19,6 +21,7 @@ use super::{EngineConfig, State};
 use crate::domain::{Freelancer, Job};
 use crate::error::{Error, Result};
 use crate::ids::Interner;
+use crate::index::HnswIndex;
 use crate::persist::{self, Codec, Section};
 use crate::rerank::ExposureLedger;
 use crate::skills::Taxonomy;
@@ -78,7 +81,16 @@ pub(crate) fn to_bytes(s: &State) -> Result<Vec<u8>> {
             codec: Codec::Json,
             bytes: to_json(&s.ledger)?,
         },
-    ];
+    ]
+    .into_iter()
+    .chain(s.vectors.as_ref().map(|v| Section {
+        // Vectors and insertion order only; the HNSW graph is rebuilt on load (an hnsw_rs dump
+        // cannot be verified before hnsw_rs reads it; TOOLCHAIN.md).
+        name: "vectors".into(),
+        codec: Codec::Raw,
+        bytes: v.to_bytes(),
+    }))
+    .collect::<Vec<_>>();
     persist::encode(FORMAT_VERSION, &sections)
 }
 
@@ -103,6 +115,13 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
     ledger
         .validate()
         .map_err(|e| Error::corrupt(format!("ledger: {e}")))?;
+    let vectors = match sections
+        .iter()
+        .find(|s| s.name == "vectors" && s.codec == Codec::Raw)
+    {
+        Some(sec) => Some(HnswIndex::from_bytes(&sec.bytes)?),
+        None => None,
+    };
     events
         .config
         .validate()
@@ -143,11 +162,25 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
         let entry = cat.compile_job(j).map_err(bad)?;
         cat.put_job(entry).map_err(bad)?;
     }
+    if let Some(v) = &vectors {
+        for id in v.store().ids() {
+            if !cat
+                .rows
+                .get(id as usize)
+                .is_some_and(|r| r.live && r.has_embedding)
+            {
+                return Err(Error::corrupt(format!(
+                    "vectors: row {id} is not a freelancer with an embedding"
+                )));
+            }
+        }
+    }
     Ok(State {
         config,
         catalog: cat,
         events,
         ledger,
+        vectors,
     })
 }
 

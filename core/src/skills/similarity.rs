@@ -214,6 +214,16 @@ impl Expansion {
         }
     }
 
+    /// Every skill similar to some anchor through identity, hierarchy or relation (not
+    /// category), ascending.
+    pub fn skills(&self) -> impl Iterator<Item = SkillId> + '_ {
+        self.start
+            .windows(2)
+            .enumerate()
+            .filter(|(_, w)| w[1] > w[0])
+            .map(|(i, _)| i as SkillId)
+    }
+
     /// The anchors similar to `skill` through identity, hierarchy or relation.
     #[inline]
     pub fn lookup(&self, skill: SkillId) -> &[ExpansionEntry] {

@@ -1,0 +1,46 @@
+//! # Vector retrieval: "which stored vectors are nearest to this one?"
+//!
+//! This room stores caller-supplied embeddings and searches them. It knows nothing about
+//! freelancers or jobs: rows are addressed by the engine's dense [`crate::DocId`]s.
+//!
+//! - [`VectorStore`]: one collection — model id, dimension, [`Metric`] — with upsert and
+//!   tombstone removal. Every vector is validated (dimension, finite components, non-zero under
+//!   cosine) and every query must name the collection's model id, so embeddings of different
+//!   models or dimensions can never be mixed.
+//! - [`FlatIndex`]: exact search (the oracle), single-query and batched (rayon), with an
+//!   optional [`AllowList`].
+//! - [`HnswIndex`] (built with [`HnswBuilder`]): approximate search on hnsw_rs 0.3.5 with the
+//!   allow-list applied inside the graph walk, incremental inserts, tombstone deletes with
+//!   automatic rebuild, and exact fallback for very selective allow-lists.
+//! - [`QuantizedIndex`]: int8 scan (≈ 0.25× the bytes) with exact f32 re-ranking.
+//!
+//! Scores are **higher = better** under every metric (squared L2 is negated; see [`Metric`]).
+//! Ties break by ascending id. Every index serialises with `to_bytes` / `from_bytes` (explicit
+//! little-endian blocks, fully validated, [`crate::Error::CorruptSnapshot`] on any
+//! inconsistency) and with serde (the same bytes), so the engine can put it in its snapshot.
+//!
+//! ```
+//! use fairmatch::index::{FlatIndex, Metric, Query, VectorStore};
+//! let mut store = VectorStore::new("all-MiniLM-L6-v2", 3, "cosine".parse::<Metric>()?)?;
+//! store.upsert(0, &[1.0, 0.0, 0.0])?;
+//! store.upsert(7, &[0.6, 0.8, 0.0])?;
+//! let flat = FlatIndex::new(store);
+//! let hits = flat.search(&Query::new("all-MiniLM-L6-v2", &[1.0, 0.1, 0.0]), 1, None)?;
+//! assert_eq!(hits[0].id, 0);
+//! # Ok::<(), fairmatch::Error>(())
+//! ```
+
+mod codec;
+mod distance;
+mod filter;
+mod flat;
+mod hnsw;
+mod quant;
+mod store;
+
+pub use distance::Metric;
+pub use filter::AllowList;
+pub use flat::FlatIndex;
+pub use hnsw::{HnswBuilder, HnswConfig, HnswIndex, MAX_EF};
+pub use quant::{DEFAULT_RERANK_CANDIDATES, QuantizedIndex};
+pub use store::{Hit, MAX_DIM, MAX_MODEL_ID_LEN, Query, VectorStore};

@@ -1,0 +1,379 @@
+//! The vector store: one collection's vectors, addressed by the engine's dense ids.
+
+use crate::error::{EntityKind, Error, Result};
+use crate::ids::DocId;
+use crate::index::codec::{Reader, Writer, serde_via_bytes};
+use crate::index::distance::{Metric, norm_f64};
+use crate::util::BitSet;
+
+/// Largest accepted dimension.
+pub const MAX_DIM: usize = 1 << 16;
+/// Longest accepted model id, in bytes.
+pub const MAX_MODEL_ID_LEN: usize = 256;
+
+const MAGIC: &[u8; 4] = b"FMVS";
+const VERSION: u32 = 1;
+
+/// A query vector together with the embedding model that produced it.
+///
+/// Every search checks `model_id` against the collection's model id (a mismatch is
+/// [`Error::UnknownId`] with kind [`EntityKind::Model`]) and the vector's length against the
+/// collection's dimension ([`Error::DimensionMismatch`]), so a 1536-d OpenAI query can never be
+/// compared with 384-d MiniLM rows.
+#[derive(Debug, Clone, Copy)]
+pub struct Query<'a> {
+    /// Model id the query was embedded with; must equal the collection's.
+    pub model_id: &'a str,
+    /// The query vector (not yet normalised; cosine collections normalise it).
+    pub vector: &'a [f32],
+}
+
+impl<'a> Query<'a> {
+    /// A query for `model_id` with `vector`.
+    pub fn new(model_id: &'a str, vector: &'a [f32]) -> Self {
+        Query { model_id, vector }
+    }
+}
+
+/// One search result: the row id and its score (higher is better; see
+/// [`Metric`] for what the score means under each metric).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Hit {
+    /// The row's id (the engine's [`DocId`]).
+    pub id: DocId,
+    /// Score under the collection's metric; higher is better.
+    pub score: f32,
+}
+
+/// A collection of vectors from one embedding model, one dimension and one metric, addressed by
+/// the engine's dense [`DocId`]s.
+///
+/// Ids may have gaps: row `id` lives at offset `id * dim`, rows never written (or removed) are
+/// not *live* and are never returned. [`VectorStore::upsert`] replaces a row,
+/// [`VectorStore::remove`] tombstones it. Under [`Metric::Cosine`] rows are stored
+/// L2-normalised. Every rejected call leaves the store unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VectorStore {
+    model_id: String,
+    dim: usize,
+    metric: Metric,
+    data: Vec<f32>,
+    live: BitSet,
+}
+
+/// Checks a vector: length, finite components, non-zero under cosine. Returns the prepared
+/// copy (normalised under cosine).
+pub(crate) fn prepare(field: &str, metric: Metric, dim: usize, v: &[f32]) -> Result<Vec<f32>> {
+    if v.len() != dim {
+        return Err(Error::DimensionMismatch {
+            field: field.to_owned(),
+            expected: dim,
+            got: v.len(),
+        });
+    }
+    if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+        return Err(Error::invalid(
+            format!("{field}[{i}]"),
+            format!("vector components must be finite, got {}", v[i]),
+        ));
+    }
+    let mut out = v.to_vec();
+    if metric == Metric::Cosine {
+        let n = norm_f64(v);
+        if n == 0.0 || !n.is_finite() {
+            return Err(Error::invalid(
+                field,
+                "a zero vector has no direction: it cannot be used under the cosine metric",
+            ));
+        }
+        let inv = 1.0 / n;
+        for x in &mut out {
+            *x = (f64::from(*x) * inv) as f32;
+        }
+    } else if norm_f64(v) > f64::from(f32::MAX).sqrt() {
+        return Err(Error::invalid(
+            field,
+            "vector is too large: its squared norm overflows f32",
+        ));
+    }
+    Ok(out)
+}
+
+impl VectorStore {
+    /// An empty store for vectors of `model_id`, `dim` components, compared with `metric`.
+    ///
+    /// Rejects an empty model id or one longer than [`MAX_MODEL_ID_LEN`] bytes (`model_id`),
+    /// and `dim` outside `1..=MAX_DIM` (`dim`).
+    pub fn new(model_id: &str, dim: usize, metric: Metric) -> Result<Self> {
+        if model_id.trim().is_empty() {
+            return Err(Error::invalid("model_id", "must not be empty"));
+        }
+        if model_id.len() > MAX_MODEL_ID_LEN {
+            return Err(Error::invalid(
+                "model_id",
+                format!("must be at most {MAX_MODEL_ID_LEN} bytes"),
+            ));
+        }
+        if dim == 0 || dim > MAX_DIM {
+            return Err(Error::invalid(
+                "dim",
+                format!("must be in 1..={MAX_DIM}, got {dim}"),
+            ));
+        }
+        Ok(VectorStore {
+            model_id: model_id.to_owned(),
+            dim,
+            metric,
+            data: Vec::new(),
+            live: BitSet::default(),
+        })
+    }
+
+    /// The embedding model id of this collection.
+    pub fn model_id(&self) -> &str {
+        &self.model_id
+    }
+    /// Number of components per vector.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+    /// The metric.
+    pub fn metric(&self) -> Metric {
+        self.metric
+    }
+    /// Number of live rows.
+    pub fn len(&self) -> usize {
+        self.live.len()
+    }
+    /// Whether no row is live.
+    pub fn is_empty(&self) -> bool {
+        self.live.is_empty()
+    }
+    /// One past the highest id ever written (the number of row slots).
+    pub fn slots(&self) -> usize {
+        self.data.len() / self.dim
+    }
+    /// Whether `id` is live.
+    pub fn contains(&self, id: DocId) -> bool {
+        self.live.contains(id)
+    }
+    /// The stored (under cosine: normalised) vector of `id`, if live.
+    pub fn get(&self, id: DocId) -> Option<&[f32]> {
+        self.live.contains(id).then(|| self.row(id))
+    }
+    /// Live ids in ascending order.
+    pub fn ids(&self) -> impl Iterator<Item = DocId> + '_ {
+        self.live.iter()
+    }
+    /// Bytes held by the vectors (all slots, including gaps).
+    pub fn memory_bytes(&self) -> usize {
+        self.data.len() * 4 + self.slots().div_ceil(8)
+    }
+
+    #[inline]
+    pub(crate) fn row(&self, id: DocId) -> &[f32] {
+        let o = id as usize * self.dim;
+        &self.data[o..o + self.dim]
+    }
+    pub(crate) fn raw(&self) -> &[f32] {
+        &self.data
+    }
+    pub(crate) fn live(&self) -> &BitSet {
+        &self.live
+    }
+
+    /// Validates `vector` for this collection without storing it, returning the prepared copy.
+    /// `field` names it in errors.
+    pub(crate) fn prepare(&self, field: &str, vector: &[f32]) -> Result<Vec<f32>> {
+        prepare(field, self.metric, self.dim, vector)
+    }
+
+    /// Validates a query (model id, dimension, finiteness, zero vector under cosine) and returns
+    /// the prepared vector. `field` names the query in errors.
+    pub(crate) fn prepare_query(&self, field: &str, q: &Query<'_>) -> Result<Vec<f32>> {
+        if q.model_id != self.model_id {
+            return Err(Error::unknown(EntityKind::Model, q.model_id));
+        }
+        self.prepare(&format!("{field}.vector"), q.vector)
+    }
+
+    /// Inserts or replaces row `id` with `vector`.
+    ///
+    /// Rejects a wrong length ([`Error::DimensionMismatch`] on `vector`), NaN/inf components
+    /// (`vector[i]`), a zero vector under cosine, a vector whose squared norm overflows, and an
+    /// id whose slot cannot be allocated. On error nothing changes.
+    pub fn upsert(&mut self, id: DocId, vector: &[f32]) -> Result<()> {
+        let v = self.prepare("vector", vector)?;
+        self.put_prepared(id, &v)
+    }
+
+    pub(crate) fn put_prepared(&mut self, id: DocId, v: &[f32]) -> Result<()> {
+        let need = (id as usize + 1)
+            .checked_mul(self.dim)
+            .ok_or_else(|| Error::invalid("id", "id too large for this dimension"))?;
+        if need > self.data.len() {
+            self.data
+                .try_reserve(need - self.data.len())
+                .map_err(|_| Error::invalid("id", format!("cannot allocate room for row {id}")))?;
+            self.data.resize(need, 0.0);
+        }
+        let o = id as usize * self.dim;
+        self.data[o..o + self.dim].copy_from_slice(v);
+        self.live.insert(id);
+        Ok(())
+    }
+
+    /// Tombstones row `id`; returns whether it was live. Never fails.
+    pub fn remove(&mut self, id: DocId) -> bool {
+        if self.live.remove(id) {
+            let o = id as usize * self.dim;
+            self.data[o..o + self.dim].fill(0.0);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Serialises to the documented byte format: magic `FMVS`, version u32, metric u8, dim u32,
+    /// model id (u32 length + UTF-8), live count u32, live ids (u32, ascending), then each live
+    /// row as `dim` little-endian f32. Gaps are not written.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new(MAGIC, VERSION);
+        w.u8(self.metric.code());
+        w.u32(self.dim as u32);
+        w.bytes(self.model_id.as_bytes());
+        w.u32(self.len() as u32);
+        for id in self.live.iter() {
+            w.u32(id);
+        }
+        for id in self.live.iter() {
+            w.f32s(self.row(id));
+        }
+        w.buf
+    }
+
+    /// Loads bytes written by [`VectorStore::to_bytes`], validating everything (magic,
+    /// version, metric, dimension, model id, ascending ids, exact length, finite components,
+    /// unit norm under cosine). Any failure is [`Error::CorruptSnapshot`]; never panics.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let (mut r, _v) = Reader::open("vector store", bytes, MAGIC, VERSION)?;
+        let metric = Metric::from_code(r.u8()?).ok_or_else(|| r.err("unknown metric code"))?;
+        let dim = r.u32()? as usize;
+        let model = std::str::from_utf8(r.bytes()?).map_err(|_| r.err("model id not UTF-8"))?;
+        let mut s = VectorStore::new(model, dim, metric).map_err(|e| r.err(e))?;
+        let n = r.u32()? as usize;
+        let ids = r.u32s(n)?;
+        if ids.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(r.err("row ids are not strictly ascending"));
+        }
+        let need = n.checked_mul(dim).ok_or_else(|| r.err("length overflow"))?;
+        if need.checked_mul(4) != Some(r.remaining()) {
+            return Err(r.err(format!(
+                "expected {n} rows of {dim} f32, found {} bytes",
+                r.remaining()
+            )));
+        }
+        let rows = r.f32s(need)?;
+        r.finish()?;
+        for (i, (&id, v)) in ids.iter().zip(rows.chunks_exact(dim)).enumerate() {
+            if v.iter().any(|x| !x.is_finite()) {
+                return Err(Error::corrupt(format!(
+                    "vector store: row {id} has a non-finite component"
+                )));
+            }
+            if metric == Metric::Cosine && (norm_f64(v) - 1.0).abs() > 1e-3 {
+                return Err(Error::corrupt(format!(
+                    "vector store: row {id} is not unit-norm under cosine"
+                )));
+            }
+            s.put_prepared(id, v)
+                .map_err(|e| Error::corrupt(format!("vector store: row #{i}: {e}")))?;
+        }
+        Ok(s)
+    }
+}
+
+serde_via_bytes!(VectorStore, "fairmatch vector store bytes");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> VectorStore {
+        VectorStore::new("minilm", 3, Metric::Cosine).unwrap()
+    }
+
+    #[test]
+    fn rejects_bad_vectors_and_leaves_store_unchanged() {
+        let mut s = store();
+        s.upsert(2, &[3.0, 0.0, 4.0]).unwrap();
+        let before = s.clone();
+        assert!(matches!(
+            s.upsert(1, &[1.0, 2.0]),
+            Err(Error::DimensionMismatch {
+                expected: 3,
+                got: 2,
+                ..
+            })
+        ));
+        let e = s.upsert(1, &[1.0, f32::NAN, 0.0]).unwrap_err();
+        assert!(e.to_string().contains("vector[1]"));
+        assert!(s.upsert(1, &[f32::INFINITY, 0.0, 0.0]).is_err());
+        assert!(s.upsert(1, &[0.0, 0.0, 0.0]).is_err());
+        assert_eq!(s, before);
+        assert_eq!(s.get(2).unwrap(), &[0.6, 0.0, 0.8]);
+        assert!(s.get(0).is_none() && s.get(1).is_none());
+        assert!(VectorStore::new("", 3, Metric::Cosine).is_err());
+        assert!(VectorStore::new("m", 0, Metric::Cosine).is_err());
+        let mut ip = VectorStore::new("m", 2, Metric::InnerProduct).unwrap();
+        ip.upsert(0, &[0.0, 0.0]).unwrap(); // zero vector is fine for IP
+        assert!(ip.upsert(1, &[f32::MAX, f32::MAX]).is_err());
+    }
+
+    #[test]
+    fn query_checks_model_and_dim() {
+        let s = store();
+        let e = s
+            .prepare_query("query", &Query::new("openai-3-small", &[1.0, 0.0, 0.0]))
+            .unwrap_err();
+        assert!(matches!(
+            e,
+            Error::UnknownId {
+                kind: EntityKind::Model,
+                ..
+            }
+        ));
+        let e = s
+            .prepare_query("query", &Query::new("minilm", &[1.0; 4]))
+            .unwrap_err();
+        assert!(matches!(e, Error::DimensionMismatch { .. }));
+    }
+
+    #[test]
+    fn upsert_remove_and_bytes_roundtrip() {
+        let mut s = store();
+        s.upsert(5, &[1.0, 1.0, 0.0]).unwrap();
+        s.upsert(0, &[0.0, 1.0, 0.0]).unwrap();
+        s.upsert(5, &[0.0, 0.0, 2.0]).unwrap();
+        assert_eq!(s.len(), 2);
+        assert!(s.remove(0) && !s.remove(0) && !s.remove(99));
+        assert_eq!(s.ids().collect::<Vec<_>>(), vec![5]);
+        let b = s.to_bytes();
+        let back = VectorStore::from_bytes(&b).unwrap();
+        assert_eq!(back.get(5), s.get(5));
+        assert_eq!(back.len(), 1);
+        for cut in 0..b.len() {
+            assert!(matches!(
+                VectorStore::from_bytes(&b[..cut]),
+                Err(Error::CorruptSnapshot { .. })
+            ));
+        }
+        let mut bad = b.clone();
+        let last = bad.len() - 1;
+        bad[last] = 0xFF; // NaN in the last component
+        assert!(VectorStore::from_bytes(&bad).is_err());
+        let mut long = b;
+        long.push(0);
+        assert!(VectorStore::from_bytes(&long).is_err());
+    }
+}
