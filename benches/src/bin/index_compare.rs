@@ -173,6 +173,7 @@ impl Bench {
                 let (gt, shape) = read_ids(&self.dir.join(format!("gt_{tag}.npy")));
                 let gt: Vec<Vec<u32>> = gt.chunks(shape[1]).map(<[u32]>::to_vec).collect();
                 let h = self.hnsw.as_mut().expect("build_hnsw first");
+                h.set_native_search(false);
                 let share = match cmd[3] {
                     "graph" => 0.0,
                     "exact" => 1.0,
