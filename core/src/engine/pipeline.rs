@@ -270,7 +270,7 @@ impl<'a> RequestCtx<'a> {
             && e.model == v.store().model_id()
             && e.vector.len() == v.store().dim()
         {
-            let ef = m.max(64).min(crate::index::MAX_EF);
+            let ef = m.clamp(64, crate::index::MAX_EF);
             for h in v.search(&Query::new(&e.model, &e.vector), m, Some(ef), None)? {
                 set.insert(h.id);
             }
