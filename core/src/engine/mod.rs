@@ -36,7 +36,7 @@ use crate::error::{EntityKind, Error, Result};
 use crate::filter::Veto;
 use crate::index::{HnswBuilder, HnswIndex, Metric, VectorStore};
 use crate::rerank::ExposureLedger;
-use crate::score::{DEFAULT_FACTORS, Preset};
+use crate::score::Preset;
 use crate::skills::{Taxonomy, builtin};
 
 /// Engine-wide configuration (saved in snapshots).
@@ -422,18 +422,7 @@ impl Engine {
                 if ctx.gate_veto(j, &fit) {
                     vetoes.push(Veto::MustHaveSkills.name().to_owned());
                 }
-                let values = ctx.default_factors(j, fd as usize, &fit);
-                Match {
-                    id: f.input.id.clone(),
-                    rank: 1,
-                    score: ctx.total(&values),
-                    factors: ctx.factor_list(&DEFAULT_FACTORS, &values),
-                    label: None,
-                    reasons: None,
-                    explanation: opts
-                        .explain
-                        .then(|| ctx.explain_default(j, f, &fit, &values)),
-                }
+                ctx.default_match(j, fd as usize, &fit, f.input.id.clone(), 1, Vec::new())
             }
             Preset::MegilanceV1 => {
                 let sc = ctx.megilance(j, f);

@@ -522,6 +522,55 @@ impl<'a> RequestCtx<'a> {
         }
     }
 
+    /// A default-preset result for (job `j`, freelancer `fdoc`) with skill fit `fit`: factors,
+    /// total and (when asked) the explanation with the re-ranking `moves`.
+    pub fn default_match(
+        &self,
+        j: &JobEntry,
+        fdoc: usize,
+        fit: &SkillFit,
+        id: String,
+        rank: usize,
+        moves: Vec<RerankMove>,
+    ) -> Match {
+        let values = self.default_factors(j, fdoc, fit);
+        Match {
+            id,
+            rank,
+            score: self.total(&values),
+            factors: self.factor_list(&DEFAULT_FACTORS, &values),
+            label: None,
+            reasons: None,
+            explanation: self.opts.explain.then(|| Explanation {
+                moves,
+                ..self.explain_default(j, self.entry(fdoc), fit, &values)
+            }),
+        }
+    }
+
+    /// The answer, with the veto counts by name.
+    fn finish(
+        &self,
+        matches: Vec<Match>,
+        counts: (u32, u32, u32),
+        vetoes: VetoCounts,
+        retrieved: Option<u32>,
+    ) -> Recommendations {
+        Recommendations {
+            matches,
+            candidates: counts.0,
+            scored: counts.1,
+            below_min_score: counts.2,
+            vetoed: vetoes
+                .named()
+                .into_iter()
+                .map(|(n, c)| (n.to_owned(), c))
+                .collect(),
+            preset: self.opts.preset,
+            retrieved,
+        }
+    }
+
     /// The full explanation of a default-preset match.
     pub fn explain_default(
         &self,
@@ -786,20 +835,10 @@ pub(crate) fn recommend_freelancers(
                     &ctx.cfg.fit,
                     &mut scratch,
                 );
-                let values = ctx.default_factors(job, doc as usize, &fit);
-                matches.push(Match {
-                    id: f.input.id.clone(),
-                    rank: rank + 1,
-                    score: total,
-                    factors: ctx.factor_list(&DEFAULT_FACTORS, &values),
-                    label: None,
-                    reasons: None,
-                    explanation: ctx.opts.explain.then(|| {
-                        let mut x = ctx.explain_default(job, f, &fit, &values);
-                        x.moves = moves;
-                        x
-                    }),
-                });
+                let m =
+                    ctx.default_match(job, doc as usize, &fit, f.input.id.clone(), rank + 1, moves);
+                debug_assert_eq!(m.score, total, "the scan and the explained result agree");
+                matches.push(m);
             }
         }
         Preset::MegilanceV1 => {
@@ -861,19 +900,12 @@ pub(crate) fn recommend_freelancers(
             }
         }
     }
-    Ok(Recommendations {
+    Ok(ctx.finish(
         matches,
-        candidates,
-        scored,
-        below_min_score: below,
-        vetoed: vetoes
-            .named()
-            .into_iter()
-            .map(|(n, c)| (n.to_owned(), c))
-            .collect(),
-        preset: ctx.opts.preset,
-        retrieved: retrieved_count,
-    })
+        (candidates, scored, below),
+        vetoes,
+        retrieved_count,
+    ))
 }
 
 /// Ranks open jobs for one freelancer.
@@ -947,19 +979,10 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
                     &ctx.cfg.fit,
                     &mut scratch,
                 );
-                let values = ctx.default_factors(j, fdoc, &fit);
-                Match {
-                    id: j.input.id.clone(),
-                    rank: rank + 1,
-                    score: total,
-                    factors: ctx.factor_list(&DEFAULT_FACTORS, &values),
-                    label: None,
-                    reasons: None,
-                    explanation: ctx
-                        .opts
-                        .explain
-                        .then(|| ctx.explain_default(j, f, &fit, &values)),
-                }
+                let mut m =
+                    ctx.default_match(j, fdoc, &fit, j.input.id.clone(), rank + 1, Vec::new());
+                m.score = total;
+                m
             }
             Preset::MegilanceV1 => {
                 let s = ctx.megilance(j, f);
@@ -973,17 +996,5 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
         }
         matches.push(m);
     }
-    Ok(Recommendations {
-        matches,
-        candidates,
-        scored,
-        below_min_score: below,
-        vetoed: vetoes
-            .named()
-            .into_iter()
-            .map(|(n, c)| (n.to_owned(), c))
-            .collect(),
-        preset: ctx.opts.preset,
-        retrieved: None,
-    })
+    Ok(ctx.finish(matches, (candidates, scored, below), vetoes, None))
 }
