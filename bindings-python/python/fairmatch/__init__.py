@@ -19,8 +19,7 @@ from ._native import (
     UnknownIdError,
     __version__,
 )
-from ._native import metrics as metrics
-from ._native import rerank as rerank
+from . import metrics, rerank
 
 __all__ = [
     "DimensionMismatchError",
@@ -36,10 +35,3 @@ __all__ = [
     "metrics",
     "rerank",
 ]
-
-# `import fairmatch.metrics` / `from fairmatch.rerank import apply` work too.
-import sys as _sys
-
-_sys.modules[__name__ + ".metrics"] = _native.metrics
-_sys.modules[__name__ + ".rerank"] = _native.rerank
-del _sys
