@@ -19,7 +19,7 @@ step "venv $VENV"
 # shellcheck disable=SC1091
 source "$VENV/bin/activate"
 python -m pip install -q --disable-pip-version-check \
-    maturin==1.16.0 pytest==9.2.0 fastapi==0.165.0 httpx==0.28.1 numpy==2.4.6
+    maturin==1.16.0 pytest==9.2.0 fastapi==0.165.0 httpx==0.28.1 numpy==2.4.6 mypy==2.4.1
 
 step "build + install the extension (maturin develop)"
 # Separate target dir: maturin's environment would otherwise rebuild the pyo3 chain of the
@@ -31,5 +31,8 @@ python -c "import fairmatch, fairmatch.metrics, fairmatch.rerank; print('fairmat
 step "pytest"
 cd "$ROOT"
 python -m pytest -q -p no:cacheprovider "$HERE/tests" "$ROOT/examples/fastapi/tests"
+
+step "mypy --strict (tests and example against the shipped stubs)"
+(cd "$HERE/tests" && MYPYPATH=. python -m mypy --strict --no-incremental . "$ROOT/examples/fastapi")
 
 step "ok"

@@ -133,7 +133,7 @@ def test_edge_cases_every_zero_division_mode() -> None:
     assert run_classification(cases) > 50
 
 
-MODELS = {
+MODELS: dict[str, dict[str, Any]] = {
     "log": {"type": "log"},
     "clipped_log": {"type": "clipped_log"},
     "rbp": {"type": "rbp", "gamma": 0.5},
@@ -149,7 +149,7 @@ def test_ranking_metrics() -> None:
         for key, want in case["expected"].items():
             parts = key.split("/")
             ctx = f"{case['name']} {key}"
-            tgt = case["targets"].get(parts[1]) if len(parts) > 1 else None
+            tgt: list[float] = case["targets"].get(parts[1], []) if len(parts) > 1 else []
             kind = parts[0]
             if kind == "ndkl":
                 check(ctx, lambda: m.ndkl(r, tgt), want)
@@ -159,8 +159,8 @@ def test_ranking_metrics() -> None:
             elif kind in ("min_skew", "max_skew"):
                 check(ctx, lambda: getattr(m, kind)(r, tgt, int(parts[2])), want)
             elif kind == "infeasible":
-                got = m.infeasible(r, tgt, parts[2] == "exclude_last")
-                assert [got["index"], got["count"]] == want, ctx
+                inf = m.infeasible(r, tgt, parts[2] == "exclude_last")
+                assert [inf["index"], inf["count"]] == want, ctx
             elif kind == "frt_ndkl_quirk":
                 got = m.ndkl(r, case["targets"]["list"])
                 assert close(got, num(want), 1e-4) or abs(got - num(want)) < 1e-6, ctx

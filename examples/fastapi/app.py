@@ -66,7 +66,7 @@ async def put_freelancer(freelancer_id: str, body: Dict[str, Any], request: Requ
 
 
 @app.get("/freelancers/{freelancer_id}")
-async def get_freelancer(freelancer_id: str, request: Request) -> Dict[str, Any]:
+async def get_freelancer(freelancer_id: str, request: Request) -> Any:
     return await run_in_threadpool(engine(request).freelancer, freelancer_id)
 
 
@@ -83,7 +83,7 @@ async def put_job(job_id: str, body: Dict[str, Any], request: Request) -> Dict[s
 
 
 @app.get("/jobs/{job_id}")
-async def get_job(job_id: str, request: Request) -> Dict[str, Any]:
+async def get_job(job_id: str, request: Request) -> Any:
     return await run_in_threadpool(engine(request).job, job_id)
 
 
@@ -94,18 +94,18 @@ async def delete_job(job_id: str, request: Request) -> Dict[str, str]:
 
 
 @app.get("/jobs/{job_id}/recommendations")
-async def recommend_freelancers(job_id: str, request: Request, k: int = 10, explain: bool = False) -> Dict[str, Any]:
+async def recommend_freelancers(job_id: str, request: Request, k: int = 10, explain: bool = False) -> Any:
     return await run_in_threadpool(engine(request).recommend_freelancers, job_id, {"k": k, "explain": explain})
 
 
 @app.post("/jobs/{job_id}/recommendations")
-async def recommend_freelancers_with(job_id: str, options: Dict[str, Any], request: Request) -> Dict[str, Any]:
+async def recommend_freelancers_with(job_id: str, options: Dict[str, Any], request: Request) -> Any:
     """Full RecommendOptions in the body (fairness policy, filters, weights, ...)."""
     return await run_in_threadpool(engine(request).recommend_freelancers, job_id, options)
 
 
 @app.get("/freelancers/{freelancer_id}/recommendations")
-async def recommend_jobs(freelancer_id: str, request: Request, k: int = 10, explain: bool = False) -> Dict[str, Any]:
+async def recommend_jobs(freelancer_id: str, request: Request, k: int = 10, explain: bool = False) -> Any:
     return await run_in_threadpool(engine(request).recommend_jobs, freelancer_id, {"k": k, "explain": explain})
 
 
@@ -122,6 +122,6 @@ async def outcomes(body: Dict[str, Any], request: Request) -> Dict[str, bool]:
 
 
 @app.get("/audit/{attribute}")
-async def audit(attribute: str, request: Request, reference_group: Optional[str] = None) -> Dict[str, Any]:
+async def audit(attribute: str, request: Request, reference_group: Optional[str] = None) -> Any:
     opts: Dict[str, Any] = {"attribute": attribute, "reference_group": reference_group}
     return await run_in_threadpool(engine(request).audit, opts)

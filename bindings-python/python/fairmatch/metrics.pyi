@@ -5,16 +5,18 @@ integer labels, uint32 group codes, float64 values) or any sequence. String argu
 the core's snake_case spellings. The GIL is released while the core computes.
 """
 
-from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 ArrayLike = Any  # numpy.ndarray or a sequence of numbers
 Groups = Any  # integer group codes (uint32 array is zero-copy) or string labels
-ZeroDivision = Literal["nan", "zero", "one", "error"]
-MethodName = Literal["between_groups", "to_overall"]
-AggName = Literal["worst_case", "mean"]
-Alternative = Literal["two_sided", "greater", "less"]
-Combiner = Literal["min_max_ratio", "max_min_ratio", "max_min_diff", "max_abs_diff", "mean_abs_dev", "l2", "variance"]
-GeiConvention = Literal["speicher", "aif360"]
+# Enum spellings are parsed by the core; the stubs accept any str (bad ones raise
+# InvalidInputError naming the argument).
+ZeroDivision = str  # "nan" | "zero" | "one" | "error"
+MethodName = str  # "between_groups" | "to_overall"
+AggName = str  # "worst_case" | "mean"
+Alternative = str  # "two_sided" | "greater" | "less"
+Combiner = str  # "min_max_ratio" | "max_min_ratio" | "max_min_diff" | "max_abs_diff" | "mean_abs_dev" | "l2" | "variance"
+GeiConvention = str  # "speicher" | "aif360"
 PositionModel = Mapping[str, Any]  # {"type": "log"} | {"type": "rbp", "gamma": 0.5} | ...
 
 class PrivilegedComparison:
@@ -96,5 +98,5 @@ def awrf(ranking: Sequence[int], n_groups: int, p: float, group_sizes: Optional[
 def attention_shares(ranking: Sequence[int], n_groups: int, model: Optional[PositionModel] = None, cutoff: Optional[int] = None) -> List[float]: ...
 def awrf_binary(ranking: Sequence[int], minor: int, major: int, model: PositionModel, target_share: float) -> float: ...
 def attribute_rank_parity(ranking: Sequence[int], n_groups: int, combiner: Combiner = "max_min_diff", zero_division: ZeroDivision = "nan") -> Tuple[float, List[float]]: ...
-def yang_stoyanovich(protected: Sequence[bool], measure: Literal["rnd", "rkl", "rrd"], step: int = 10, discount: Literal["code", "paper"] = "code", normalize: bool = True, zero_division: ZeroDivision = "nan") -> float: ...
+def yang_stoyanovich(protected: Sequence[bool], measure: str, step: int = 10, discount: str = "code", normalize: bool = True, zero_division: ZeroDivision = "nan") -> float: ...
 def expected_exposure(rankings: Sequence[Sequence[int]], relevance: Sequence[float], model: Optional[PositionModel] = None, item_groups: Optional[Sequence[int]] = None) -> Dict[str, Any]: ...
