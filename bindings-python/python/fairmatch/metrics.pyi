@@ -5,7 +5,7 @@ integer labels, uint32 group codes, float64 values) or any sequence. String argu
 the core's snake_case spellings. The GIL is released while the core computes.
 """
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, final
 
 ArrayLike = Any  # numpy.ndarray or a sequence of numbers
 Groups = Any  # integer group codes (uint32 array is zero-copy) or string labels
@@ -19,6 +19,7 @@ Combiner = str  # "min_max_ratio" | "max_min_ratio" | "max_min_diff" | "max_abs_
 GeiConvention = str  # "speicher" | "aif360"
 PositionModel = Mapping[str, Any]  # {"type": "log"} | {"type": "rbp", "gamma": 0.5} | ...
 
+@final
 class PrivilegedComparison:
     def statistical_parity_difference(self) -> float: ...
     def disparate_impact(self) -> float: ...
@@ -27,15 +28,16 @@ class PrivilegedComparison:
     def equal_opportunity_difference(self) -> float: ...
     def equalized_odds_difference(self) -> float: ...
 
+@final
 class GroupConfusion:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         y_true: ArrayLike,
         y_pred: ArrayLike,
         sensitive_features: Groups,
         sample_weight: Optional[ArrayLike] = None,
         n_groups: Optional[int] = None,
-    ) -> None: ...
+    ) -> GroupConfusion: ...
     @property
     def n_groups(self) -> int: ...
     @property
