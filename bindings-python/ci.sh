@@ -25,7 +25,7 @@ step "build + install the extension (maturin develop)"
 # Separate target dir: maturin's environment would otherwise rebuild the pyo3 chain of the
 # workspace target each time (TOOLCHAIN.md). The dev profile compiles the core and the
 # binding at opt-level 3 (root Cargo.toml), so no --release is needed for the tests.
-maturin develop --manifest-path "$HERE/Cargo.toml" --target-dir "$ROOT/target/maturin"
+maturin develop --manifest-path "$HERE/Cargo.toml" --target-dir "${FAIRMATCH_CI_TARGET:-$ROOT/target/maturin}"
 python -c "import fairmatch, fairmatch.metrics, fairmatch.rerank; print('fairmatch', fairmatch.__version__)"
 
 step "pytest"

@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 
-use numpy::{PyArrayDescrMethods, PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods};
+use numpy::{PyReadonlyArray1, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use serde::Serialize;
@@ -215,7 +215,6 @@ where
                 format!("must be 1-d, got {} dimensions", a.ndim()),
             ));
         }
-        let _ = a.dtype().kind();
         obj.call_method0("tolist")?
     } else {
         obj.clone()
