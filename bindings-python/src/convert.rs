@@ -177,6 +177,15 @@ pub(crate) fn to_py<'py, T: Serialize>(py: Python<'py>, x: &T) -> PyResult<Bound
     value_to_py(py, &v)
 }
 
+/// Whether numpy has been imported. An object can only be a numpy array if it has; without
+/// this check the numpy crate would try to import numpy and panic when it is not installed.
+pub(crate) fn numpy_loaded(py: Python<'_>) -> bool {
+    py.import("sys")
+        .and_then(|sys| sys.getattr("modules"))
+        .and_then(|m| m.get_item("numpy"))
+        .is_ok_and(|np| !np.is_none())
+}
+
 /// A 1-d numeric input: borrowed from a numpy array when dtype and layout match, copied
 /// otherwise.
 pub(crate) enum Arr<'py, T: numpy::Element> {
@@ -205,10 +214,11 @@ pub(crate) fn arr<'py, T>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Arr<
 where
     T: numpy::Element + for<'a> FromPyObject<'a, 'py> + Copy,
 {
-    if let Ok(a) = obj.extract::<PyReadonlyArray1<'py, T>>() {
+    let np = numpy_loaded(obj.py());
+    if np && let Ok(a) = obj.extract::<PyReadonlyArray1<'py, T>>() {
         return Ok(Arr::View(a));
     }
-    let seq = if let Ok(a) = obj.cast::<PyUntypedArray>() {
+    let seq = if let Some(a) = np.then(|| obj.cast::<PyUntypedArray>().ok()).flatten() {
         if a.ndim() != 1 {
             return Err(invalid(
                 field,
@@ -262,6 +272,9 @@ pub(crate) enum Labels<'py> {
 
 /// Reads binary labels.
 pub(crate) fn labels<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Labels<'py>> {
+    if !numpy_loaded(obj.py()) {
+        return Ok(Labels::I64(arr::<i64>(obj, field)?));
+    }
     macro_rules! try_dtype {
         ($t:ty, $v:ident) => {
             if let Ok(a) = obj.extract::<PyReadonlyArray1<'py, $t>>() {
@@ -302,10 +315,11 @@ pub(crate) enum Groups<'py> {
 
 /// Reads sensitive features / group codes.
 pub(crate) fn groups<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Groups<'py>> {
-    if let Ok(a) = obj.extract::<PyReadonlyArray1<'py, u32>>() {
+    let np = numpy_loaded(obj.py());
+    if np && let Ok(a) = obj.extract::<PyReadonlyArray1<'py, u32>>() {
         return Ok(Groups::Codes(Arr::View(a)));
     }
-    let list = if obj.cast::<PyUntypedArray>().is_ok() {
+    let list = if np && obj.cast::<PyUntypedArray>().is_ok() {
         obj.call_method0("tolist")?
     } else {
         obj.clone()

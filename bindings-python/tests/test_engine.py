@@ -259,3 +259,19 @@ def test_gil_released_during_metrics() -> None:
     done.set()
     th.join()
     assert ticks > 10, (ticks, elapsed)
+
+
+def test_metrics_work_without_numpy() -> None:
+    """numpy is optional: sequences work when it is not installed (no PanicException)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['numpy'] = None\n"
+        "import fairmatch\n"
+        "print(fairmatch.metrics.gini([1.0, 2.0, 3.0]),"
+        " fairmatch.metrics.demographic_parity_difference([1, 0], [1, 0], sensitive_features=['a', 'b']))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [repr(fairmatch.metrics.gini([1.0, 2.0, 3.0])), "1.0"]
