@@ -1,0 +1,178 @@
+"""TypedDicts of the engine's inputs and outputs (stubs only; at runtime these are plain
+dicts). Every input parameter also accepts ``Mapping[str, Any]`` so a pydantic model's
+``.model_dump()`` passes straight in."""
+
+import datetime
+from typing import Any, Dict, List, Literal, Mapping, Optional, TypedDict, Union
+
+DateTime = Union[str, datetime.datetime]
+
+class SkillClaim(TypedDict, total=False):
+    skill: str
+    level: Optional[float]  # 1–5
+    years: Optional[float]
+    verified: bool
+
+class WorkingHours(TypedDict):
+    start: float
+    end: float
+
+class Location(TypedDict, total=False):
+    country: Optional[str]
+    region: Optional[str]
+
+class Embedding(TypedDict):
+    model: str
+    vector: List[float]
+
+class History(TypedDict, total=False):
+    ratings_sum: float
+    ratings_count: int
+    contracts_completed: int
+    contracts_total: int
+    active_contracts: int
+    on_time: int
+    disputes: int
+    proposals_sent: int
+    proposals_accepted: int
+    last_proposal_at: Optional[DateTime]
+    last_contract_at: Optional[DateTime]
+
+class _FreelancerId(TypedDict):
+    id: str
+
+class Freelancer(_FreelancerId, total=False):
+    skills: List[SkillClaim]
+    hourly_rate: Optional[float]
+    currency: Optional[str]
+    timezone: Optional[str]
+    working_hours: Optional[WorkingHours]
+    weekly_hours: Optional[float]
+    available: bool
+    languages: List[str]
+    location: Optional[Location]
+    experience_years: Optional[float]
+    history: Optional[History]
+    last_active: Optional[DateTime]
+    joined: Optional[DateTime]
+    attributes: Dict[str, str]
+    embedding: Optional[Embedding]
+
+class SkillRequirement(TypedDict, total=False):
+    skill: str
+    min_level: Optional[float]
+    weight: Optional[float]
+    importance: Literal["must", "nice"]
+
+class Budget(TypedDict, total=False):
+    kind: Literal["hourly", "fixed"]
+    min: Optional[float]
+    max: Optional[float]
+    currency: Optional[str]
+    estimated_hours: Optional[float]
+
+class TimezoneRequirement(TypedDict, total=False):
+    zone: str
+    working_hours: Optional[WorkingHours]
+    min_overlap_hours: Optional[float]
+
+class _JobId(TypedDict):
+    id: str
+
+class Job(_JobId, total=False):
+    skills: List[SkillRequirement]
+    must_haves: Literal["soft", "hard", "hard_allow_implied"]
+    budget: Optional[Budget]
+    experience_level: Optional[Literal["entry", "intermediate", "expert"]]
+    hours_per_week: Optional[float]
+    timezone: Optional[TimezoneRequirement]
+    languages: List[str]
+    preferred_languages: List[str]
+    location: Any
+    open: bool
+    posted_at: Optional[DateTime]
+    expires_at: Optional[DateTime]
+    attributes: Dict[str, str]
+    embedding: Optional[Embedding]
+
+class Filters(TypedDict, total=False):
+    max_hourly_rate: Optional[float]
+    min_weekly_hours: Optional[float]
+    attributes: Dict[str, List[str]]
+    exclude_ids: List[str]
+
+class FairnessOptions(TypedDict, total=False):
+    policy: Dict[str, Any]  # a RerankerConfig: {"type": "fair" | "det_greedy" | ..., ...}
+    attribute: Optional[str]
+    groups: List[str]
+    pool: Optional[int]
+
+class RecommendOptions(TypedDict, total=False):
+    k: int
+    min_score: float
+    preset: Literal["default", "megilance_v1"]
+    weights: Optional[Dict[str, float]]
+    filters: Filters
+    explain: bool
+    now: Optional[DateTime]
+    diversity: Optional[bool]
+    fairness: Optional[FairnessOptions]
+
+class _ImpressionsBase(TypedDict):
+    request_id: str
+    freelancer_ids: List[str]
+    at: DateTime
+
+class Impressions(_ImpressionsBase, total=False):
+    job_id: Optional[str]
+    positions: Optional[List[int]]
+    scores: Optional[List[float]]
+
+class _OutcomeBase(TypedDict):
+    freelancer_id: str
+    kind: Literal["viewed", "applied", "shortlisted", "hired", "completed", "reviewed"]
+    at: DateTime
+
+class Outcome(_OutcomeBase, total=False):
+    job_id: Optional[str]
+    rating: Optional[float]
+
+class _AuditBase(TypedDict):
+    attribute: str
+
+class AuditOptions(_AuditBase, total=False):
+    to: Optional[DateTime]
+    zero_division: Literal["nan", "zero", "one", "error"]
+    reference_group: Optional[str]
+
+class FactorScore(TypedDict):
+    name: str
+    value: float
+    weight: float
+    contribution: float
+
+class Match(TypedDict):
+    id: str
+    rank: int
+    score: float
+    factors: List[FactorScore]
+    label: Optional[str]
+    reasons: Optional[str]
+    explanation: Optional[Dict[str, Any]]
+
+class Recommendations(TypedDict):
+    matches: List[Match]
+    candidates: int
+    scored: int
+    below_min_score: int
+    vetoed: Dict[str, int]
+    preset: str
+
+class PairScore(Match):
+    vetoes: List[str]
+
+FreelancerLike = Union[Freelancer, Mapping[str, Any]]
+JobLike = Union[Job, Mapping[str, Any]]
+OptionsLike = Union[RecommendOptions, Mapping[str, Any], None]
+ImpressionsLike = Union[Impressions, Mapping[str, Any]]
+OutcomeLike = Union[Outcome, Mapping[str, Any]]

@@ -1,0 +1,242 @@
+//! `fairmatch.Engine`: thin wrappers over `fairmatch::Engine`.
+//!
+//! Every method converts its arguments (`convert.rs`), releases the GIL, calls one core
+//! function and maps the error (`error.rs`). The core engine is `Clone + Send + Sync` (an
+//! `Arc<RwLock<…>>`), so one `Engine` may be used from many Python threads at once.
+
+use fairmatch::engine::AuditOptions;
+use fairmatch::{EngineConfig, Freelancer, Impressions, Job, Outcome, RecommendOptions};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyTuple};
+
+use crate::convert::{from_py, from_py_or_default, to_py};
+use crate::error::IntoPy;
+use crate::taxonomy::PyTaxonomy;
+
+/// The matching engine: catalogue of freelancers and jobs, recommendations both ways with
+/// fairness policies, event log, exposure ledger, audits and snapshots.
+///
+/// Inputs are plain dicts (see the TypedDicts in the stubs; a pydantic model's
+/// `.model_dump()` passes straight in); outputs are plain dicts/lists. Thread-safe; the GIL
+/// is released while the engine works. Picklable (via `to_bytes`/`from_bytes`).
+#[derive(Debug)]
+#[pyclass(module = "fairmatch", name = "Engine", frozen)]
+pub struct PyEngine {
+    inner: fairmatch::Engine,
+}
+
+fn opts(o: Option<&Bound<'_, PyAny>>) -> PyResult<RecommendOptions> {
+    from_py_or_default(o, "options")
+}
+
+#[pymethods]
+impl PyEngine {
+    /// `Engine(taxonomy=None, config=None)`: an empty engine over `taxonomy` (default: the
+    /// built-in taxonomy) with `config` (an `EngineConfig` dict; default: defaults).
+    #[new]
+    #[pyo3(signature = (taxonomy=None, config=None))]
+    fn new(taxonomy: Option<&PyTaxonomy>, config: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let tax = taxonomy.map_or_else(fairmatch::builtin, |t| t.inner.clone());
+        let cfg: EngineConfig = from_py_or_default(config, "config")?;
+        let inner = fairmatch::Engine::with_config(tax, cfg).py_err()?;
+        Ok(Self { inner })
+    }
+
+    /// Inserts or replaces one freelancer (a `Freelancer` dict).
+    fn upsert_freelancer(&self, py: Python<'_>, freelancer: &Bound<'_, PyAny>) -> PyResult<()> {
+        let f: Freelancer = from_py(freelancer, "freelancer")?;
+        py.detach(|| self.inner.upsert_freelancer(f)).py_err()
+    }
+
+    /// Inserts or replaces many freelancers atomically (all or none).
+    fn upsert_freelancers(&self, py: Python<'_>, freelancers: &Bound<'_, PyAny>) -> PyResult<()> {
+        let batch: Vec<Freelancer> = from_py(freelancers, "freelancers")?;
+        py.detach(|| self.inner.upsert_freelancers(batch)).py_err()
+    }
+
+    /// Inserts or replaces one job (a `Job` dict).
+    fn upsert_job(&self, py: Python<'_>, job: &Bound<'_, PyAny>) -> PyResult<()> {
+        let j: Job = from_py(job, "job")?;
+        py.detach(|| self.inner.upsert_job(j)).py_err()
+    }
+
+    /// Inserts or replaces many jobs atomically (all or none).
+    fn upsert_jobs(&self, py: Python<'_>, jobs: &Bound<'_, PyAny>) -> PyResult<()> {
+        let batch: Vec<Job> = from_py(jobs, "jobs")?;
+        py.detach(|| self.inner.upsert_jobs(batch)).py_err()
+    }
+
+    /// Removes a freelancer; `UnknownIdError` if absent.
+    fn remove_freelancer(&self, py: Python<'_>, id: &str) -> PyResult<()> {
+        py.detach(|| self.inner.remove_freelancer(id)).py_err()
+    }
+
+    /// Removes a job; `UnknownIdError` if absent.
+    fn remove_job(&self, py: Python<'_>, id: &str) -> PyResult<()> {
+        py.detach(|| self.inner.remove_job(id)).py_err()
+    }
+
+    /// The stored freelancer as a dict; `UnknownIdError` if absent.
+    fn freelancer<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        let f = self.inner.freelancer(id).py_err()?;
+        to_py(py, &f)
+    }
+
+    /// The stored job as a dict; `UnknownIdError` if absent.
+    fn job<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
+        let j = self.inner.job(id).py_err()?;
+        to_py(py, &j)
+    }
+
+    /// Number of live freelancers.
+    fn freelancer_count(&self) -> usize {
+        self.inner.freelancer_count()
+    }
+
+    /// Number of live jobs.
+    fn job_count(&self) -> usize {
+        self.inner.job_count()
+    }
+
+    /// The top freelancers for a job (`options`: a `RecommendOptions` dict).
+    #[pyo3(signature = (job_id, options=None))]
+    fn recommend_freelancers<'py>(
+        &self,
+        py: Python<'py>,
+        job_id: &str,
+        options: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let o = opts(options)?;
+        let r = py
+            .detach(|| self.inner.recommend_freelancers(job_id, &o))
+            .py_err()?;
+        to_py(py, &r)
+    }
+
+    /// The top jobs for a freelancer (`options`: a `RecommendOptions` dict).
+    #[pyo3(signature = (freelancer_id, options=None))]
+    fn recommend_jobs<'py>(
+        &self,
+        py: Python<'py>,
+        freelancer_id: &str,
+        options: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let o = opts(options)?;
+        let r = py
+            .detach(|| self.inner.recommend_jobs(freelancer_id, &o))
+            .py_err()?;
+        to_py(py, &r)
+    }
+
+    /// Scores one (job, freelancer) pair, with the vetoes that would exclude it.
+    #[pyo3(signature = (job_id, freelancer_id, options=None))]
+    fn score<'py>(
+        &self,
+        py: Python<'py>,
+        job_id: &str,
+        freelancer_id: &str,
+        options: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let o = opts(options)?;
+        let r = py
+            .detach(|| self.inner.score(job_id, freelancer_id, &o))
+            .py_err()?;
+        to_py(py, &r)
+    }
+
+    /// Records that a ranking was shown (an `Impressions` dict).
+    fn record_impressions(&self, py: Python<'_>, impressions: &Bound<'_, PyAny>) -> PyResult<()> {
+        let imp: Impressions = from_py(impressions, "impressions")?;
+        py.detach(|| self.inner.record_impressions(&imp)).py_err()
+    }
+
+    /// Records an outcome (viewed, applied, hired, …; an `Outcome` dict).
+    fn record_outcome(&self, py: Python<'_>, outcome: &Bound<'_, PyAny>) -> PyResult<()> {
+        let o: Outcome = from_py(outcome, "outcome")?;
+        py.detach(|| self.inner.record_outcome(&o)).py_err()
+    }
+
+    /// Bias audit over the event log: `options` is an attribute name or an `AuditOptions`
+    /// dict.
+    fn audit<'py>(
+        &self,
+        py: Python<'py>,
+        options: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let o: AuditOptions = match options.extract::<String>() {
+            Ok(attr) => AuditOptions::new(attr),
+            Err(_) => from_py(options, "options")?,
+        };
+        let r = py.detach(|| self.inner.audit(&o)).py_err()?;
+        to_py(py, &r)
+    }
+
+    /// The event log (aggregated counters) as a dict.
+    fn events<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let e = py.detach(|| self.inner.events());
+        to_py(py, &e)
+    }
+
+    /// The exposure ledger as a dict.
+    fn ledger<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let l = py.detach(|| self.inner.ledger());
+        to_py(py, &l)
+    }
+
+    /// The engine configuration as a dict.
+    fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.config())
+    }
+
+    /// The engine's taxonomy.
+    #[getter]
+    fn taxonomy(&self) -> PyTaxonomy {
+        PyTaxonomy {
+            inner: self.inner.taxonomy(),
+        }
+    }
+
+    /// Serialises the whole engine to a versioned, checksummed snapshot.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let b = py.detach(|| self.inner.to_bytes()).py_err()?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    /// Restores an engine from `to_bytes()` output; `SnapshotError` if invalid.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        let inner = py.detach(|| fairmatch::Engine::from_bytes(data)).py_err()?;
+        Ok(Self { inner })
+    }
+
+    /// Saves a snapshot to `path` atomically.
+    fn save(&self, py: Python<'_>, path: std::path::PathBuf) -> PyResult<()> {
+        py.detach(|| self.inner.save(&path)).py_err()
+    }
+
+    /// Loads a snapshot from `path`.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: std::path::PathBuf) -> PyResult<Self> {
+        let inner = py.detach(|| fairmatch::Engine::load(&path)).py_err()?;
+        Ok(Self { inner })
+    }
+
+    /// Pickle support: `Engine.from_bytes(engine.to_bytes())`.
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let py = slf.py();
+        let ctor = slf.get_type().getattr("from_bytes")?;
+        let bytes = slf.get().to_bytes(py)?;
+        Ok((ctor, PyTuple::new(py, [bytes])?))
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "Engine(taxonomy={:?}, freelancers={}, jobs={})",
+            self.inner.taxonomy().name(),
+            self.inner.freelancer_count(),
+            self.inner.job_count()
+        )
+    }
+}

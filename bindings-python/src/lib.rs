@@ -1,0 +1,26 @@
+//! Python binding of fairmatch (`fairmatch._native`, re-exported by the `fairmatch` package).
+//!
+//! Thin by design: each method converts (in [`convert`]), releases the GIL, calls one core
+//! function and maps the error (in [`error`]). No algorithm lives here.
+
+mod convert;
+mod engine;
+mod error;
+mod metrics;
+mod rerank;
+mod taxonomy;
+
+use pyo3::prelude::*;
+
+/// The native module: `Engine`, `Taxonomy`, the exception classes and the `metrics` and
+/// `rerank` submodules.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    error::register(m)?;
+    m.add_class::<engine::PyEngine>()?;
+    m.add_class::<taxonomy::PyTaxonomy>()?;
+    metrics::register(m)?;
+    rerank::register(m)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,140 @@
+//! `fairmatch.rerank`: fairness re-ranking policies and FA*IR m-table helpers.
+//!
+//! Items are dicts `{"id": int, "score": float, "group": int}`; policy configs are the core's
+//! tagged `RerankerConfig` dicts (`{"type": "fair", ...}`, `{"type": "det_greedy", ...}`,
+//! `{"type": "chain", "steps": [...]}`), parsed by the core.
+
+use std::collections::HashMap;
+
+use fairmatch::DocId;
+use fairmatch::rerank::{
+    self as r, ExposureLedger, GeyikAlgorithm, GroupTarget, MTableMode, RerankContext, RerankItem,
+    RerankerConfig,
+};
+use pyo3::prelude::*;
+
+use crate::convert::{from_py, parse_enum, to_py};
+use crate::error::IntoPy;
+
+/// Applies a policy (or chain) to scored items and returns `{"order": [...], "moves": [...]}`.
+///
+/// Optional lookups needed by some policies: `ledger` (an exposure-ledger dict, FairCo),
+/// `impressions` (`{id: count}`, exploration), `hourly_rates` (`{id: rate}`, price tier),
+/// `vectors` (`{id: [float, ...]}`, cosine similarity for MMR).
+#[pyfunction]
+#[pyo3(signature = (config, items, k, *, ledger=None, impressions=None, hourly_rates=None, vectors=None))]
+#[allow(clippy::too_many_arguments)]
+fn apply<'py>(
+    py: Python<'py>,
+    config: &Bound<'py, PyAny>,
+    items: &Bound<'py, PyAny>,
+    k: usize,
+    ledger: Option<&Bound<'py, PyAny>>,
+    impressions: Option<HashMap<DocId, u64>>,
+    hourly_rates: Option<HashMap<DocId, f64>>,
+    vectors: Option<HashMap<DocId, Vec<f32>>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let cfg: RerankerConfig = from_py(config, "config")?;
+    let items: Vec<RerankItem> = from_py(items, "items")?;
+    let ledger: Option<ExposureLedger> = ledger.map(|l| from_py(l, "ledger")).transpose()?;
+    let out = py.detach(|| {
+        let imp = |d: DocId| {
+            impressions
+                .as_ref()
+                .and_then(|m| m.get(&d).copied())
+                .unwrap_or(0)
+        };
+        let rate = |d: DocId| hourly_rates.as_ref().and_then(|m| m.get(&d).copied());
+        let sim = |a: DocId, b: DocId| match vectors.as_ref().map(|v| (v.get(&a), v.get(&b))) {
+            Some((Some(x), Some(y))) => r::cosine_similarity(x, y),
+            _ => 0.0,
+        };
+        let ctx = RerankContext {
+            ledger: ledger.as_ref(),
+            impressions: Some(&imp),
+            similarity: Some(&sim),
+            hourly_rate: Some(&rate),
+        };
+        r::apply(&cfg, &items, k, &ctx)
+    });
+    to_py(py, &out.py_err()?)
+}
+
+/// The unadjusted FA*IR m-table: `table[i-1]` = minimum protected count in the top i.
+#[pyfunction]
+fn mtable(k: usize, p: f64, alpha: f64) -> PyResult<Vec<u32>> {
+    r::mtable(k, p, alpha).py_err()
+}
+
+/// The α-adjusted FA*IR m-table (cached); returns a dict with `table`, `adjusted_alpha`,
+/// `fail_probability`, …. `mode`: `exact` or `fsc_compat`.
+#[pyfunction]
+#[pyo3(signature = (k, p, alpha, mode="exact"))]
+fn adjusted_mtable<'py>(
+    py: Python<'py>,
+    k: usize,
+    p: f64,
+    alpha: f64,
+    mode: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mode: MTableMode = parse_enum(mode, "mode")?;
+    let t = py
+        .detach(|| r::adjusted_mtable(k, p, alpha, mode))
+        .py_err()?;
+    to_py(py, &*t)
+}
+
+/// Probability that a fair ranking fails the m-table.
+#[pyfunction]
+#[pyo3(signature = (table, p, mode="exact"))]
+fn fail_probability(py: Python<'_>, table: Vec<u32>, p: f64, mode: &str) -> PyResult<f64> {
+    let mode: MTableMode = parse_enum(mode, "mode")?;
+    py.detach(|| r::fail_probability(&table, p, mode)).py_err()
+}
+
+/// FA*IR top-k over items (group codes in `protected` are protected); returns ids.
+#[pyfunction]
+fn fair_top_k(
+    items: &Bound<'_, PyAny>,
+    protected: Vec<u32>,
+    k: usize,
+    mtable: Vec<u32>,
+) -> PyResult<Vec<DocId>> {
+    let items: Vec<RerankItem> = from_py(items, "items")?;
+    r::fair_top_k(&items, &protected, k, &mtable).py_err()
+}
+
+/// Whether protected flags (best first) satisfy the m-table.
+#[pyfunction]
+fn is_fair(protected_flags: Vec<bool>, mtable: Vec<u32>) -> bool {
+    r::is_fair(&protected_flags, &mtable)
+}
+
+/// Geyik et al. re-ranking (`algorithm`: det_greedy | det_cons | det_relaxed |
+/// det_const_sort; `targets`: `[{"group": int, "proportion": float}]`); returns ids.
+#[pyfunction]
+fn geyik_rerank(
+    items: &Bound<'_, PyAny>,
+    targets: &Bound<'_, PyAny>,
+    k: usize,
+    algorithm: &str,
+) -> PyResult<Vec<DocId>> {
+    let items: Vec<RerankItem> = from_py(items, "items")?;
+    let targets: Vec<GroupTarget> = from_py(targets, "targets")?;
+    let alg: GeyikAlgorithm = parse_enum(algorithm, "algorithm")?;
+    r::geyik_rerank(&items, &targets, k, alg).py_err()
+}
+
+/// Adds the `fairmatch.rerank` submodule.
+pub(crate) fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
+    let sub = PyModule::new(parent.py(), "rerank")?;
+    sub.add_function(wrap_pyfunction!(apply, &sub)?)?;
+    sub.add_function(wrap_pyfunction!(mtable, &sub)?)?;
+    sub.add_function(wrap_pyfunction!(adjusted_mtable, &sub)?)?;
+    sub.add_function(wrap_pyfunction!(fail_probability, &sub)?)?;
+    sub.add_function(wrap_pyfunction!(fair_top_k, &sub)?)?;
+    sub.add_function(wrap_pyfunction!(is_fair, &sub)?)?;
+    sub.add_function(wrap_pyfunction!(geyik_rerank, &sub)?)?;
+    parent.add_submodule(&sub)?;
+    Ok(())
+}
