@@ -230,6 +230,19 @@ impl GroupConfusion {
         y_pred: &[L],
         weights: Option<&[f64]>,
     ) -> Result<Self> {
+        if groups.is_empty() {
+            return Err(Error::invalid("groups", "empty input"));
+        }
+        // One fused pass finds the number of groups and counts (few groups, valid labels);
+        // anything else takes the general path below, which names the offending row.
+        if weights.is_none()
+            && y_true.len() == groups.len()
+            && y_pred.len() == groups.len()
+            && let Some(c) = few_groups::count(groups, y_true, y_pred, few_groups::MAX_GROUPS)
+        {
+            let n_groups = c.max_code as usize + 1;
+            return Ok(c.into_confusion(n_groups));
+        }
         let n_groups = infer_groups(groups)?;
         Self::count(n_groups, groups, y_true, y_pred, weights)
     }
@@ -300,6 +313,12 @@ impl GroupConfusion {
         if let Some(w) = weights {
             // values are validated inside the counting loop (one pass over the weights)
             check_len("sample_weight", w.len(), n)?;
+        }
+        if weights.is_none()
+            && n_groups <= few_groups::MAX_GROUPS
+            && let Some(c) = few_groups::count(groups, y_true, y_pred, n_groups)
+        {
+            return Ok(c.into_confusion(n_groups));
         }
         // Validate in branch-free (vectorisable) passes; locate the offending row only on error.
         for (field, labels) in [("y_true", y_true), ("y_pred", y_pred)] {
@@ -542,6 +561,143 @@ fn offset_err(e: Error, lo: usize) -> Error {
             }
         }
         other => other,
+    }
+}
+
+/// Unweighted counting for a few groups without a scatter: per block of rows, group codes and
+/// labels are narrowed to bytes, then for each group code `c` one compare-and-add pass over
+/// the block counts rows, Σy_true, Σy_pred and Σy_true·y_pred into byte lanes (the compiler
+/// turns these into `pcmpeqb`/`paddb`; AVX2 when the CPU has it). The four sums give the
+/// confusion cells: tp = Σtp, fn = Σt − Σtp, fp = Σp − Σtp, tn = n − Σt − Σp + Σtp.
+/// The scatter histogram of [`GroupConfusion::count`] costs a dependent load-add-store per
+/// row; this costs ~8 byte-ops per group per row on 16–32 rows at once.
+mod few_groups {
+    use super::{Confusion, GroupConfusion};
+    use crate::metrics::policy::BinaryLabel;
+
+    /// Largest number of groups counted this way (the cost grows with the group count).
+    pub(super) const MAX_GROUPS: usize = 8;
+    const LANES: usize = 32;
+    /// 255 steps of `LANES` rows: a byte lane is incremented at most once per step.
+    const BLOCK: usize = LANES * 255;
+
+    /// Per group code: rows, Σy_true, Σy_pred, Σy_true·y_pred; and the largest code seen.
+    pub(super) struct Sums {
+        sums: [[u64; 4]; MAX_GROUPS],
+        pub(super) max_code: u32,
+    }
+
+    impl Sums {
+        pub(super) fn into_confusion(self, n_groups: usize) -> GroupConfusion {
+            let groups = self.sums[..n_groups]
+                .iter()
+                .map(|&[n, t, p, tp]| Confusion {
+                    tp: tp as f64,
+                    fn_: (t - tp) as f64,
+                    fp: (p - tp) as f64,
+                    tn: (n + tp - t - p) as f64,
+                    rows: n,
+                })
+                .collect();
+            GroupConfusion::from_groups(groups)
+        }
+    }
+
+    /// Counts when every code is `< limit` (≤ [`MAX_GROUPS`]) and every label is 0/1; `None`
+    /// otherwise (the caller then takes the general path, which reports the bad row). Slices
+    /// must have equal lengths.
+    pub(super) fn count<L: BinaryLabel>(
+        groups: &[u32],
+        y_true: &[L],
+        y_pred: &[L],
+        limit: usize,
+    ) -> Option<Sums> {
+        debug_assert!(limit <= MAX_GROUPS);
+        debug_assert!(y_true.len() == groups.len() && y_pred.len() == groups.len());
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") {
+            // SAFETY: avx2 was detected on this CPU.
+            return unsafe { count_avx2(groups, y_true, y_pred, limit) };
+        }
+        count_body(groups, y_true, y_pred, limit)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn count_avx2<L: BinaryLabel>(
+        groups: &[u32],
+        y_true: &[L],
+        y_pred: &[L],
+        limit: usize,
+    ) -> Option<Sums> {
+        count_body(groups, y_true, y_pred, limit)
+    }
+
+    #[inline(always)]
+    fn count_body<L: BinaryLabel>(
+        groups: &[u32],
+        y_true: &[L],
+        y_pred: &[L],
+        limit: usize,
+    ) -> Option<Sums> {
+        let mut out = Sums {
+            sums: [[0; 4]; MAX_GROUPS],
+            max_code: 0,
+        };
+        let mut gb = [0u8; BLOCK];
+        let mut tb = [0u8; BLOCK];
+        let mut pb = [0u8; BLOCK];
+        for start in (0..groups.len()).step_by(BLOCK) {
+            let end = (start + BLOCK).min(groups.len());
+            let len = end - start;
+            let mut max = 0u32;
+            for (b, &g) in gb.iter_mut().zip(&groups[start..end]) {
+                max = max.max(g);
+                *b = g.min(255) as u8;
+            }
+            if max as usize >= limit {
+                return None;
+            }
+            let mut bad = false;
+            for (dst, src) in [
+                (&mut tb, &y_true[start..end]),
+                (&mut pb, &y_pred[start..end]),
+            ] {
+                for (b, &x) in dst.iter_mut().zip(src) {
+                    bad |= x.bit().is_none();
+                    *b = x.index() as u8;
+                }
+            }
+            if bad {
+                return None;
+            }
+            // pad the last block to whole steps with a code that is never counted
+            let padded = len.div_ceil(LANES) * LANES;
+            gb[len..padded].fill(u8::MAX);
+            out.max_code = out.max_code.max(max);
+            for (code, sums) in out.sums.iter_mut().enumerate().take(max as usize + 1) {
+                let code = code as u8;
+                let mut acc = [[0u8; LANES]; 4];
+                let steps = gb[..padded]
+                    .chunks_exact(LANES)
+                    .zip(tb[..padded].chunks_exact(LANES))
+                    .zip(pb[..padded].chunks_exact(LANES));
+                for ((g, t), p) in steps {
+                    for l in 0..LANES {
+                        let m = (g[l] == code) as u8;
+                        let mt = m & t[l];
+                        acc[0][l] += m;
+                        acc[1][l] += mt;
+                        acc[2][l] += m & p[l];
+                        acc[3][l] += mt & p[l];
+                    }
+                }
+                for (s, a) in sums.iter_mut().zip(&acc) {
+                    *s += a.iter().map(|&x| u64::from(x)).sum::<u64>();
+                }
+            }
+        }
+        Some(out)
     }
 }
 
@@ -1057,6 +1213,54 @@ pub fn disparate_impact_from_counts(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The few-groups kernel (byte lanes, blocks of 8,160 rows) against the scatter histogram
+    /// (forced with more than `MAX_GROUPS` declared groups), across block and lane boundaries,
+    /// for every group count it handles, plus the fall-back cases.
+    #[test]
+    fn few_groups_kernel_equals_scatter_histogram() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        for &n in &[1usize, 31, 32, 33, 8159, 8160, 8161, 20_000, 70_001] {
+            for k in 1..=few_groups::MAX_GROUPS {
+                let g: Vec<u32> = (0..n).map(|_| rng.random_range(0..k as u32)).collect();
+                let t: Vec<u8> = (0..n).map(|_| rng.random_range(0..2u8)).collect();
+                let p: Vec<bool> = (0..n).map(|_| rng.random_bool(0.3)).collect();
+                let pu: Vec<u8> = p.iter().map(|&b| b as u8).collect();
+                let fast = GroupConfusion::from_arrays(&g, &t, &pu, None).unwrap();
+                let mut slow = GroupConfusion::new(few_groups::MAX_GROUPS + 3);
+                slow.extend(&g, &t, &pu, None).unwrap();
+                let max = *g.iter().max().unwrap() as usize;
+                assert_eq!(fast.n_groups(), max + 1, "n={n} k={k}");
+                assert_eq!(fast.groups(), &slow.groups()[..max + 1], "n={n} k={k}");
+                let mut known = GroupConfusion::new(k);
+                known.extend(&g, &t, &pu, None).unwrap();
+                assert_eq!(&known.groups()[..max + 1], fast.groups());
+                let tb: Vec<bool> = t.iter().map(|&x| x == 1).collect();
+                let fb = GroupConfusion::from_arrays(&g, &tb, &p, None).unwrap();
+                assert_eq!(fb.groups(), fast.groups());
+            }
+        }
+        // a bad label or an unknown code past the first block still names the row
+        let mut t = vec![0u8; 20_000];
+        t[17_000] = 2;
+        let g = vec![0u32; 20_000];
+        let e = GroupConfusion::from_arrays(&g, &t, &vec![0u8; 20_000], None).unwrap_err();
+        assert!(e.to_string().contains("y_true[17000]"), "{e}");
+        let mut g = vec![1u32; 20_000];
+        g[19_999] = 3;
+        let mut c = GroupConfusion::new(2);
+        let e = c
+            .extend(&g, &vec![0u8; 20_000], &vec![1u8; 20_000], None)
+            .unwrap_err();
+        assert!(e.to_string().contains("groups[19999]"), "{e}");
+        assert_eq!(c.overall().rows, 0, "nothing added on error");
+        // many groups take the general path
+        let g: Vec<u32> = (0..1000).map(|i| i % 40).collect();
+        let c = GroupConfusion::from_arrays(&g, &vec![1u8; 1000], &vec![0u8; 1000], None).unwrap();
+        assert_eq!(c.n_groups(), 40);
+        assert!(c.groups().iter().all(|x| x.rows == 25 && x.fn_ == 25.0));
+    }
 
     // research/fairness.md §2.1 probe: 10 rows.
     const YT: [u8; 10] = [1, 0, 1, 1, 0, 1, 0, 0, 1, 0];

@@ -193,15 +193,29 @@ pub(crate) fn check_len(field: &str, len: usize, expected: usize) -> Result<()> 
 
 /// Checks that every value is finite (no NaN, no ±inf), naming `field[i]`.
 pub(crate) fn check_all_finite(field: &str, values: &[f64]) -> Result<()> {
-    for (i, x) in values.iter().enumerate() {
-        if !x.is_finite() {
-            return Err(Error::invalid(
-                format!("{field}[{i}]"),
-                format!("must be a finite number, got {x}"),
-            ));
-        }
+    // Branch-free (vectorisable) scan of the exponent bits first; the offending index is
+    // located only on error.
+    const EXP: u64 = 0x7ff0_0000_0000_0000;
+    if values
+        .iter()
+        .fold(false, |bad, x| bad | (x.to_bits() & EXP == EXP))
+    {
+        return Err(first_non_finite(field, values));
     }
     Ok(())
+}
+
+/// The error naming the first non-finite value of `values` (call only when there is one).
+pub(crate) fn first_non_finite(field: &str, values: &[f64]) -> Error {
+    let (i, x) = values
+        .iter()
+        .enumerate()
+        .find(|(_, x)| !x.is_finite())
+        .map_or((0, f64::NAN), |(i, &x)| (i, x));
+    Error::invalid(
+        format!("{field}[{i}]"),
+        format!("must be a finite number, got {x}"),
+    )
 }
 
 #[cfg(test)]
