@@ -194,6 +194,20 @@ impl Bench {
                 });
                 json!({"qps": nq_all as f64 / secs, "recall": self.recall(&found, &gt)})
             }
+            "quant_filter" => {
+                let tag = cmd[1];
+                let (allow, _) = read_ids(&self.dir.join(format!("allow_{tag}.npy")));
+                let (gt, shape) = read_ids(&self.dir.join(format!("gt_{tag}.npy")));
+                let gt: Vec<Vec<u32>> = gt.chunks(shape[1]).map(<[u32]>::to_vec).collect();
+                let qi = self.quant.as_ref().expect("build_quant first");
+                let (secs, found) = self.timed(nq_all, |q| {
+                    let r = qi
+                        .search(&Query::new(MODEL, q), K, Some(AllowList::Sorted(&allow)))
+                        .unwrap();
+                    ids(&r)
+                });
+                json!({"qps": nq_all as f64 / secs, "recall": self.recall(&found, &gt)})
+            }
             "quant" => {
                 let nq = arg(1).min(nq_all);
                 let qi = self.quant.as_ref().expect("build_quant first");
