@@ -55,7 +55,10 @@ fn mat<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Mat<'py>> {
             if a.ndim() != 2 {
                 return Err(invalid(
                     field,
-                    format!("must be 2-d (one row per vector), got {} dimensions", a.ndim()),
+                    format!(
+                        "must be 2-d (one row per vector), got {} dimensions",
+                        a.ndim()
+                    ),
                 ));
             }
             let conv = obj
@@ -69,7 +72,11 @@ fn mat<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Mat<'py>> {
         .map_err(|_| invalid(field, "must be a 2-d array or a sequence of vectors"))?;
     let mut rows = Vec::new();
     for (i, r) in it.enumerate() {
-        rows.push(arr::<f32>(&r?, &format!("{field}[{i}]"))?.slice().into_owned());
+        rows.push(
+            arr::<f32>(&r?, &format!("{field}[{i}]"))?
+                .slice()
+                .into_owned(),
+        );
     }
     Ok(Mat::Rows(rows))
 }
@@ -95,6 +102,17 @@ fn allow_ids(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u32>>> {
         }
         _ => Ok(None),
     }
+}
+
+/// `k`, `ef` and the allow-list of a search, checked and converted.
+type SearchArgs = (usize, Option<usize>, Option<Vec<u32>>);
+
+fn search_args(k: i64, ef: Option<i64>, allow: Option<&Bound<'_, PyAny>>) -> PyResult<SearchArgs> {
+    Ok((
+        count(k, "k")?,
+        ef.map(|e| count(e, "ef")).transpose()?,
+        allow_ids(allow)?,
+    ))
 }
 
 /// Renames the core's `vector…` field to `vectors[i]…` for a batch row.
@@ -150,19 +168,29 @@ trait Index: Sized + Send + Sync {
     }
 }
 
+/// The `Index` methods that are plain delegations to the core type's own.
+macro_rules! delegate {
+    () => {
+        fn store(&self) -> &VectorStore {
+            self.store()
+        }
+        fn memory_bytes(&self) -> usize {
+            self.memory_bytes()
+        }
+        fn upsert(&mut self, id: u32, v: &[f32]) -> fairmatch::Result<()> {
+            self.upsert(id, v)
+        }
+        fn remove(&mut self, id: u32) -> bool {
+            self.remove(id)
+        }
+        fn to_bytes(&self) -> Vec<u8> {
+            self.to_bytes()
+        }
+    };
+}
+
 impl Index for FlatIndex {
-    fn store(&self) -> &VectorStore {
-        self.store()
-    }
-    fn memory_bytes(&self) -> usize {
-        self.memory_bytes()
-    }
-    fn upsert(&mut self, id: u32, v: &[f32]) -> fairmatch::Result<()> {
-        self.upsert(id, v)
-    }
-    fn remove(&mut self, id: u32) -> bool {
-        self.remove(id)
-    }
+    delegate!();
     fn search(
         &self,
         q: &Query<'_>,
@@ -181,24 +209,10 @@ impl Index for FlatIndex {
     ) -> fairmatch::Result<Vec<Vec<Hit>>> {
         self.search_batch(q, k, allow)
     }
-    fn to_bytes(&self) -> Vec<u8> {
-        self.to_bytes()
-    }
 }
 
 impl Index for HnswIndex {
-    fn store(&self) -> &VectorStore {
-        self.store()
-    }
-    fn memory_bytes(&self) -> usize {
-        self.memory_bytes()
-    }
-    fn upsert(&mut self, id: u32, v: &[f32]) -> fairmatch::Result<()> {
-        self.upsert(id, v)
-    }
-    fn remove(&mut self, id: u32) -> bool {
-        self.remove(id)
-    }
+    delegate!();
     fn search(
         &self,
         q: &Query<'_>,
@@ -217,11 +231,12 @@ impl Index for HnswIndex {
     ) -> fairmatch::Result<Vec<Vec<Hit>>> {
         self.search_batch(q, k, ef, allow)
     }
-    fn to_bytes(&self) -> Vec<u8> {
-        self.to_bytes()
-    }
     fn rebuilt(&self, store: VectorStore) -> Option<fairmatch::Result<Self>> {
-        Some(HnswBuilder::new().config(self.config().clone()).build(store))
+        Some(
+            HnswBuilder::new()
+                .config(self.config().clone())
+                .build(store),
+        )
     }
 }
 
@@ -357,7 +372,6 @@ impl<T: Index> Shared<T> {
         u32::try_from(id).is_ok_and(|id| self.read().store().contains(id))
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn search<'py>(
         &self,
         py: Python<'py>,
@@ -367,11 +381,9 @@ impl<T: Index> Shared<T> {
         allow: Option<&Bound<'py, PyAny>>,
         model_id: Option<&str>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let k = count(k, "k")?;
-        let ef = ef.map(|e| count(e, "ef")).transpose()?;
+        let (k, ef, allow) = search_args(k, ef, allow)?;
         let q = arr::<f32>(query, "query")?;
         let q = q.slice();
-        let allow = allow_ids(allow)?;
         let hits = py
             .detach(|| {
                 let ix = self.read();
@@ -383,7 +395,6 @@ impl<T: Index> Shared<T> {
         hits_to_py(py, &hits)
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn search_batch<'py>(
         &self,
         py: Python<'py>,
@@ -393,11 +404,9 @@ impl<T: Index> Shared<T> {
         allow: Option<&Bound<'py, PyAny>>,
         model_id: Option<&str>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let k = count(k, "k")?;
-        let ef = ef.map(|e| count(e, "ef")).transpose()?;
+        let (k, ef, allow) = search_args(k, ef, allow)?;
         let m = mat(queries, "queries")?;
         let rows = m.rows();
-        let allow = allow_ids(allow)?;
         let all = py
             .detach(|| {
                 let ix = self.read();
@@ -550,7 +559,44 @@ macro_rules! index_class {
     };
 }
 
-index_class!(
+/// An index class whose search takes no `ef` (flat and quantized).
+macro_rules! index_class_no_ef {
+    ($rust:ident, $py:literal, $inner:ty, $doc:literal, { $($extra:tt)* }) => {
+        index_class!($rust, $py, $inner, $doc, {
+            /// The top `k` rows for `query` (best first, ties by lower id; exact scores),
+            /// restricted to the ids in `allow` when given; `model_id` defaults to the
+            /// index's.
+            #[pyo3(signature = (query, k, *, allow=None, model_id=None))]
+            fn search<'py>(
+                &self,
+                py: Python<'py>,
+                query: &Bound<'py, PyAny>,
+                k: i64,
+                allow: Option<&Bound<'py, PyAny>>,
+                model_id: Option<&str>,
+            ) -> PyResult<Bound<'py, PyList>> {
+                self.s.search(py, query, k, None, allow, model_id)
+            }
+
+            /// `search` for each row of `queries` (n × dim), in parallel.
+            #[pyo3(signature = (queries, k, *, allow=None, model_id=None))]
+            fn search_batch<'py>(
+                &self,
+                py: Python<'py>,
+                queries: &Bound<'py, PyAny>,
+                k: i64,
+                allow: Option<&Bound<'py, PyAny>>,
+                model_id: Option<&str>,
+            ) -> PyResult<Bound<'py, PyList>> {
+                self.s.search_batch(py, queries, k, None, allow, model_id)
+            }
+
+            $($extra)*
+        });
+    };
+}
+
+index_class_no_ef!(
     PyFlatIndex,
     "FlatIndex",
     FlatIndex,
@@ -562,33 +608,6 @@ index_class!(
             Ok(Self {
                 s: Shared::new(FlatIndex::new(store(model_id, dim, metric)?)),
             })
-        }
-
-        /// The exact top `k` rows for `query` (best first, ties by lower id), restricted to
-        /// the ids in `allow` when given; `model_id` defaults to the index's.
-        #[pyo3(signature = (query, k, *, allow=None, model_id=None))]
-        fn search<'py>(
-            &self,
-            py: Python<'py>,
-            query: &Bound<'py, PyAny>,
-            k: i64,
-            allow: Option<&Bound<'py, PyAny>>,
-            model_id: Option<&str>,
-        ) -> PyResult<Bound<'py, PyList>> {
-            self.s.search(py, query, k, None, allow, model_id)
-        }
-
-        /// `search` for each row of `queries` (n × dim), in parallel.
-        #[pyo3(signature = (queries, k, *, allow=None, model_id=None))]
-        fn search_batch<'py>(
-            &self,
-            py: Python<'py>,
-            queries: &Bound<'py, PyAny>,
-            k: i64,
-            allow: Option<&Bound<'py, PyAny>>,
-            model_id: Option<&str>,
-        ) -> PyResult<Bound<'py, PyList>> {
-            self.s.search_batch(py, queries, k, None, allow, model_id)
         }
 
         /// Loads `to_bytes()` output; `SnapshotError` if invalid.
@@ -706,7 +725,7 @@ index_class!(
     }
 );
 
-index_class!(
+index_class_no_ef!(
     PyQuantizedIndex,
     "QuantizedIndex",
     Quant,
@@ -725,33 +744,6 @@ index_class!(
                     rerank_candidates: rc,
                 }),
             })
-        }
-
-        /// The approximate top `k` rows for `query` (exact scores; best first, ties by lower
-        /// id); `allow` restricts the ids.
-        #[pyo3(signature = (query, k, *, allow=None, model_id=None))]
-        fn search<'py>(
-            &self,
-            py: Python<'py>,
-            query: &Bound<'py, PyAny>,
-            k: i64,
-            allow: Option<&Bound<'py, PyAny>>,
-            model_id: Option<&str>,
-        ) -> PyResult<Bound<'py, PyList>> {
-            self.s.search(py, query, k, None, allow, model_id)
-        }
-
-        /// `search` for each row of `queries` (n × dim), in parallel.
-        #[pyo3(signature = (queries, k, *, allow=None, model_id=None))]
-        fn search_batch<'py>(
-            &self,
-            py: Python<'py>,
-            queries: &Bound<'py, PyAny>,
-            k: i64,
-            allow: Option<&Bound<'py, PyAny>>,
-            model_id: Option<&str>,
-        ) -> PyResult<Bound<'py, PyList>> {
-            self.s.search_batch(py, queries, k, None, allow, model_id)
         }
 
         /// How many scan candidates are re-ranked exactly.
@@ -779,7 +771,9 @@ index_class!(
             let rerank_candidates = data
                 .get(8..12)
                 .and_then(|b| b.try_into().ok())
-                .map_or(DEFAULT_RERANK_CANDIDATES, |b| u32::from_le_bytes(b) as usize);
+                .map_or(DEFAULT_RERANK_CANDIDATES, |b| {
+                    u32::from_le_bytes(b) as usize
+                });
             Ok(Self {
                 s: Shared::new(Quant {
                     ix,
