@@ -3,6 +3,7 @@
 //! Thin by design: each method converts (in [`convert`]), releases the GIL, calls one core
 //! function and maps the error (in [`error`]). No algorithm lives here.
 
+mod accum;
 mod convert;
 mod engine;
 mod error;
