@@ -8,15 +8,16 @@
 
 use fairmatch::PositionModel;
 use fairmatch::metrics::{
-    self as m, Agg, BinaryLabel, FairnessOptions, GeiConvention, GroupConfusion, Method,
+    self as m, Agg, BinaryLabel, Confusion, FairnessOptions, GeiConvention, GroupConfusion, Method,
     PrivilegedComparison, ZeroDivision,
 };
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple};
 
 use crate::convert::{
     Arr, Groups, Labels, arr, from_py, groups, labels, opt_arr, parse_enum, to_py,
 };
-use crate::error::{IntoPy, to_py as err};
+use crate::error::{IntoPy, invalid, to_py as err};
 
 fn zd(s: &str) -> PyResult<ZeroDivision> {
     ZeroDivision::parse(s).map_err(err)
@@ -82,7 +83,7 @@ fn confusion(
 /// `sensitive_features` are group codes (ints) or string labels (coded in first-seen
 /// order, see `labels`); `n_groups` fixes the number of groups (default: max code + 1).
 #[derive(Debug)]
-#[pyclass(module = "fairmatch.metrics", name = "GroupConfusion", frozen)]
+#[pyclass(module = "fairmatch.metrics", name = "GroupConfusion")]
 pub struct PyGroupConfusion {
     inner: GroupConfusion,
     labels: Option<Vec<String>>,
@@ -264,6 +265,102 @@ impl PyGroupConfusion {
             .py_err()
     }
 
+    /// An empty accumulator for group codes `0..n_groups` (a starting point for `merge`).
+    #[staticmethod]
+    #[pyo3(signature = (n_groups=0))]
+    fn empty(n_groups: usize) -> Self {
+        Self {
+            inner: GroupConfusion::new(n_groups),
+            labels: None,
+        }
+    }
+
+    /// Adds another accumulator (grows to the larger number of groups). Both must code
+    /// groups alike: label lists must agree (one may extend the other).
+    fn merge(slf: &Bound<'_, Self>, other: &Bound<'_, Self>) -> PyResult<()> {
+        let (o, ol) = {
+            let o = other.borrow();
+            (o.inner.clone(), o.labels.clone())
+        };
+        let mut s = slf.borrow_mut();
+        let labels = match (s.labels.take(), ol) {
+            (Some(a), Some(b)) => {
+                let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+                if long[..short.len()] != short[..] {
+                    s.labels = Some(if short.len() == long.len() {
+                        short
+                    } else {
+                        long
+                    });
+                    return Err(invalid(
+                        "other",
+                        "the two accumulators code their string labels differently",
+                    ));
+                }
+                Some(long)
+            }
+            (a, b) => a.or(b),
+        };
+        s.labels = labels;
+        s.inner.merge(&o).py_err()
+    }
+
+    /// The pooled counts of all groups as a dict.
+    fn overall<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.overall())
+    }
+
+    /// `{"groups": [counts...], "labels": [...] | None}`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let d = PyDict::new(py);
+        d.set_item("groups", to_py(py, &self.inner.groups())?)?;
+        d.set_item("labels", self.labels.clone())?;
+        Ok(d.into_any())
+    }
+
+    /// Builds from per-group counts (`{"groups": [{"tp", "fp", "tn", "fn_", "rows"}, ...],
+    /// "labels": optional}`, e.g. `to_dict()` output or an engine ledger); counts are
+    /// validated.
+    #[staticmethod]
+    fn from_dict(state: &Bound<'_, PyAny>) -> PyResult<Self> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct State {
+            groups: Vec<Confusion>,
+            #[serde(default)]
+            labels: Option<Vec<String>>,
+        }
+        let st: State = from_py(state, "state")?;
+        let groups = st
+            .groups
+            .iter()
+            .map(|c| Confusion::from_counts(c.tp, c.fp, c.tn, c.fn_, c.rows))
+            .collect::<fairmatch::Result<Vec<_>>>()
+            .py_err()?;
+        if let Some(l) = &st.labels
+            && l.len() > groups.len()
+        {
+            return Err(invalid("state.labels", "more labels than groups"));
+        }
+        Ok(Self {
+            inner: GroupConfusion::from_groups(groups),
+            labels: st.labels,
+        })
+    }
+
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        crate::accum::reduce_via_dict(slf.as_any())
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Self>().is_ok_and(|o| {
+            let o = o.borrow();
+            o.inner == self.inner && o.labels == self.labels
+        })
+    }
+
     fn __repr__(&self) -> String {
         format!("GroupConfusion(n_groups={})", self.inner.n_groups())
     }
@@ -301,6 +398,35 @@ impl PyPrivilegedComparison {
     /// max(|ΔFPR|, |ΔTPR|) (AIF360 classic).
     fn equalized_odds_difference(&self) -> PyResult<f64> {
         self.inner.equalized_odds_difference().py_err()
+    }
+    /// `rate(unprivileged) − rate(privileged)` for any rate (`selection`, `base_rate`,
+    /// `tpr`, `fpr`, `tnr`, `fnr`, `accuracy`).
+    fn difference(&self, rate: &str) -> PyResult<f64> {
+        self.inner.difference(parse_enum(rate, "rate")?).py_err()
+    }
+    /// `rate(unprivileged) / rate(privileged)`; x/0 follows the policy.
+    fn ratio(&self, rate: &str) -> PyResult<f64> {
+        self.inner.ratio(parse_enum(rate, "rate")?).py_err()
+    }
+    /// Pooled counts of the unprivileged groups.
+    #[getter]
+    fn unprivileged<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.unprivileged)
+    }
+    /// Pooled counts of the privileged groups.
+    #[getter]
+    fn privileged<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.privileged)
+    }
+    /// `{"unprivileged", "privileged", "zero_division"}`.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "PrivilegedComparison(unprivileged_rows={}, privileged_rows={})",
+            self.inner.unprivileged.rows, self.inner.privileged.rows
+        )
     }
 }
 
@@ -750,6 +876,7 @@ pub(crate) fn register(parent: &Bound<'_, PyModule>) -> PyResult<()> {
     let sub = PyModule::new(parent.py(), "metrics")?;
     sub.add_class::<PyGroupConfusion>()?;
     sub.add_class::<PyPrivilegedComparison>()?;
+    crate::accum::register(&sub)?;
     macro_rules! add {
         ($($f:ident),* $(,)?) => { $(sub.add_function(wrap_pyfunction!($f, &sub)?)?;)* };
     }

@@ -171,6 +171,19 @@ class Recommendations(TypedDict):
 class PairScore(Match):
     vetoes: List[str]
 
+class Hit(TypedDict):
+    id: int
+    score: float  # higher is better (cosine, inner product, or minus squared L2)
+
+class HnswConfig(TypedDict):
+    m: int
+    ef_construction: int
+    ef_search: int
+    max_layer: int
+    rebuild_tombstone_share: float
+    exact_fallback_share: float
+    parallel_build: bool
+
 FreelancerLike = Union[Freelancer, Mapping[str, Any]]
 JobLike = Union[Job, Mapping[str, Any]]
 OptionsLike = Union[RecommendOptions, Mapping[str, Any], None]

@@ -1,0 +1,793 @@
+//! Vector collections: `fairmatch.FlatIndex`, `fairmatch.HnswIndex`, `fairmatch.QuantizedIndex`
+//! over `fairmatch::index` (one Python class per Rust index).
+//!
+//! Vectors are float32: a numpy `float32` array is read in place (1-d for one vector, 2-d for
+//! a batch; strided and Fortran-order arrays too), anything else is converted. Each class holds
+//! its index behind a `RwLock`, so one object may be searched from many threads at once; every
+//! call that builds or searches releases the GIL. Ids are the core's `DocId` (0..2^32). Hits
+//! are `{"id": int, "score": float}` dicts, best first, ties by ascending id.
+
+use std::borrow::Cow;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use fairmatch::Error;
+use fairmatch::index::{
+    AllowList, DEFAULT_RERANK_CANDIDATES, FlatIndex, Hit, HnswBuilder, HnswConfig, HnswIndex,
+    Metric, QuantizedIndex, Query, VectorStore,
+};
+use numpy::{PyReadonlyArray2, PyUntypedArray, PyUntypedArrayMethods};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
+
+use crate::convert::{arr, numpy_loaded, to_py};
+use crate::error::{IntoPy, invalid};
+
+/// Rows of a 2-d float32 input: a numpy view, or converted rows.
+enum Mat<'py> {
+    View(PyReadonlyArray2<'py, f32>),
+    Rows(Vec<Vec<f32>>),
+}
+
+impl Mat<'_> {
+    /// One slice per row (borrowed from contiguous numpy rows, copied from strided ones).
+    fn rows(&self) -> Vec<Cow<'_, [f32]>> {
+        match self {
+            Mat::View(a) => a
+                .as_array()
+                .into_outer_iter()
+                .map(|r| match r.to_slice() {
+                    Some(s) => Cow::Borrowed(s),
+                    None => Cow::Owned(r.to_vec()),
+                })
+                .collect(),
+            Mat::Rows(r) => r.iter().map(|v| Cow::Borrowed(v.as_slice())).collect(),
+        }
+    }
+}
+
+/// Reads a 2-d batch of vectors (zero-copy for a numpy float32 array).
+fn mat<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Mat<'py>> {
+    if numpy_loaded(obj.py()) {
+        if let Ok(a) = obj.extract::<PyReadonlyArray2<'py, f32>>() {
+            return Ok(Mat::View(a));
+        }
+        if let Ok(a) = obj.cast::<PyUntypedArray>() {
+            if a.ndim() != 2 {
+                return Err(invalid(
+                    field,
+                    format!(
+                        "must be 2-d (one row per vector), got {} dimensions",
+                        a.ndim()
+                    ),
+                ));
+            }
+            let conv = obj
+                .call_method1("astype", ("float32",))
+                .map_err(|e| invalid(field, e.to_string()))?;
+            return Ok(Mat::View(conv.extract()?));
+        }
+    }
+    let it = obj
+        .try_iter()
+        .map_err(|_| invalid(field, "must be a 2-d array or a sequence of vectors"))?;
+    let mut rows = Vec::new();
+    for (i, r) in it.enumerate() {
+        rows.push(
+            arr::<f32>(&r?, &format!("{field}[{i}]"))?
+                .slice()
+                .into_owned(),
+        );
+    }
+    Ok(Mat::Rows(rows))
+}
+
+/// A non-negative integer argument as `usize` (negative → `InvalidInputError` on `field`).
+fn count(v: i64, field: &str) -> PyResult<usize> {
+    usize::try_from(v).map_err(|_| invalid(field, format!("must be ≥ 0, got {v}")))
+}
+
+/// A row id (`DocId`, 0..2^32).
+fn doc_id(v: i64, field: &str) -> PyResult<u32> {
+    u32::try_from(v).map_err(|_| invalid(field, format!("must be in 0..2^32, got {v}")))
+}
+
+/// Allowed ids in any order (duplicates allowed): sorted and deduplicated for the core.
+fn allow_ids(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u32>>> {
+    match obj {
+        Some(o) if !o.is_none() => {
+            let mut ids = arr::<u32>(o, "allow")?.slice().into_owned();
+            ids.sort_unstable();
+            ids.dedup();
+            Ok(Some(ids))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// `k`, `ef` and the allow-list of a search, checked and converted.
+type SearchArgs = (usize, Option<usize>, Option<Vec<u32>>);
+
+fn search_args(k: i64, ef: Option<i64>, allow: Option<&Bound<'_, PyAny>>) -> PyResult<SearchArgs> {
+    Ok((
+        count(k, "k")?,
+        ef.map(|e| count(e, "ef")).transpose()?,
+        allow_ids(allow)?,
+    ))
+}
+
+/// Renames the core's `vector…` field to `vectors[i]…` for a batch row.
+fn at_row(e: Error, i: usize) -> Error {
+    let fix = |f: String| f.replacen("vector", &format!("vectors[{i}]"), 1);
+    match e {
+        Error::InvalidInput { field, reason } => Error::InvalidInput {
+            field: fix(field),
+            reason,
+        },
+        Error::DimensionMismatch {
+            field,
+            expected,
+            got,
+        } => Error::DimensionMismatch {
+            field: fix(field),
+            expected,
+            got,
+        },
+        e => e,
+    }
+}
+
+/// The operations the three index classes share.
+trait Index: Sized + Send + Sync {
+    fn store(&self) -> &VectorStore;
+    fn memory_bytes(&self) -> usize;
+    fn upsert(&mut self, id: u32, v: &[f32]) -> fairmatch::Result<()>;
+    fn remove(&mut self, id: u32) -> bool;
+    fn search(
+        &self,
+        q: &Query<'_>,
+        k: usize,
+        ef: Option<usize>,
+        allow: Option<AllowList<'_>>,
+    ) -> fairmatch::Result<Vec<Hit>>;
+    fn search_batch(
+        &self,
+        q: &[Query<'_>],
+        k: usize,
+        ef: Option<usize>,
+        allow: Option<AllowList<'_>>,
+    ) -> fairmatch::Result<Vec<Vec<Hit>>>;
+    fn to_bytes(&self) -> Vec<u8>;
+    fn is_empty_index(&self) -> bool {
+        self.store().is_empty()
+    }
+    /// Builds a fresh index over `store` with this index's settings, when the index type is
+    /// better built in bulk than by incremental upserts (HNSW: parallel graph build;
+    /// quantized: trains the int8 scales on the data). `None`: upsert row by row.
+    fn rebuilt(&self, _store: VectorStore) -> Option<fairmatch::Result<Self>> {
+        None
+    }
+}
+
+/// The `Index` methods that are plain delegations to the core type's own.
+macro_rules! delegate {
+    () => {
+        fn store(&self) -> &VectorStore {
+            self.store()
+        }
+        fn memory_bytes(&self) -> usize {
+            self.memory_bytes()
+        }
+        fn upsert(&mut self, id: u32, v: &[f32]) -> fairmatch::Result<()> {
+            self.upsert(id, v)
+        }
+        fn remove(&mut self, id: u32) -> bool {
+            self.remove(id)
+        }
+        fn to_bytes(&self) -> Vec<u8> {
+            self.to_bytes()
+        }
+    };
+}
+
+impl Index for FlatIndex {
+    delegate!();
+    fn search(
+        &self,
+        q: &Query<'_>,
+        k: usize,
+        _ef: Option<usize>,
+        allow: Option<AllowList<'_>>,
+    ) -> fairmatch::Result<Vec<Hit>> {
+        self.search(q, k, allow)
+    }
+    fn search_batch(
+        &self,
+        q: &[Query<'_>],
+        k: usize,
+        _ef: Option<usize>,
+        allow: Option<AllowList<'_>>,
+    ) -> fairmatch::Result<Vec<Vec<Hit>>> {
+        self.search_batch(q, k, allow)
+    }
+}
+
+impl Index for HnswIndex {
+    delegate!();
+    fn search(
+        &self,
+        q: &Query<'_>,
+        k: usize,
+        ef: Option<usize>,
+        allow: Option<AllowList<'_>>,
+    ) -> fairmatch::Result<Vec<Hit>> {
+        self.search(q, k, ef, allow)
+    }
+    fn search_batch(
+        &self,
+        q: &[Query<'_>],
+        k: usize,
+        ef: Option<usize>,
+        allow: Option<AllowList<'_>>,
+    ) -> fairmatch::Result<Vec<Vec<Hit>>> {
+        self.search_batch(q, k, ef, allow)
+    }
+    fn rebuilt(&self, store: VectorStore) -> Option<fairmatch::Result<Self>> {
+        Some(
+            HnswBuilder::new()
+                .config(self.config().clone())
+                .build(store),
+        )
+    }
+}
+
+/// `QuantizedIndex` plus its `rerank_candidates` (the core has no getter for it).
+#[derive(Debug)]
+struct Quant {
+    ix: QuantizedIndex,
+    rerank_candidates: usize,
+}
+
+impl Index for Quant {
+    fn store(&self) -> &VectorStore {
+        self.ix.store()
+    }
+    fn memory_bytes(&self) -> usize {
+        self.ix.store().memory_bytes() + self.ix.scan_bytes()
+    }
+    fn upsert(&mut self, id: u32, v: &[f32]) -> fairmatch::Result<()> {
+        self.ix.upsert(id, v)
+    }
+    fn remove(&mut self, id: u32) -> bool {
+        self.ix.remove(id)
+    }
+    fn search(
+        &self,
+        q: &Query<'_>,
+        k: usize,
+        _ef: Option<usize>,
+        allow: Option<AllowList<'_>>,
+    ) -> fairmatch::Result<Vec<Hit>> {
+        self.ix.search(q, k, allow)
+    }
+    fn search_batch(
+        &self,
+        q: &[Query<'_>],
+        k: usize,
+        _ef: Option<usize>,
+        allow: Option<AllowList<'_>>,
+    ) -> fairmatch::Result<Vec<Vec<Hit>>> {
+        self.ix.search_batch(q, k, allow)
+    }
+    fn to_bytes(&self) -> Vec<u8> {
+        self.ix.to_bytes()
+    }
+    fn rebuilt(&self, store: VectorStore) -> Option<fairmatch::Result<Self>> {
+        let rc = self.rerank_candidates;
+        Some(QuantizedIndex::build(store, rc).map(|ix| Quant {
+            ix,
+            rerank_candidates: rc,
+        }))
+    }
+}
+
+/// The shared state of every index class.
+#[derive(Debug)]
+struct Shared<T> {
+    lock: RwLock<T>,
+}
+
+impl<T: Index> Shared<T> {
+    fn new(ix: T) -> Self {
+        Self {
+            lock: RwLock::new(ix),
+        }
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, T> {
+        // A panic cannot leave an index half-written (every core call validates first), so a
+        // poisoned lock still guards a consistent index.
+        self.lock.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, T> {
+        self.lock.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn upsert(&self, py: Python<'_>, id: i64, vector: &Bound<'_, PyAny>) -> PyResult<()> {
+        let id = doc_id(id, "id")?;
+        let v = arr::<f32>(vector, "vector")?;
+        let v = v.slice();
+        py.detach(|| self.write().upsert(id, &v)).py_err()
+    }
+
+    /// All rows or none: every row is validated (in a scratch store) before any is applied.
+    /// An empty index of a bulk-built type is built over the whole batch instead.
+    fn upsert_many(
+        &self,
+        py: Python<'_>,
+        ids: &Bound<'_, PyAny>,
+        vectors: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let ids = arr::<u32>(ids, "ids")?;
+        let ids = ids.slice();
+        let m = mat(vectors, "vectors")?;
+        let rows = m.rows();
+        if rows.len() != ids.len() {
+            return Err(invalid(
+                "vectors",
+                format!("has {} rows but ids has {} entries", rows.len(), ids.len()),
+            ));
+        }
+        py.detach(|| {
+            let mut ix = self.write();
+            let s = ix.store();
+            let mut scratch = VectorStore::new(s.model_id(), s.dim(), s.metric())?;
+            if ix.is_empty_index() {
+                for (i, (&id, r)) in ids.iter().zip(&rows).enumerate() {
+                    scratch.upsert(id, r).map_err(|e| at_row(e, i))?;
+                }
+                if let Some(built) = ix.rebuilt(scratch.clone()) {
+                    *ix = built?;
+                    return Ok(());
+                }
+            } else {
+                for (i, r) in rows.iter().enumerate() {
+                    scratch.upsert(0, r).map_err(|e| at_row(e, i))?;
+                }
+            }
+            for (i, (&id, r)) in ids.iter().zip(&rows).enumerate() {
+                ix.upsert(id, r).map_err(|e| at_row(e, i))?;
+            }
+            Ok(())
+        })
+        .py_err()
+    }
+
+    fn remove(&self, py: Python<'_>, id: i64) -> PyResult<bool> {
+        let id = doc_id(id, "id")?;
+        Ok(py.detach(|| self.write().remove(id)))
+    }
+
+    fn contains(&self, id: i64) -> bool {
+        u32::try_from(id).is_ok_and(|id| self.read().store().contains(id))
+    }
+
+    fn search<'py>(
+        &self,
+        py: Python<'py>,
+        query: &Bound<'py, PyAny>,
+        k: i64,
+        ef: Option<i64>,
+        allow: Option<&Bound<'py, PyAny>>,
+        model_id: Option<&str>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let (k, ef, allow) = search_args(k, ef, allow)?;
+        let q = arr::<f32>(query, "query")?;
+        let q = q.slice();
+        let hits = py
+            .detach(|| {
+                let ix = self.read();
+                let model = model_id.unwrap_or(ix.store().model_id());
+                let a = allow.as_deref().map(AllowList::Sorted);
+                ix.search(&Query::new(model, &q), k, ef, a)
+            })
+            .py_err()?;
+        hits_to_py(py, &hits)
+    }
+
+    fn search_batch<'py>(
+        &self,
+        py: Python<'py>,
+        queries: &Bound<'py, PyAny>,
+        k: i64,
+        ef: Option<i64>,
+        allow: Option<&Bound<'py, PyAny>>,
+        model_id: Option<&str>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let (k, ef, allow) = search_args(k, ef, allow)?;
+        let m = mat(queries, "queries")?;
+        let rows = m.rows();
+        let all = py
+            .detach(|| {
+                let ix = self.read();
+                let model = model_id.unwrap_or(ix.store().model_id());
+                let qs: Vec<Query<'_>> = rows.iter().map(|r| Query::new(model, r)).collect();
+                let a = allow.as_deref().map(AllowList::Sorted);
+                ix.search_batch(&qs, k, ef, a)
+            })
+            .py_err()?;
+        let out = PyList::empty(py);
+        for hits in &all {
+            out.append(hits_to_py(py, hits)?)?;
+        }
+        Ok(out)
+    }
+
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let b = py.detach(|| self.read().to_bytes());
+        PyBytes::new(py, &b)
+    }
+
+    fn repr(&self, class: &str) -> String {
+        let ix = self.read();
+        let s = ix.store();
+        format!(
+            "{class}(model_id={:?}, dim={}, metric={:?}, len={})",
+            s.model_id(),
+            s.dim(),
+            s.metric().as_str(),
+            s.len()
+        )
+    }
+}
+
+fn hits_to_py<'py>(py: Python<'py>, hits: &[Hit]) -> PyResult<Bound<'py, PyList>> {
+    let out = PyList::empty(py);
+    for h in hits {
+        let d = PyDict::new(py);
+        d.set_item("id", h.id)?;
+        d.set_item("score", f64::from(h.score))?;
+        out.append(d)?;
+    }
+    Ok(out)
+}
+
+fn metric(s: &str) -> PyResult<Metric> {
+    s.parse::<Metric>().py_err()
+}
+
+fn store(model_id: &str, dim: i64, metric_name: &str) -> PyResult<VectorStore> {
+    VectorStore::new(model_id, count(dim, "dim")?, metric(metric_name)?).py_err()
+}
+
+fn reduce<'py>(
+    slf: &Bound<'py, PyAny>,
+    bytes: Bound<'py, PyBytes>,
+) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+    let ctor = slf.get_type().getattr("from_bytes")?;
+    Ok((ctor, PyTuple::new(slf.py(), [bytes])?))
+}
+
+/// Methods every index class has. `$extra` adds the class's own methods (constructor,
+/// `search` with or without `ef`, settings).
+macro_rules! index_class {
+    ($rust:ident, $py:literal, $inner:ty, $doc:literal, { $($extra:tt)* }) => {
+        #[doc = $doc]
+        #[derive(Debug)]
+        #[pyclass(module = "fairmatch", name = $py, frozen)]
+        pub struct $rust {
+            s: Shared<$inner>,
+        }
+
+        #[pymethods]
+        impl $rust {
+            $($extra)*
+
+            /// The embedding model id every vector and query must come from.
+            #[getter]
+            fn model_id(&self) -> String {
+                self.s.read().store().model_id().to_owned()
+            }
+
+            /// Number of components per vector.
+            #[getter]
+            fn dim(&self) -> usize {
+                self.s.read().store().dim()
+            }
+
+            /// The metric's canonical name (`cosine`, `inner_product`, `squared_l2`).
+            #[getter]
+            fn metric(&self) -> &'static str {
+                self.s.read().store().metric().as_str()
+            }
+
+            /// Number of live rows.
+            fn __len__(&self) -> usize {
+                self.s.read().store().len()
+            }
+
+            /// Whether row `id` is live.
+            fn __contains__(&self, id: i64) -> bool {
+                self.s.contains(id)
+            }
+
+            /// Approximate bytes held by the index.
+            fn memory_bytes(&self) -> usize {
+                self.s.read().memory_bytes()
+            }
+
+            /// Inserts or replaces row `id` (validated: dimension, finite components,
+            /// non-zero under cosine).
+            fn upsert(&self, py: Python<'_>, id: i64, vector: &Bound<'_, PyAny>) -> PyResult<()> {
+                self.s.upsert(py, id, vector)
+            }
+
+            /// Inserts or replaces many rows, all or none: `ids` (n ints) and `vectors`
+            /// (n × dim; a float32 numpy array is read without copying). Errors name
+            /// `vectors[i]`.
+            fn upsert_many(
+                &self,
+                py: Python<'_>,
+                ids: &Bound<'_, PyAny>,
+                vectors: &Bound<'_, PyAny>,
+            ) -> PyResult<()> {
+                self.s.upsert_many(py, ids, vectors)
+            }
+
+            /// Removes row `id`; returns whether it was live.
+            fn remove(&self, py: Python<'_>, id: i64) -> PyResult<bool> {
+                self.s.remove(py, id)
+            }
+
+            /// The serialised index (the core's validated byte format).
+            fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+                self.s.to_bytes(py)
+            }
+
+            /// Pickle support: `from_bytes(to_bytes())`.
+            fn __reduce__<'py>(
+                slf: &Bound<'py, Self>,
+            ) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+                let b = slf.get().s.to_bytes(slf.py());
+                reduce(slf.as_any(), b)
+            }
+
+            fn __repr__(&self) -> String {
+                self.s.repr($py)
+            }
+        }
+    };
+}
+
+/// An index class whose search takes no `ef` (flat and quantized).
+macro_rules! index_class_no_ef {
+    ($rust:ident, $py:literal, $inner:ty, $doc:literal, { $($extra:tt)* }) => {
+        index_class!($rust, $py, $inner, $doc, {
+            /// The top `k` rows for `query` (best first, ties by lower id; exact scores),
+            /// restricted to the ids in `allow` when given; `model_id` defaults to the
+            /// index's.
+            #[pyo3(signature = (query, k, *, allow=None, model_id=None))]
+            fn search<'py>(
+                &self,
+                py: Python<'py>,
+                query: &Bound<'py, PyAny>,
+                k: i64,
+                allow: Option<&Bound<'py, PyAny>>,
+                model_id: Option<&str>,
+            ) -> PyResult<Bound<'py, PyList>> {
+                self.s.search(py, query, k, None, allow, model_id)
+            }
+
+            /// `search` for each row of `queries` (n × dim), in parallel.
+            #[pyo3(signature = (queries, k, *, allow=None, model_id=None))]
+            fn search_batch<'py>(
+                &self,
+                py: Python<'py>,
+                queries: &Bound<'py, PyAny>,
+                k: i64,
+                allow: Option<&Bound<'py, PyAny>>,
+                model_id: Option<&str>,
+            ) -> PyResult<Bound<'py, PyList>> {
+                self.s.search_batch(py, queries, k, None, allow, model_id)
+            }
+
+            $($extra)*
+        });
+    };
+}
+
+index_class_no_ef!(
+    PyFlatIndex,
+    "FlatIndex",
+    FlatIndex,
+    "Exact vector search (the oracle): `FlatIndex(model_id, dim, metric=\"cosine\")`.",
+    {
+        #[new]
+        #[pyo3(signature = (model_id, dim, metric="cosine"))]
+        fn new(model_id: &str, dim: i64, metric: &str) -> PyResult<Self> {
+            Ok(Self {
+                s: Shared::new(FlatIndex::new(store(model_id, dim, metric)?)),
+            })
+        }
+
+        /// Loads `to_bytes()` output; `SnapshotError` if invalid.
+        #[staticmethod]
+        fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+            let ix = py.detach(|| FlatIndex::from_bytes(data)).py_err()?;
+            Ok(Self { s: Shared::new(ix) })
+        }
+    }
+);
+
+index_class!(
+    PyHnswIndex,
+    "HnswIndex",
+    HnswIndex,
+    "Approximate vector search on an HNSW graph (cosine or squared_l2): \
+     `HnswIndex(model_id, dim, metric=\"cosine\", *, m=16, ef_construction=200, ef_search=64, \
+     ...)`. Filtered search walks the graph with the allow-list and falls back to exact \
+     search for very selective lists.",
+    {
+        #[new]
+        #[pyo3(signature = (model_id, dim, metric="cosine", *, m=16, ef_construction=200, ef_search=64, max_layer=16, rebuild_tombstone_share=0.25, exact_fallback_share=0.05, parallel_build=true))]
+        #[allow(clippy::too_many_arguments)]
+        fn new(
+            py: Python<'_>,
+            model_id: &str,
+            dim: i64,
+            metric: &str,
+            m: i64,
+            ef_construction: i64,
+            ef_search: i64,
+            max_layer: i64,
+            rebuild_tombstone_share: f32,
+            exact_fallback_share: f32,
+            parallel_build: bool,
+        ) -> PyResult<Self> {
+            let cfg = HnswConfig {
+                m: count(m, "hnsw.m")?,
+                ef_construction: count(ef_construction, "hnsw.ef_construction")?,
+                ef_search: count(ef_search, "hnsw.ef_search")?,
+                max_layer: count(max_layer, "hnsw.max_layer")?,
+                rebuild_tombstone_share,
+                exact_fallback_share,
+                parallel_build,
+            };
+            let st = store(model_id, dim, metric)?;
+            let ix = py
+                .detach(|| HnswBuilder::new().config(cfg).build(st))
+                .py_err()?;
+            Ok(Self { s: Shared::new(ix) })
+        }
+
+        /// The approximate top `k` rows for `query` with candidate list size `ef`
+        /// (default: the configured `ef_search`, at least `k`); `allow` restricts the ids.
+        #[pyo3(signature = (query, k, ef=None, *, allow=None, model_id=None))]
+        fn search<'py>(
+            &self,
+            py: Python<'py>,
+            query: &Bound<'py, PyAny>,
+            k: i64,
+            ef: Option<i64>,
+            allow: Option<&Bound<'py, PyAny>>,
+            model_id: Option<&str>,
+        ) -> PyResult<Bound<'py, PyList>> {
+            self.s.search(py, query, k, ef, allow, model_id)
+        }
+
+        /// `search` for each row of `queries` (n × dim), in parallel.
+        #[pyo3(signature = (queries, k, ef=None, *, allow=None, model_id=None))]
+        fn search_batch<'py>(
+            &self,
+            py: Python<'py>,
+            queries: &Bound<'py, PyAny>,
+            k: i64,
+            ef: Option<i64>,
+            allow: Option<&Bound<'py, PyAny>>,
+            model_id: Option<&str>,
+        ) -> PyResult<Bound<'py, PyList>> {
+            self.s.search_batch(py, queries, k, ef, allow, model_id)
+        }
+
+        /// The configuration as a dict.
+        fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+            let cfg = self.s.read().config().clone();
+            to_py(py, &cfg)
+        }
+
+        /// Share of graph nodes that are stale (replaced or removed rows).
+        fn tombstone_share(&self) -> f32 {
+            self.s.read().tombstone_share()
+        }
+
+        /// Changes the default `ef` of later searches.
+        fn set_ef_search(&self, ef: i64) -> PyResult<()> {
+            let ef = count(ef, "hnsw.ef_search")?;
+            self.s.write().set_ef_search(ef).py_err()
+        }
+
+        /// Changes the allow-list share below which searches are exact.
+        fn set_exact_fallback_share(&self, share: f32) -> PyResult<()> {
+            self.s.write().set_exact_fallback_share(share).py_err()
+        }
+
+        /// Rebuilds the graph from the live rows (drops stale nodes).
+        fn rebuild(&self, py: Python<'_>) {
+            py.detach(|| self.s.write().rebuild())
+        }
+
+        /// Loads `to_bytes()` output (the graph is rebuilt); `SnapshotError` if invalid.
+        #[staticmethod]
+        fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+            let ix = py.detach(|| HnswIndex::from_bytes(data)).py_err()?;
+            Ok(Self { s: Shared::new(ix) })
+        }
+    }
+);
+
+index_class_no_ef!(
+    PyQuantizedIndex,
+    "QuantizedIndex",
+    Quant,
+    "int8 scan with exact float32 re-ranking (≈ 0.25× the scanned bytes): \
+     `QuantizedIndex(model_id, dim, metric=\"cosine\", *, rerank_candidates=64)`. The int8 \
+     scales are trained by the first `upsert_many` into an empty index; later rows reuse them.",
+    {
+        #[new]
+        #[pyo3(signature = (model_id, dim, metric="cosine", *, rerank_candidates=DEFAULT_RERANK_CANDIDATES as i64))]
+        fn new(model_id: &str, dim: i64, metric: &str, rerank_candidates: i64) -> PyResult<Self> {
+            let rc = count(rerank_candidates, "rerank_candidates")?;
+            let ix = QuantizedIndex::build(store(model_id, dim, metric)?, rc).py_err()?;
+            Ok(Self {
+                s: Shared::new(Quant {
+                    ix,
+                    rerank_candidates: rc,
+                }),
+            })
+        }
+
+        /// How many scan candidates are re-ranked exactly.
+        #[getter]
+        fn rerank_candidates(&self) -> usize {
+            self.s.read().rerank_candidates
+        }
+
+        /// The per-dimension int8 scales.
+        fn scales(&self) -> Vec<f32> {
+            self.s.read().ix.scales().to_vec()
+        }
+
+        /// Bytes the int8 scan reads.
+        fn scan_bytes(&self) -> usize {
+            self.s.read().ix.scan_bytes()
+        }
+
+        /// Loads `to_bytes()` output; `SnapshotError` if invalid.
+        #[staticmethod]
+        fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+            let ix = py.detach(|| QuantizedIndex::from_bytes(data)).py_err()?;
+            // The format (QuantizedIndex::to_bytes) is magic, version u32, then
+            // rerank_candidates u32 little-endian; from_bytes has checked it.
+            let rerank_candidates = data
+                .get(8..12)
+                .and_then(|b| b.try_into().ok())
+                .map_or(DEFAULT_RERANK_CANDIDATES, |b| {
+                    u32::from_le_bytes(b) as usize
+                });
+            Ok(Self {
+                s: Shared::new(Quant {
+                    ix,
+                    rerank_candidates,
+                }),
+            })
+        }
+    }
+);
+
+/// Adds the index classes to the module.
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyFlatIndex>()?;
+    m.add_class::<PyHnswIndex>()?;
+    m.add_class::<PyQuantizedIndex>()?;
+    Ok(())
+}
