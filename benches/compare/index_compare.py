@@ -26,7 +26,10 @@ import numpy as np
 
 K = 10
 EFS = [16, 32, 64, 128, 256]
-ALLOW_SHARES = [("0.5", 0.005), ("1", 0.01), ("2", 0.02), ("5", 0.05), ("10", 0.10)]
+# filtered faiss rows go one ef further so its recall can approach the int8 path's
+FILTER_EFS = EFS + [512]
+ALLOW_SHARES = [("0.5", 0.005), ("1", 0.01), ("2", 0.02), ("5", 0.05), ("10", 0.10),
+                ("20", 0.20), ("30", 0.30)]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -147,6 +150,7 @@ def main_run(args):
     r = rust(f"build_hnsw {args.m} {args.efc}")
     info["fm_build"] = r["secs"]
     info["fm_bytes"] = r["bytes"]
+    info["fm_int8_bytes"] = r["int8_bytes"]
     log(f"fairmatch hnsw build {r['secs']:.1f}s")
     t = time.perf_counter()
     hl = hnswlib.Index(space="ip", dim=dim)
@@ -225,13 +229,15 @@ def main_run(args):
         for ef in [32, 64]:
             plan.append((f"native_{ef}", None, f"hnsw_native {ef}"))
     for tag in ["10", "1"]:
-        for ef in EFS:
+        for ef in FILTER_EFS:
             plan.append((f"filt{tag}_{ef}", lambda tag=tag, ef=ef: py_fh_filter(tag, ef),
-                         f"hnsw_filter {tag} {ef} auto"))
-    # crossover: fairmatch graph walk vs exact over the allowed ids
+                         f"hnsw_filter {tag} {ef} auto" if ef in EFS else None))
+        plan.append((f"filt{tag}_int8", None, f"hnsw_filter {tag} 64 auto8"))
+    # crossover: fairmatch graph walk vs exact vs int8 scan over the allowed ids
     for tag, _ in ALLOW_SHARES:
         plan.append((f"x_graph_{tag}", None, f"hnsw_filter {tag} 64 graph"))
         plan.append((f"x_exact_{tag}", None, f"hnsw_filter {tag} 64 exact"))
+        plan.append((f"x_int8_{tag}", None, f"hnsw_filter {tag} 64 int8"))
 
     for rnd in range(args.rounds):
         for key, py, rc in plan:
@@ -283,17 +289,22 @@ def main_run(args):
             add("hnsw_rs 0.3.5 own search (same graph)", f"ef={ef}", f"{rec(f'native_{ef}:fm'):.3f}",
                 f"{med(f'native_{ef}:fm'):.0f}", "", "")
     for tag in ["10", "1"]:
-        for ef in EFS:
+        for ef in FILTER_EFS:
             add("faiss HNSW + IDSelectorBitmap", f"{tag}% allow-list, ef={ef}",
                 f"{rec(f'filt{tag}_{ef}:py'):.3f}", f"{med(f'filt{tag}_{ef}:py'):.0f}", "", "")
         for ef in EFS:
             add("fairmatch HnswIndex (auto)", f"{tag}% allow-list, ef={ef}",
                 f"{rec(f'filt{tag}_{ef}:fm'):.3f}", f"{med(f'filt{tag}_{ef}:fm'):.0f}", "", "")
+        add("fairmatch HnswIndex (auto, int8_filter_share=0.25)", f"{tag}% allow-list",
+            f"{rec(f'filt{tag}_int8:fm'):.3f}", f"{med(f'filt{tag}_int8:fm'):.0f}", "",
+            f"+{info['fm_int8_bytes']:,} codes" if tag == "10" else "")
     for tag, _ in ALLOW_SHARES:
         add("fairmatch HnswIndex graph walk", f"{tag}% allow-list, ef=64",
             f"{rec(f'x_graph_{tag}:fm'):.3f}", f"{med(f'x_graph_{tag}:fm'):.0f}", "", "")
         add("fairmatch exact over allowed ids", f"{tag}% allow-list",
             f"{rec(f'x_exact_{tag}:fm'):.3f}", f"{med(f'x_exact_{tag}:fm'):.0f}", "", "")
+        add("fairmatch int8 scan over allowed ids + rerank", f"{tag}% allow-list",
+            f"{rec(f'x_int8_{tag}:fm'):.3f}", f"{med(f'x_int8_{tag}:fm'):.0f}", "", "")
     print("\n".join(rows))
 
     # ---- targets ----
@@ -317,9 +328,9 @@ def main_run(args):
          ">= 3x at recall >= 0.99", x >= 3 and qr >= 0.99)
     mem = info["fq_scan_bytes"] / info["f32_bytes"]
     tadd("int8 scan memory vs f32", f"{mem:.3f}x", "<= 0.3x", mem <= 0.3)
-    def qps_at(prefix, suffix, goal):
+    def qps_at(prefix, suffix, goal, efs=EFS):
         """q/s at recall `goal`, interpolated linearly between the two efs that bracket it."""
-        pts = [(rec(f"{prefix}{ef}{suffix}"), med(f"{prefix}{ef}{suffix}")) for ef in EFS]
+        pts = [(rec(f"{prefix}{ef}{suffix}"), med(f"{prefix}{ef}{suffix}")) for ef in efs]
         for (r0, q0), (r1, q1) in zip(pts, pts[1:]):
             if r0 >= goal:
                 return q0
@@ -341,18 +352,30 @@ def main_run(args):
              False)
     x = info["fm_build"] / info["hl_build"]
     tadd("HNSW build time vs hnswlib (1 thread each)", f"{x:.2f}x", "<= 1.5x", x <= 1.5)
-    ef_f = first_ef("filt10_", ":fm", 0.95)
-    if ef_f:
-        r_fm = rec(f"filt10_{ef_f}:fm")
-        q_fm = med(f"filt10_{ef_f}:fm")
-        q_py = qps_at("filt10_", ":py", r_fm)
-        if q_py:
-            x = q_fm / q_py
-            tadd("10% allow-list: q/s at equal recall vs faiss HNSW+IDSelector",
-                 f"{x:.2f}x (fm ef={ef_f}: recall {r_fm:.3f} at {q_fm:.0f} q/s; faiss "
-                 f"interpolated to that recall: {q_py:.0f} q/s)", ">= 2x at recall >= 0.95", x >= 2)
-        else:
-            tadd("10% allow-list vs faiss", f"faiss never reaches recall {r_fm:.3f}", ">= 2x", True)
+    # 10%: every fairmatch setting reaching recall 0.95 (walk at each ef, int8 path) against
+    # faiss interpolated to that recall; when faiss never reaches it, against faiss at its
+    # highest measured recall (faster than faiss at ours would be: a lower bound for the ratio)
+    best = None
+    faiss_max = max((rec(f"filt10_{ef}:py"), ef) for ef in FILTER_EFS)
+    for key in [f"filt10_{ef}:fm" for ef in EFS] + ["filt10_int8:fm"]:
+        r_fm = rec(key)
+        if r_fm < 0.95:
+            continue
+        q_fm = med(key)
+        q_py = qps_at("filt10_", ":py", r_fm, FILTER_EFS)
+        note = f"faiss interpolated to recall {r_fm:.3f}"
+        if q_py is None:
+            q_py = med(f"filt10_{faiss_max[1]}:py")
+            note = (f"faiss never reaches {r_fm:.3f}; vs its best, recall {faiss_max[0]:.3f} "
+                    f"at ef={faiss_max[1]} (lower bound)")
+        x = q_fm / q_py
+        if best is None or x > best[0]:
+            best = (x, key, r_fm, q_fm, q_py, note)
+    if best:
+        x, key, r_fm, q_fm, q_py, note = best
+        tadd("10% allow-list: q/s at equal recall vs faiss HNSW+IDSelector",
+             f"{x:.2f}x ({key.split(':')[0]}: recall {r_fm:.3f} at {q_fm:.0f} q/s; {note}: "
+             f"{q_py:.0f} q/s)", ">= 2x at recall >= 0.95", x >= 2)
     else:
         tadd("10% allow-list recall >= 0.95", "not reached", ">= 0.95", False)
     r1 = max(rec(f"filt1_{ef}:fm") for ef in EFS)

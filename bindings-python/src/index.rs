@@ -629,7 +629,7 @@ index_class!(
      search for very selective lists.",
     {
         #[new]
-        #[pyo3(signature = (model_id, dim, metric="cosine", *, m=16, ef_construction=200, ef_search=64, max_layer=16, rebuild_tombstone_share=0.25, exact_fallback_share=0.05, parallel_build=true))]
+        #[pyo3(signature = (model_id, dim, metric="cosine", *, m=16, ef_construction=200, ef_search=64, max_layer=16, rebuild_tombstone_share=0.25, exact_fallback_share=0.05, int8_filter_share=0.0, parallel_build=true))]
         #[allow(clippy::too_many_arguments)]
         fn new(
             py: Python<'_>,
@@ -642,6 +642,7 @@ index_class!(
             max_layer: i64,
             rebuild_tombstone_share: f32,
             exact_fallback_share: f32,
+            int8_filter_share: f32,
             parallel_build: bool,
         ) -> PyResult<Self> {
             let cfg = HnswConfig {
@@ -651,6 +652,7 @@ index_class!(
                 max_layer: count(max_layer, "hnsw.max_layer")?,
                 rebuild_tombstone_share,
                 exact_fallback_share,
+                int8_filter_share,
                 parallel_build,
             };
             let st = store(model_id, dim, metric)?;
@@ -709,6 +711,14 @@ index_class!(
         /// Changes the allow-list share below which searches are exact.
         fn set_exact_fallback_share(&self, share: f32) -> PyResult<()> {
             self.s.write().set_exact_fallback_share(share).py_err()
+        }
+
+        /// Sets the share of live rows up to which an allow-list is answered by an int8 scan
+        /// over the allowed rows + exact re-ranking (0 = off; turning it on encodes the rows).
+        fn set_int8_filter_share(&self, py: Python<'_>, share: f32) -> PyResult<()> {
+            let s = &self.s;
+            py.detach(|| s.write().set_int8_filter_share(share))
+                .py_err()
         }
 
         /// Rebuilds the graph from the live rows (drops stale nodes).

@@ -19,6 +19,10 @@ use serde_json::json;
 
 const MODEL: &str = "all-MiniLM-L6-v2";
 const K: usize = 10;
+/// `int8_filter_share` of the "auto8" rows (the crossover measured by the `int8` rows).
+const INT8_SHARE: f32 = 0.25;
+/// A share below any allow-list of the harness (keeps the int8 codes without using them).
+const MIN_SHARE: f32 = 1e-6;
 
 /// A minimal `.npy` reader (little-endian `<f4`, `<i8`, `<u4`, `<i4`; C order; 1-d or 2-d).
 fn read_npy(path: &Path) -> (String, Vec<usize>, Vec<u8>) {
@@ -122,9 +126,13 @@ impl Bench {
                     .build(self.flat.store().clone())
                     .expect("build");
                 let secs = t.elapsed().as_secs_f64();
+                let mut h = h;
                 let bytes = h.memory_bytes();
+                h.set_int8_filter_share(INT8_SHARE).unwrap();
+                let int8_bytes = h.memory_bytes() - bytes;
                 self.hnsw = Some(h);
-                json!({"secs": secs, "bytes": bytes, "threads": rayon::current_num_threads()})
+                json!({"secs": secs, "bytes": bytes, "int8_bytes": int8_bytes,
+                    "threads": rayon::current_num_threads()})
             }
             "build_quant" => {
                 let t = Instant::now();
@@ -174,12 +182,19 @@ impl Bench {
                 let gt: Vec<Vec<u32>> = gt.chunks(shape[1]).map(<[u32]>::to_vec).collect();
                 let h = self.hnsw.as_mut().expect("build_hnsw first");
                 h.set_native_search(false);
-                let share = match cmd[3] {
-                    "graph" => 0.0,
-                    "exact" => 1.0,
-                    _ => fairmatch::index::HnswConfig::default().exact_fallback_share,
+                // (exact share, int8 share); the int8 codes are kept (share > 0) throughout so
+                // switching modes does not re-encode; int8 share 0 is emulated by the exact
+                // share being the only fallback below a share no list reaches
+                let default_exact = fairmatch::index::HnswConfig::default().exact_fallback_share;
+                let (exact, int8) = match cmd[3] {
+                    "graph" => (0.0, MIN_SHARE),
+                    "exact" => (1.0, MIN_SHARE),
+                    "int8" => (0.0, 1.0),
+                    "auto8" => (default_exact, INT8_SHARE),
+                    _ => (default_exact, MIN_SHARE),
                 };
-                h.set_exact_fallback_share(share).unwrap();
+                h.set_exact_fallback_share(exact).unwrap();
+                h.set_int8_filter_share(int8).unwrap();
                 let h = self.hnsw.as_ref().unwrap();
                 let (secs, found) = self.timed(nq_all, |q| {
                     let r = h

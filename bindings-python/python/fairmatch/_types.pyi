@@ -182,6 +182,7 @@ class HnswConfig(TypedDict):
     max_layer: int
     rebuild_tombstone_share: float
     exact_fallback_share: float
+    int8_filter_share: float
     parallel_build: bool
 
 FreelancerLike = Union[Freelancer, Mapping[str, Any]]

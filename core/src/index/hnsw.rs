@@ -32,11 +32,13 @@ use crate::index::distance::{Metric, raw_pair_fast, score_pair};
 use crate::index::distance::{avx, has_fma};
 use crate::index::filter::AllowList;
 use crate::index::flat::{check_k, exact_one, prepare_batch};
+use crate::index::quant::{DEFAULT_RERANK_CANDIDATES, Int8Codes, check_scales};
 use crate::index::store::{Hit, Query, VectorStore};
 use crate::util::{BitSet, cmp_score_desc_id_asc};
 
 const MAGIC: &[u8; 4] = b"FMHN";
-const VERSION: u32 = 1;
+/// 2 adds `int8_filter_share` and the int8 scales; version 1 still loads (int8 off).
+const VERSION: u32 = 2;
 const NO_SLOT: u32 = u32::MAX;
 /// Largest accepted `ef_construction` / `ef_search`.
 pub const MAX_EF: usize = 1 << 15;
@@ -63,6 +65,15 @@ pub struct HnswConfig {
     /// still beats the filtered graph walk at ef = 64 (1.1k q/s, recall 0.99), while at 10%
     /// the walk wins (1,045 vs 565 q/s). In `[0, 1]`; 0 disables the fallback.
     pub exact_fallback_share: f32,
+    /// Keep int8 codes of the rows (≈ +25% of the f32 vectors) and answer allow-lists naming
+    /// more than `exact_fallback_share` but at most this share of the live rows with an int8
+    /// scan over the allowed rows + exact re-ranking of the best `max(64, 4k)` (the
+    /// [`crate::index::QuantizedIndex`] scheme). Default 0 (off, no codes kept). Measured at
+    /// 100k × 384 (benches/README.md "Index", crossover rows): the scan beats the filtered
+    /// graph walk up to about 20–25% allowed, at recall 1.0; 0.25 is a good value for filtered
+    /// workloads. In `[0, 1]`.
+    #[serde(default)]
+    pub int8_filter_share: f32,
     /// Insert in parallel (rayon) when building or rebuilding. Default true. Parallel builds are
     /// not bit-reproducible (thread races); set false for a deterministic graph.
     pub parallel_build: bool,
@@ -77,6 +88,7 @@ impl Default for HnswConfig {
             max_layer: 16,
             rebuild_tombstone_share: 0.25,
             exact_fallback_share: 0.05,
+            int8_filter_share: 0.0,
             parallel_build: true,
         }
     }
@@ -106,12 +118,16 @@ impl HnswConfig {
                 format!("must be in (0, 1], got {r}"),
             ));
         }
-        let x = self.exact_fallback_share;
-        if !(0.0..=1.0).contains(&x) {
-            return Err(Error::invalid(
-                "hnsw.exact_fallback_share",
-                format!("must be in [0, 1], got {x}"),
-            ));
+        for (f, x) in [
+            ("exact_fallback_share", self.exact_fallback_share),
+            ("int8_filter_share", self.int8_filter_share),
+        ] {
+            if !(0.0..=1.0).contains(&x) {
+                return Err(Error::invalid(
+                    format!("hnsw.{f}"),
+                    format!("must be in [0, 1], got {x}"),
+                ));
+            }
         }
         Ok(())
     }
@@ -162,6 +178,11 @@ impl HnswBuilder {
         self.cfg.exact_fallback_share = s;
         self
     }
+    /// Sets [`HnswConfig::int8_filter_share`] (default 0: off).
+    pub fn int8_filter_share(mut self, s: f32) -> Self {
+        self.cfg.int8_filter_share = s;
+        self
+    }
     /// Sets [`HnswConfig::parallel_build`] (default true).
     pub fn parallel_build(mut self, p: bool) -> Self {
         self.cfg.parallel_build = p;
@@ -180,7 +201,7 @@ impl HnswBuilder {
     /// give; use [`crate::index::FlatIndex`] or [`crate::index::QuantizedIndex`]).
     pub fn build(self, store: VectorStore) -> Result<HnswIndex> {
         let order: Vec<DocId> = store.ids().collect();
-        HnswIndex::assemble(self.cfg, store, &order)
+        HnswIndex::assemble(self.cfg, store, &order, None)
     }
 }
 
@@ -217,6 +238,8 @@ pub struct HnswIndex {
     frozen: Option<Frozen>,
     /// benchmarking switch: search with hnsw_rs's own walk even when the copy is current
     native_search: bool,
+    /// int8 codes for filtered searches (present iff `cfg.int8_filter_share > 0`)
+    int8: Option<Int8Codes>,
 }
 
 impl fmt::Debug for HnswIndex {
@@ -245,7 +268,13 @@ impl HnswIndex {
     }
 
     /// Builds from a validated config, a store and the insertion order (live ids).
-    fn assemble(cfg: HnswConfig, store: VectorStore, order: &[DocId]) -> Result<Self> {
+    /// `scales`: stored int8 scales and their training row count (on load), else trained here.
+    fn assemble(
+        cfg: HnswConfig,
+        store: VectorStore,
+        order: &[DocId],
+        scales: Option<(Vec<f32>, usize)>,
+    ) -> Result<Self> {
         cfg.validate()?;
         if store.metric() == Metric::InnerProduct {
             return Err(Error::invalid(
@@ -272,7 +301,12 @@ impl HnswIndex {
             }
         }
         let frozen = Frozen::from_graph(&graph, order.len());
+        let int8 = (cfg.int8_filter_share > 0.0).then(|| match scales {
+            Some((scales, trained_rows)) => Int8Codes::with_scales(&store, scales, trained_rows),
+            None => Int8Codes::train(&store),
+        });
         Ok(HnswIndex {
+            int8,
             cfg,
             slot_doc: order.to_vec(),
             doc_slot,
@@ -306,6 +340,24 @@ impl HnswIndex {
             ..self.cfg.clone()
         };
         cfg.validate()?;
+        self.cfg = cfg;
+        Ok(())
+    }
+
+    /// Changes [`HnswConfig::int8_filter_share`] for later searches: turning it on (> 0)
+    /// trains and encodes the int8 codes now (one pass over the rows), 0 drops them. Rejects
+    /// a value outside `[0, 1]` (field `hnsw.int8_filter_share`); unchanged on error.
+    pub fn set_int8_filter_share(&mut self, share: f32) -> Result<()> {
+        let cfg = HnswConfig {
+            int8_filter_share: share,
+            ..self.cfg.clone()
+        };
+        cfg.validate()?;
+        if share == 0.0 {
+            self.int8 = None;
+        } else if self.int8.is_none() {
+            self.int8 = Some(Int8Codes::train(&self.store));
+        }
         self.cfg = cfg;
         Ok(())
     }
@@ -354,7 +406,8 @@ impl HnswIndex {
         let frozen: usize = self.frozen.as_ref().map_or(0, |f| {
             f.layers.iter().map(|(o, a)| (o.len() + a.len()) * 4).sum()
         });
-        self.store.memory_bytes() + nodes * (self.store.dim() * 4 + 96) + edges * 16 + frozen
+        let int8 = self.int8.as_ref().map_or(0, Int8Codes::scan_bytes);
+        self.store.memory_bytes() + nodes * (self.store.dim() * 4 + 96) + edges * 16 + frozen + int8
     }
 
     /// Inserts or replaces row `id` (incremental insert into the graph). Same checks as
@@ -375,6 +428,16 @@ impl HnswIndex {
             self.stale.insert(old);
         }
         self.graph.insert_slice((self.store.row(id), slot as usize));
+        if let Some(c) = &mut self.int8 {
+            // Scales are retrained whenever the live rows have doubled since the last
+            // training (amortised O(1) per insert; an index grown from empty gets scales that
+            // fit its data), otherwise the row is encoded with the current scales.
+            if self.store.len() >= 2 * c.trained_rows().max(32) {
+                *c = Int8Codes::train(&self.store);
+            } else {
+                c.encode_row(&self.store, id);
+            }
+        }
         self.slot_doc.push(id);
         self.doc_slot[id as usize] = slot;
         self.maybe_rebuild();
@@ -434,6 +497,9 @@ impl HnswIndex {
             }
         }
         self.frozen = Frozen::from_graph(&graph, order.len());
+        if self.int8.is_some() {
+            self.int8 = Some(Int8Codes::train(&self.store));
+        }
         self.graph = graph;
         self.slot_doc = order;
         self.doc_slot = doc_slot;
@@ -469,6 +535,12 @@ impl HnswIndex {
         }
         if self.use_exact(allow) {
             return exact_one(&self.store, q, k, allow);
+        }
+        if let (Some(codes), Some(a)) = (&self.int8, allow)
+            && (a.len() as f64) <= f64::from(self.cfg.int8_filter_share) * self.store.len() as f64
+        {
+            let cand = DEFAULT_RERANK_CANDIDATES.max(k.saturating_mul(4));
+            return codes.search(&self.store, q, k, cand, Some(a));
         }
         let stale = &self.stale;
         let slot_doc = &self.slot_doc;
@@ -592,6 +664,13 @@ impl HnswIndex {
         w.f32(c.rebuild_tombstone_share);
         w.f32(c.exact_fallback_share);
         w.u8(u8::from(c.parallel_build));
+        // version 2: int8 share, then (when on) the scales and their training row count
+        w.f32(c.int8_filter_share);
+        if let Some(codes) = &self.int8 {
+            w.u32(codes.trained_rows().min(u32::MAX as usize) as u32);
+            w.u32(codes.scales().len() as u32);
+            w.f32s(codes.scales());
+        }
         let order = self.live_order();
         w.u32(order.len() as u32);
         for id in &order {
@@ -606,7 +685,7 @@ impl HnswIndex {
     /// is identical). Validates the configuration, the store and that the order is exactly
     /// the live ids; any failure is [`Error::CorruptSnapshot`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let (mut r, _v) = Reader::open("hnsw index", bytes, MAGIC, VERSION)?;
+        let (mut r, version) = Reader::open("hnsw index", bytes, MAGIC, VERSION)?;
         let m = r.u32()? as usize;
         let ef_construction = r.u32()? as usize;
         let ef_search = r.u32()? as usize;
@@ -618,7 +697,16 @@ impl HnswIndex {
             1 => true,
             _ => return Err(r.err("bad flag")),
         };
+        let int8_filter_share = if version >= 2 { r.f32()? } else { 0.0 };
+        let scales = if int8_filter_share > 0.0 {
+            let trained = r.u32()? as usize;
+            let n = r.u32()? as usize;
+            Some((r.f32s(n)?, trained))
+        } else {
+            None
+        };
         let cfg = HnswConfig {
+            int8_filter_share,
             m,
             ef_construction,
             ef_search,
@@ -645,7 +733,11 @@ impl HnswIndex {
                 )));
             }
         }
-        Self::assemble(cfg, store, &order).map_err(|e| Error::corrupt(format!("hnsw index: {e}")))
+        if let Some((sc, _)) = &scales {
+            check_scales("hnsw index", sc, store.dim())?;
+        }
+        Self::assemble(cfg, store, &order, scales)
+            .map_err(|e| Error::corrupt(format!("hnsw index: {e}")))
     }
 }
 

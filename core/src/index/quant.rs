@@ -35,10 +35,7 @@ const VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuantizedIndex {
     store: VectorStore,
-    scales: Vec<f32>,
-    codes: Vec<i8>,
-    /// ‖x‖² per slot (used under squared L2).
-    norms2: Vec<f32>,
+    codes: Int8Codes,
     rerank_candidates: usize,
 }
 
@@ -49,15 +46,22 @@ fn quantise(v: f32, inv_scale: f32) -> i8 {
     (v * inv_scale).round().clamp(-127.0, 127.0) as i8
 }
 
-impl QuantizedIndex {
+/// The int8 codes of a store's rows under per-dimension scales, and the scan + exact re-rank
+/// over them (module docs). One home for [`QuantizedIndex`] and the filtered-search fallback
+/// of [`crate::index::HnswIndex`]; the f32 rows stay in the owner's [`VectorStore`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Int8Codes {
+    scales: Vec<f32>,
+    codes: Vec<i8>,
+    /// ‖x‖² per slot (used under squared L2).
+    norms2: Vec<f32>,
+    /// Live rows when the scales were trained.
+    trained_rows: usize,
+}
+
+impl Int8Codes {
     /// Trains per-dimension scales on the live rows of `store` and encodes them.
-    /// `rerank_candidates` (≥ 1, field `rerank_candidates`) is how many scan candidates are
-    /// re-ranked exactly; [`DEFAULT_RERANK_CANDIDATES`] gives recall@10 ≥ 0.99 on MiniLM
-    /// embeddings (benches/README.md "Index").
-    pub fn build(store: VectorStore, rerank_candidates: usize) -> Result<Self> {
-        if rerank_candidates == 0 {
-            return Err(Error::invalid("rerank_candidates", "must be at least 1"));
-        }
+    pub(crate) fn train(store: &VectorStore) -> Self {
         let dim = store.dim();
         let mut maxabs = vec![0f32; dim];
         for id in store.ids() {
@@ -69,37 +73,119 @@ impl QuantizedIndex {
             .iter()
             .map(|&m| if m > 0.0 { m / 127.0 } else { 1.0 / 127.0 })
             .collect();
-        Ok(Self::encode_all(store, scales, rerank_candidates))
+        Self::with_scales(store, scales, store.len())
     }
 
-    fn encode_all(store: VectorStore, scales: Vec<f32>, rerank_candidates: usize) -> Self {
-        let mut q = QuantizedIndex {
+    /// Encodes the live rows of `store` with given scales (validated by the caller).
+    pub(crate) fn with_scales(store: &VectorStore, scales: Vec<f32>, trained_rows: usize) -> Self {
+        let mut c = Int8Codes {
             codes: vec![0; store.slots() * store.dim()],
             norms2: vec![0.0; store.slots()],
-            store,
             scales,
-            rerank_candidates,
+            trained_rows,
         };
-        let ids: Vec<DocId> = q.store.ids().collect();
-        for id in ids {
-            q.encode_row(id);
+        for id in store.ids() {
+            c.encode_row(store, id);
         }
-        q
+        c
     }
 
-    fn encode_row(&mut self, id: DocId) {
-        let dim = self.store.dim();
+    /// (Re-)encodes row `id` of `store` with the current scales.
+    pub(crate) fn encode_row(&mut self, store: &VectorStore, id: DocId) {
+        let dim = store.dim();
         let need = (id as usize + 1) * dim;
         if self.codes.len() < need {
             self.codes.resize(need, 0);
             self.norms2.resize(id as usize + 1, 0.0);
         }
-        let row = self.store.row(id);
+        let row = store.row(id);
         let out = &mut self.codes[id as usize * dim..(id as usize + 1) * dim];
         for ((c, &x), &s) in out.iter_mut().zip(row).zip(&self.scales) {
             *c = quantise(x, 1.0 / s);
         }
         self.norms2[id as usize] = (norm_f64(row).powi(2)) as f32;
+    }
+
+    /// The per-dimension scales.
+    pub(crate) fn scales(&self) -> &[f32] {
+        &self.scales
+    }
+
+    /// Live rows when the scales were trained.
+    pub(crate) fn trained_rows(&self) -> usize {
+        self.trained_rows
+    }
+
+    /// Codes, norms and scales in bytes.
+    pub(crate) fn scan_bytes(&self) -> usize {
+        self.codes.len() + self.norms2.len() * 4 + self.scales.len() * 4
+    }
+
+    fn encode_query(&self, q: &[f32]) -> (Vec<i8>, f32) {
+        let folded: Vec<f32> = q.iter().zip(&self.scales).map(|(a, s)| a * s).collect();
+        let m = folded.iter().fold(0f32, |m, x| m.max(x.abs()));
+        let t = if m > 0.0 { m / 127.0 } else { 1.0 };
+        (folded.iter().map(|&x| quantise(x, 1.0 / t)).collect(), t)
+    }
+
+    /// Top-`k` of the live (and allowed) rows of `store` for a prepared query: int8 scan for
+    /// the best `cand` (≥ k) candidates, then exact f32 re-scoring. Order score desc, id asc.
+    pub(crate) fn search(
+        &self,
+        store: &VectorStore,
+        q: &[f32],
+        k: usize,
+        cand: usize,
+        allow: Option<&AllowList<'_>>,
+    ) -> Vec<Hit> {
+        let (e, t) = self.encode_query(q);
+        let scan = Scan {
+            c: self,
+            store,
+            e: &e,
+            t,
+            l2: store.metric().is_l2(),
+            cand: cand.max(k),
+            allow,
+        };
+        #[cfg(target_arch = "x86_64")]
+        let top = if has_fma() {
+            // SAFETY: avx2 + fma detected.
+            unsafe { scan_avx(&scan) }
+        } else {
+            scan_impl::<false>(&scan)
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let top = scan_impl::<false>(&scan);
+        let metric = store.metric();
+        let mut exact: Vec<(f32, DocId)> = top
+            .into_sorted_vec()
+            .into_iter()
+            .map(|(_, id)| (score_pair(metric, q, store.row(id)), id))
+            .collect();
+        exact.sort_by(|a, b| cmp_score_desc_id_asc(*a, *b));
+        exact.truncate(k);
+        exact
+            .into_iter()
+            .map(|(score, id)| Hit { id, score })
+            .collect()
+    }
+}
+
+impl QuantizedIndex {
+    /// Trains per-dimension scales on the live rows of `store` and encodes them.
+    /// `rerank_candidates` (≥ 1, field `rerank_candidates`) is how many scan candidates are
+    /// re-ranked exactly; [`DEFAULT_RERANK_CANDIDATES`] gives recall@10 ≥ 0.99 on MiniLM
+    /// embeddings (benches/README.md "Index").
+    pub fn build(store: VectorStore, rerank_candidates: usize) -> Result<Self> {
+        if rerank_candidates == 0 {
+            return Err(Error::invalid("rerank_candidates", "must be at least 1"));
+        }
+        Ok(QuantizedIndex {
+            codes: Int8Codes::train(&store),
+            store,
+            rerank_candidates,
+        })
     }
 
     /// The f32 rows used for re-ranking.
@@ -116,19 +202,23 @@ impl QuantizedIndex {
     }
     /// The per-dimension scales `s_d`.
     pub fn scales(&self) -> &[f32] {
-        &self.scales
+        self.codes.scales()
+    }
+    /// How many scan candidates are re-ranked exactly (at least `4·k` per search).
+    pub fn rerank_candidates(&self) -> usize {
+        self.rerank_candidates
     }
     /// Bytes the scan reads: codes (1 byte per component), per-row norms and the scales. The
     /// f32 rows used for re-ranking are counted by [`VectorStore::memory_bytes`].
     pub fn scan_bytes(&self) -> usize {
-        self.codes.len() + self.norms2.len() * 4 + self.scales.len() * 4
+        self.codes.scan_bytes()
     }
 
     /// Inserts or replaces a row (encoded with the existing scales). Same checks as
     /// [`VectorStore::upsert`]; on error nothing changes.
     pub fn upsert(&mut self, id: DocId, vector: &[f32]) -> Result<()> {
         self.store.upsert(id, vector)?;
-        self.encode_row(id);
+        self.codes.encode_row(&self.store, id);
         Ok(())
     }
 
@@ -137,45 +227,9 @@ impl QuantizedIndex {
         self.store.remove(id)
     }
 
-    fn encode_query(&self, q: &[f32]) -> (Vec<i8>, f32) {
-        let folded: Vec<f32> = q.iter().zip(&self.scales).map(|(a, s)| a * s).collect();
-        let m = folded.iter().fold(0f32, |m, x| m.max(x.abs()));
-        let t = if m > 0.0 { m / 127.0 } else { 1.0 };
-        (folded.iter().map(|&x| quantise(x, 1.0 / t)).collect(), t)
-    }
-
     fn search_prepared(&self, q: &[f32], k: usize, allow: Option<&AllowList<'_>>) -> Vec<Hit> {
-        let (e, t) = self.encode_query(q);
         let cand = self.rerank_candidates.max(k.saturating_mul(4));
-        let scan = Scan {
-            ix: self,
-            e: &e,
-            t,
-            l2: self.store.metric().is_l2(),
-            cand,
-            allow,
-        };
-        #[cfg(target_arch = "x86_64")]
-        let top = if has_fma() {
-            // SAFETY: avx2 + fma detected.
-            unsafe { scan_avx(&scan) }
-        } else {
-            scan_impl::<false>(&scan)
-        };
-        #[cfg(not(target_arch = "x86_64"))]
-        let top = scan_impl::<false>(&scan);
-        let metric = self.store.metric();
-        let mut exact: Vec<(f32, DocId)> = top
-            .into_sorted_vec()
-            .into_iter()
-            .map(|(_, id)| (score_pair(metric, q, self.store.row(id)), id))
-            .collect();
-        exact.sort_by(|a, b| cmp_score_desc_id_asc(*a, *b));
-        exact.truncate(k);
-        exact
-            .into_iter()
-            .map(|(score, id)| Hit { id, score })
-            .collect()
+        self.codes.search(&self.store, q, k, cand, allow)
     }
 
     /// Approximate top-`k`: int8 scan, then exact re-ranking of the best candidates. Scores
@@ -219,8 +273,8 @@ impl QuantizedIndex {
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new(MAGIC, VERSION);
         w.u32(self.rerank_candidates.min(u32::MAX as usize) as u32);
-        w.u32(self.scales.len() as u32);
-        w.f32s(&self.scales);
+        w.u32(self.codes.scales().len() as u32);
+        w.f32s(self.codes.scales());
         w.bytes(&self.store.to_bytes());
         w.buf
     }
@@ -237,24 +291,34 @@ impl QuantizedIndex {
         if rerank == 0 {
             return Err(Error::corrupt("quantized index: rerank_candidates is 0"));
         }
-        if scales.len() != store.dim() {
-            return Err(Error::corrupt(format!(
-                "quantized index: {} scales for dimension {}",
-                scales.len(),
-                store.dim()
-            )));
-        }
-        if scales.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
-            return Err(Error::corrupt(
-                "quantized index: scale not finite and positive",
-            ));
-        }
-        Ok(Self::encode_all(store, scales, rerank))
+        check_scales("quantized index", &scales, store.dim())?;
+        Ok(QuantizedIndex {
+            codes: Int8Codes::with_scales(&store, scales, store.len()),
+            store,
+            rerank_candidates: rerank,
+        })
     }
 }
 
+/// Rejects stored scales that are not one finite positive value per dimension.
+pub(crate) fn check_scales(what: &str, scales: &[f32], dim: usize) -> Result<()> {
+    if scales.len() != dim {
+        return Err(Error::corrupt(format!(
+            "{what}: {} scales for dimension {dim}",
+            scales.len()
+        )));
+    }
+    if scales.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+        return Err(Error::corrupt(format!(
+            "{what}: scale not finite and positive"
+        )));
+    }
+    Ok(())
+}
+
 struct Scan<'a> {
-    ix: &'a QuantizedIndex,
+    c: &'a Int8Codes,
+    store: &'a VectorStore,
     e: &'a [i8],
     t: f32,
     l2: bool,
@@ -262,17 +326,40 @@ struct Scan<'a> {
     allow: Option<&'a AllowList<'a>>,
 }
 
+/// Rows ahead to prefetch in the scans (each row is `dim` bytes, a few cache lines).
+const PREFETCH_ROWS: usize = 8;
+
+#[inline(always)]
+fn prefetch_row<const AVX: bool>(codes: &[i8], id: DocId, dim: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX {
+        let at = id as usize * dim;
+        if at + dim <= codes.len() {
+            for line in (0..dim).step_by(64) {
+                // SAFETY: at + line < codes.len(); prefetching has no other effect.
+                unsafe {
+                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                        codes.as_ptr().add(at + line).cast(),
+                    )
+                };
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (codes, id, dim);
+}
+
 #[inline(always)]
 fn scan_impl<const AVX: bool>(s: &Scan<'_>) -> TopK<f32> {
-    let ix = s.ix;
-    let dim = ix.store.dim();
-    let live = ix.store.live();
+    let c = s.c;
+    let dim = s.store.dim();
+    let live = s.store.live();
     let mut top = TopK::<f32>::new(s.cand);
     let mut worst = f32::NEG_INFINITY;
     let mut full = false;
     let mut offer = |id: DocId, top: &mut TopK<f32>| {
         let o = id as usize * dim;
-        let codes = &ix.codes[o..o + dim];
+        let codes = &c.codes[o..o + dim];
         #[cfg(target_arch = "x86_64")]
         let d = if AVX {
             // SAFETY: AVX is only true inside `scan_avx`, reached after detecting avx2 + fma.
@@ -284,7 +371,7 @@ fn scan_impl<const AVX: bool>(s: &Scan<'_>) -> TopK<f32> {
         let d = dot_i8_portable(s.e, codes);
         let d = s.t * d as f32;
         let sc = if s.l2 {
-            2.0 * d - ix.norms2[id as usize]
+            2.0 * d - c.norms2[id as usize]
         } else {
             d
         };
@@ -299,28 +386,25 @@ fn scan_impl<const AVX: bool>(s: &Scan<'_>) -> TopK<f32> {
     match s.allow {
         None => {
             for id in live.iter() {
-                #[cfg(target_arch = "x86_64")]
-                if AVX {
-                    let ahead = (id as usize + 8) * dim;
-                    if ahead + dim <= ix.codes.len() {
-                        for line in (0..dim).step_by(64) {
-                            // SAFETY: ahead + line < codes.len(); prefetching has no other effect.
-                            unsafe {
-                                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                                    ix.codes.as_ptr().add(ahead + line).cast(),
-                                )
-                            };
-                        }
-                    }
+                prefetch_row::<AVX>(&c.codes, id + PREFETCH_ROWS as DocId, dim);
+                offer(id, &mut top);
+            }
+        }
+        Some(a) => {
+            // allowed live ids first, so rows can be prefetched ahead of the scan
+            let mut ids = Vec::with_capacity(a.len());
+            a.for_each(|id| {
+                if live.contains(id) {
+                    ids.push(id);
+                }
+            });
+            for (i, &id) in ids.iter().enumerate() {
+                if let Some(&ahead) = ids.get(i + PREFETCH_ROWS) {
+                    prefetch_row::<AVX>(&c.codes, ahead, dim);
                 }
                 offer(id, &mut top);
             }
         }
-        Some(a) => a.for_each(|id| {
-            if live.contains(id) {
-                offer(id, &mut top);
-            }
-        }),
     }
     top
 }
