@@ -240,25 +240,18 @@ impl Index for HnswIndex {
     }
 }
 
-/// `QuantizedIndex` plus its `rerank_candidates` (the core has no getter for it).
-#[derive(Debug)]
-struct Quant {
-    ix: QuantizedIndex,
-    rerank_candidates: usize,
-}
-
-impl Index for Quant {
+impl Index for QuantizedIndex {
     fn store(&self) -> &VectorStore {
-        self.ix.store()
+        QuantizedIndex::store(self)
     }
     fn memory_bytes(&self) -> usize {
-        self.ix.store().memory_bytes() + self.ix.scan_bytes()
+        QuantizedIndex::store(self).memory_bytes() + self.scan_bytes()
     }
     fn upsert(&mut self, id: u32, v: &[f32]) -> fairmatch::Result<()> {
-        self.ix.upsert(id, v)
+        QuantizedIndex::upsert(self, id, v)
     }
     fn remove(&mut self, id: u32) -> bool {
-        self.ix.remove(id)
+        QuantizedIndex::remove(self, id)
     }
     fn search(
         &self,
@@ -267,7 +260,7 @@ impl Index for Quant {
         _ef: Option<usize>,
         allow: Option<AllowList<'_>>,
     ) -> fairmatch::Result<Vec<Hit>> {
-        self.ix.search(q, k, allow)
+        QuantizedIndex::search(self, q, k, allow)
     }
     fn search_batch(
         &self,
@@ -276,17 +269,13 @@ impl Index for Quant {
         _ef: Option<usize>,
         allow: Option<AllowList<'_>>,
     ) -> fairmatch::Result<Vec<Vec<Hit>>> {
-        self.ix.search_batch(q, k, allow)
+        QuantizedIndex::search_batch(self, q, k, allow)
     }
     fn to_bytes(&self) -> Vec<u8> {
-        self.ix.to_bytes()
+        QuantizedIndex::to_bytes(self)
     }
     fn rebuilt(&self, store: VectorStore) -> Option<fairmatch::Result<Self>> {
-        let rc = self.rerank_candidates;
-        Some(QuantizedIndex::build(store, rc).map(|ix| Quant {
-            ix,
-            rerank_candidates: rc,
-        }))
+        Some(QuantizedIndex::build(store, self.rerank_candidates()))
     }
 }
 
@@ -738,7 +727,7 @@ index_class!(
 index_class_no_ef!(
     PyQuantizedIndex,
     "QuantizedIndex",
-    Quant,
+    QuantizedIndex,
     "int8 scan with exact float32 re-ranking (≈ 0.25× the scanned bytes): \
      `QuantizedIndex(model_id, dim, metric=\"cosine\", *, rerank_candidates=64)`. The int8 \
      scales are trained by the first `upsert_many` into an empty index; later rows reuse them.",
@@ -748,48 +737,30 @@ index_class_no_ef!(
         fn new(model_id: &str, dim: i64, metric: &str, rerank_candidates: i64) -> PyResult<Self> {
             let rc = count(rerank_candidates, "rerank_candidates")?;
             let ix = QuantizedIndex::build(store(model_id, dim, metric)?, rc).py_err()?;
-            Ok(Self {
-                s: Shared::new(Quant {
-                    ix,
-                    rerank_candidates: rc,
-                }),
-            })
+            Ok(Self { s: Shared::new(ix) })
         }
 
         /// How many scan candidates are re-ranked exactly.
         #[getter]
         fn rerank_candidates(&self) -> usize {
-            self.s.read().rerank_candidates
+            self.s.read().rerank_candidates()
         }
 
         /// The per-dimension int8 scales.
         fn scales(&self) -> Vec<f32> {
-            self.s.read().ix.scales().to_vec()
+            self.s.read().scales().to_vec()
         }
 
         /// Bytes the int8 scan reads.
         fn scan_bytes(&self) -> usize {
-            self.s.read().ix.scan_bytes()
+            self.s.read().scan_bytes()
         }
 
         /// Loads `to_bytes()` output; `SnapshotError` if invalid.
         #[staticmethod]
         fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
             let ix = py.detach(|| QuantizedIndex::from_bytes(data)).py_err()?;
-            // The format (QuantizedIndex::to_bytes) is magic, version u32, then
-            // rerank_candidates u32 little-endian; from_bytes has checked it.
-            let rerank_candidates = data
-                .get(8..12)
-                .and_then(|b| b.try_into().ok())
-                .map_or(DEFAULT_RERANK_CANDIDATES, |b| {
-                    u32::from_le_bytes(b) as usize
-                });
-            Ok(Self {
-                s: Shared::new(Quant {
-                    ix,
-                    rerank_candidates,
-                }),
-            })
+            Ok(Self { s: Shared::new(ix) })
         }
     }
 );

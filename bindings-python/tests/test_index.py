@@ -143,6 +143,32 @@ def test_hnsw_recall_and_filters(metric: str) -> None:
         assert recall(fh, fw) >= 0.95
 
 
+def test_hnsw_int8_filter_share() -> None:
+    """Allow-lists up to `int8_filter_share` go to the int8 scan + exact re-rank: only allowed
+    ids, near-exact recall, exact scores; survives pickling; bad shares are typed errors."""
+    x = clustered(3000, 32)
+    ids = np.arange(3000, dtype=np.uint32)
+    flat = FlatIndex(MODEL, 32, "cosine")
+    flat.upsert_many(ids, x)
+    h = HnswIndex(MODEL, 32, "cosine", int8_filter_share=0.3, parallel_build=False)
+    h.upsert_many(ids, x)
+    assert h.config()["int8_filter_share"] == pytest.approx(0.3)
+    qs = clustered(40, 32, seed=9)
+    allow = np.arange(1, 3000, 5)
+    want = flat.search_batch(qs, 10, allow=allow)
+    got = h.search_batch(qs, 10, allow=allow)
+    assert all(hit["id"] % 5 == 1 for r in got for hit in r)
+    assert recall(got, want) >= 0.99
+    back = pickle.loads(pickle.dumps(h))
+    assert back.search_batch(qs, 10, allow=allow) == got
+    with pytest.raises(fairmatch.InvalidInputError, match="int8_filter_share"):
+        h.set_int8_filter_share(1.5)
+    h.set_int8_filter_share(0.0)
+    assert h.config()["int8_filter_share"] == 0.0
+    assert {hit["id"] for r in h.search_batch(qs, 10, 128, allow=allow) for hit in r} <= set(
+        allow.tolist())
+
+
 def test_quantized_recall_and_filter() -> None:
     x = clustered(2000, 32)
     flat = FlatIndex(MODEL, 32, "cosine")
