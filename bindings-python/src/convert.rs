@@ -2,8 +2,9 @@
 //!
 //! Inputs go Python → `serde_json::Value` → core type (serde, `deny_unknown_fields` in the
 //! core), so the core parses every enum and field and both bindings accept the same
-//! spellings. Outputs go core type → `serde_json::Value` → plain dicts/lists; undefined
-//! numbers (NaN) in output dicts become `None`, which is also what a JSON response needs.
+//! spellings. Outputs go core type → plain dicts/lists directly (`pyser`, same shapes as
+//! JSON); undefined numbers (NaN) in output dicts become `None`, which is also what a JSON
+//! response needs.
 //! Metric inputs are numpy arrays read in place (zero-copy when dtype and layout allow) or
 //! any sequence.
 
@@ -139,42 +140,10 @@ pub(crate) fn parse_enum<T: DeserializeOwned>(s: &str, field: &str) -> PyResult<
     serde_json::from_value(Value::String(s.to_owned())).map_err(|e| invalid(field, e.to_string()))
 }
 
-/// Converts a `serde_json::Value` to plain Python objects.
-pub(crate) fn value_to_py<'py>(py: Python<'py>, v: &Value) -> PyResult<Bound<'py, PyAny>> {
-    Ok(match v {
-        Value::Null => py.None().into_bound(py),
-        Value::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
-        Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                i.into_pyobject(py)?.into_any()
-            } else if let Some(u) = n.as_u64() {
-                u.into_pyobject(py)?.into_any()
-            } else {
-                n.as_f64().unwrap_or(f64::NAN).into_pyobject(py)?.into_any()
-            }
-        }
-        Value::String(s) => PyString::new(py, s).into_any(),
-        Value::Array(a) => {
-            let l = PyList::empty(py);
-            for x in a {
-                l.append(value_to_py(py, x)?)?;
-            }
-            l.into_any()
-        }
-        Value::Object(m) => {
-            let d = PyDict::new(py);
-            for (k, x) in m {
-                d.set_item(k, value_to_py(py, x)?)?;
-            }
-            d.into_any()
-        }
-    })
-}
-
-/// Converts any serialisable core output to plain Python dicts/lists.
+/// Converts any serialisable core output to plain Python dicts/lists (directly, without an
+/// intermediate JSON tree: [`crate::pyser`]).
 pub(crate) fn to_py<'py, T: Serialize>(py: Python<'py>, x: &T) -> PyResult<Bound<'py, PyAny>> {
-    let v = serde_json::to_value(x).map_err(|e| invalid("output", e.to_string()))?;
-    value_to_py(py, &v)
+    crate::pyser::to_py(py, x)
 }
 
 /// Whether numpy has been imported. An object can only be a numpy array if it has; without

@@ -9,6 +9,7 @@ mod engine;
 mod error;
 mod index;
 mod metrics;
+mod pyser;
 mod rerank;
 mod taxonomy;
 
