@@ -10,11 +10,14 @@
 //!   flat index's score for the same row;
 //! - allow-lists and tombstones are applied *inside* the graph walk (hnsw_rs `FilterT`);
 //! - very selective allow-lists switch to exact search over the allowed ids
-//!   ([`HnswConfig::exact_fallback_share`]);
+//!   ([`HnswConfig::exact_fallback_share`]), and, when int8 codes are kept
+//!   ([`HnswConfig::int8_filter_share`]), mid-selectivity ones to an int8 scan over the allowed
+//!   ids with exact re-ranking (the [`crate::index::QuantizedIndex`] scheme);
 //! - updates: hnsw_rs has no delete, so a replaced or removed row leaves a stale graph node that
 //!   the search filter denies; past [`HnswConfig::rebuild_tombstone_share`] stale nodes the graph
 //!   is rebuilt from the live vectors;
-//! - persistence stores the configuration, the vectors and the insertion order, and **rebuilds
+//! - persistence stores the configuration, the int8 scales (when on), the vectors and the
+//!   insertion order, and **rebuilds
 //!   the graph on load**: hnsw_rs dumps cannot be verified before loading and its loader calls
 //!   `process::exit` on a corrupt file, which would kill a Python or Node host.
 
@@ -610,7 +613,8 @@ impl HnswIndex {
     /// Approximate top-`k` for `query` with candidate list size `ef` (`None` = the configured
     /// `ef_search`, raised to `k`), restricted to `allow` inside the graph walk. Allow-lists
     /// naming at most [`HnswConfig::exact_fallback_share`] of the live rows are answered
-    /// exactly. Scores are exact (same as [`crate::index::FlatIndex`]); order is score desc,
+    /// exactly, those up to [`HnswConfig::int8_filter_share`] (when on) by the int8 scan +
+    /// exact re-rank. Scores are exact (same as [`crate::index::FlatIndex`]); order is score desc,
     /// id asc.
     ///
     /// Errors: `k = 0` (`k`), `ef < k` or `ef > MAX_EF` (`ef`), and every query check of

@@ -11,7 +11,8 @@
 //!   optional [`AllowList`].
 //! - [`HnswIndex`] (built with [`HnswBuilder`]): approximate search on hnsw_rs 0.3.5 with the
 //!   allow-list applied inside the graph walk, incremental inserts, tombstone deletes with
-//!   automatic rebuild, and exact fallback for very selective allow-lists.
+//!   automatic rebuild, exact fallback for very selective allow-lists and (opt-in) an int8
+//!   scan + exact re-rank for mid-selectivity ones.
 //! - [`QuantizedIndex`]: int8 scan (≈ 0.25× the bytes) with exact f32 re-ranking.
 //!
 //! Scores are **higher = better** under every metric (squared L2 is negated; see [`Metric`]).
