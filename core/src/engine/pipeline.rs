@@ -122,6 +122,22 @@ impl<'a> RequestCtx<'a> {
             .expect("a live row has an entry")
     }
 
+    /// The request's exclusion list (`filters.exclude_ids`, on the side being ranked), then
+    /// [`Self::veto`]: the first reason the candidate is removed, if any. `candidate` is the
+    /// ranked row (a freelancer doc, or a job doc when `for_jobs`), `fdoc` the freelancer.
+    pub fn screen(
+        &self,
+        candidate: usize,
+        j: &JobEntry,
+        fdoc: usize,
+        for_jobs: bool,
+    ) -> Option<Veto> {
+        if self.excluded.contains(candidate as DocId) {
+            return Some(Veto::RequestFilter);
+        }
+        self.veto(j, fdoc, for_jobs)
+    }
+
     /// The first veto that removes freelancer `doc` for `j` (before the skill gate), if any.
     /// `for_jobs` = the freelancer is asking for jobs (its own availability does not veto).
     pub fn veto(&self, j: &JobEntry, doc: usize, for_jobs: bool) -> Option<Veto> {
@@ -763,11 +779,7 @@ pub(crate) fn recommend_freelancers(
                         continue;
                     }
                     acc.candidates += 1;
-                    if ctx.excluded.contains(doc as DocId) {
-                        acc.vetoes.add(Veto::RequestFilter);
-                        continue;
-                    }
-                    if let Some(v) = ctx.veto(job, doc, false) {
+                    if let Some(v) = ctx.screen(doc, job, doc, false) {
                         acc.vetoes.add(v);
                         continue;
                     }
@@ -848,11 +860,7 @@ pub(crate) fn recommend_freelancers(
             for (doc, f) in cat.freelancers.iter().enumerate() {
                 let Some(f) = f else { continue };
                 candidates += 1;
-                if ctx.excluded.contains(doc as DocId) {
-                    vetoes.add(Veto::RequestFilter);
-                    continue;
-                }
-                if let Some(v) = ctx.veto(job, doc, false) {
+                if let Some(v) = ctx.screen(doc, job, doc, false) {
                     vetoes.add(v);
                     continue;
                 }
@@ -928,11 +936,7 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
     for (doc, j) in cat.jobs.iter().enumerate() {
         let Some(j) = j else { continue };
         candidates += 1;
-        if ctx.excluded.contains(doc as DocId) {
-            vetoes.add(Veto::RequestFilter);
-            continue;
-        }
-        if let Some(v) = ctx.veto(j, fdoc, true) {
+        if let Some(v) = ctx.screen(doc, j, fdoc, true) {
             vetoes.add(v);
             continue;
         }
