@@ -407,7 +407,11 @@ impl HnswIndex {
         }
         let nodes = self.slot_doc.len();
         let frozen: usize = self.frozen.as_ref().map_or(0, |f| {
-            f.layers.iter().map(|(o, a)| (o.len() + a.len()) * 4).sum()
+            f.layers
+                .iter()
+                .map(|(o, a)| (o.len() + a.len()) * 4)
+                .sum::<usize>()
+                + f.l0.len() * 4
         });
         let int8 = self.int8.as_ref().map_or(0, Int8Codes::scan_bytes);
         self.store.memory_bytes() + nodes * (self.store.dim() * 4 + 96) + edges * 16 + frozen + int8
@@ -757,8 +761,14 @@ impl HnswIndex {
 struct Frozen {
     nodes: usize,
     entry: u32,
-    /// layer → (offsets over slots, neighbour slots)
+    /// layer → (offsets over slots, neighbour slots); layer 0 is kept in `l0` instead (empty here)
     layers: Vec<(Vec<u32>, Vec<u32>)>,
+    /// layer 0 in fixed-size blocks of `l0_stride` u32 per slot: the count, then the neighbours.
+    /// The walk spends most of its memory traffic on layer 0; a block's address is computed
+    /// from the slot alone (no offsets lookup), so the next expansion's block can be
+    /// prefetched while the current one is scored (hnswlib keeps level-0 links the same way).
+    l0: Vec<u32>,
+    l0_stride: usize,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -807,8 +817,29 @@ impl Frozen {
             }
         }
         let entry = entry?;
+        let level0: Vec<Vec<u32>> = per
+            .iter()
+            .map(|p| {
+                p.first().map_or_else(Vec::new, |ns| {
+                    ns.iter()
+                        .copied()
+                        .filter(|&s| (s as usize) < nodes)
+                        .collect()
+                })
+            })
+            .collect();
+        let l0_stride = 1 + level0.iter().map(Vec::len).max().unwrap_or(0);
+        let mut l0 = vec![0u32; nodes * l0_stride];
+        for (slot, ns) in level0.iter().enumerate() {
+            let block = &mut l0[slot * l0_stride..(slot + 1) * l0_stride];
+            block[0] = ns.len() as u32;
+            block[1..=ns.len()].copy_from_slice(ns);
+        }
         let layers = (0..=top)
             .map(|l| {
+                if l == 0 {
+                    return (Vec::new(), Vec::new());
+                }
                 let mut off = Vec::with_capacity(nodes + 1);
                 let mut adj = Vec::new();
                 off.push(0u32);
@@ -825,13 +856,40 @@ impl Frozen {
             nodes,
             entry,
             layers,
+            l0,
+            l0_stride,
         })
     }
 
     #[inline]
     fn neighbours(&self, layer: usize, s: u32) -> &[u32] {
+        if layer == 0 {
+            let b = s as usize * self.l0_stride;
+            let k = self.l0[b] as usize;
+            return &self.l0[b + 1..b + 1 + k];
+        }
         let (off, adj) = &self.layers[layer];
         &adj[off[s as usize] as usize..off[s as usize + 1] as usize]
+    }
+
+    /// Prefetches the layer-0 block of slot `s` (the likely next expansion).
+    #[inline(always)]
+    fn prefetch_l0(&self, s: u32) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let b = s as usize * self.l0_stride;
+            let end = (b + self.l0_stride).min(self.l0.len());
+            for at in (b..end).step_by(16) {
+                // SAFETY: at < l0.len(); prefetching has no other effect.
+                unsafe {
+                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                        self.l0.as_ptr().add(at).cast(),
+                    )
+                };
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = s;
     }
 
     #[inline(always)]
@@ -891,6 +949,9 @@ impl Frozen {
             while let Some(Reverse(c)) = cands.pop() {
                 if c.d > bound && res.len() >= ef {
                     break;
+                }
+                if let Some(Reverse(next)) = cands.peek() {
+                    self.prefetch_l0(next.s);
                 }
                 for &n in self.neighbours(0, c.s) {
                     if marks[n as usize] != epoch {
