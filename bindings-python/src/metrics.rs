@@ -580,6 +580,24 @@ fn between_group_generalized_entropy_index(
         .py_err()
 }
 
+/// Reads two float samples (fields `a`, `b`) and the alternative, runs `test` without the
+/// GIL and returns its result as a dict: the shape of every two-sample rating test.
+fn two_sample_test<'py, T: serde::Serialize + Send>(
+    py: Python<'py>,
+    a: &Bound<'py, PyAny>,
+    b: &Bound<'py, PyAny>,
+    alternative: &str,
+    test: impl FnOnce(&[f64], &[f64], m::Alternative) -> fairmatch::Result<T> + Send,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (a, b, alt) = (
+        arr::<f64>(a, "a")?,
+        arr::<f64>(b, "b")?,
+        parse_enum(alternative, "alternative")?,
+    );
+    let (x, y) = (a.slice(), b.slice());
+    to_py(py, &py.detach(|| test(&x, &y, alt)).py_err()?)
+}
+
 /// Welch's t-test (scipy `ttest_ind(equal_var=False)`); returns a dict.
 #[pyfunction]
 #[pyo3(signature = (a, b, alternative="two_sided"))]
@@ -589,13 +607,7 @@ fn welch_t_test<'py>(
     b: &Bound<'py, PyAny>,
     alternative: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (a, b, alt) = (
-        arr::<f64>(a, "a")?,
-        arr::<f64>(b, "b")?,
-        parse_enum(alternative, "alternative")?,
-    );
-    let (x, y) = (a.slice(), b.slice());
-    to_py(py, &py.detach(|| m::welch_t_test(&x, &y, alt)).py_err()?)
+    two_sample_test(py, a, b, alternative, m::welch_t_test)
 }
 
 /// Mann-Whitney U (scipy `mannwhitneyu`, asymptotic, tie-corrected); returns a dict.
@@ -608,17 +620,9 @@ fn mann_whitney_u<'py>(
     continuity: bool,
     alternative: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (a, b, alt) = (
-        arr::<f64>(a, "a")?,
-        arr::<f64>(b, "b")?,
-        parse_enum(alternative, "alternative")?,
-    );
-    let (x, y) = (a.slice(), b.slice());
-    to_py(
-        py,
-        &py.detach(|| m::mann_whitney_u(&x, &y, continuity, alt))
-            .py_err()?,
-    )
+    two_sample_test(py, a, b, alternative, |x, y, alt| {
+        m::mann_whitney_u(x, y, continuity, alt)
+    })
 }
 
 /// Mann-Whitney U from per-value count histograms (e.g. star ratings 1–5).
@@ -647,13 +651,7 @@ fn brunner_munzel<'py>(
     b: &Bound<'py, PyAny>,
     alternative: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let (a, b, alt) = (
-        arr::<f64>(a, "a")?,
-        arr::<f64>(b, "b")?,
-        parse_enum(alternative, "alternative")?,
-    );
-    let (x, y) = (a.slice(), b.slice());
-    to_py(py, &py.detach(|| m::brunner_munzel(&x, &y, alt)).py_err()?)
+    two_sample_test(py, a, b, alternative, m::brunner_munzel)
 }
 
 /// Rank-biserial correlation of two samples.

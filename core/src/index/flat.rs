@@ -328,6 +328,35 @@ pub(crate) fn prepare_batch(store: &VectorStore, queries: &[Query<'_>]) -> Resul
         .collect()
 }
 
+/// The query and allow-list checks every index's `search` makes after its own parameter
+/// checks (`k`, `ef`), in this order: the query (prepared for the store's metric), then the
+/// allow-list.
+pub(crate) fn prepare_one(
+    store: &VectorStore,
+    query: &Query<'_>,
+    allow: Option<&AllowList<'_>>,
+) -> Result<Vec<f32>> {
+    let q = store.prepare_query("query", query)?;
+    if let Some(a) = allow {
+        a.validate()?;
+    }
+    Ok(q)
+}
+
+/// [`prepare_one`] for `search_batch`: every query (errors name `queries[i]`), then the
+/// allow-list.
+pub(crate) fn prepare_many(
+    store: &VectorStore,
+    queries: &[Query<'_>],
+    allow: Option<&AllowList<'_>>,
+) -> Result<Vec<Vec<f32>>> {
+    let qs = prepare_batch(store, queries)?;
+    if let Some(a) = allow {
+        a.validate()?;
+    }
+    Ok(qs)
+}
+
 /// Exact brute-force index over a [`VectorStore`].
 ///
 /// Scores every live row (or every allowed live row) with the shared kernel (`distance` module
@@ -398,10 +427,7 @@ impl FlatIndex {
         allow: Option<AllowList<'_>>,
     ) -> Result<Vec<Hit>> {
         check_k(k)?;
-        let q = self.store.prepare_query("query", query)?;
-        if let Some(a) = &allow {
-            a.validate()?;
-        }
+        let q = prepare_one(&self.store, query, allow.as_ref())?;
         Ok(exact_one(&self.store, &q, k, allow.as_ref()))
     }
 
@@ -416,10 +442,7 @@ impl FlatIndex {
         allow: Option<AllowList<'_>>,
     ) -> Result<Vec<Vec<Hit>>> {
         check_k(k)?;
-        let qs = prepare_batch(&self.store, queries)?;
-        if let Some(a) = &allow {
-            a.validate()?;
-        }
+        let qs = prepare_many(&self.store, queries, allow.as_ref())?;
         Ok(exact_many(&self.store, &qs, k, allow.as_ref()))
     }
 

@@ -34,7 +34,7 @@ use crate::index::distance::{Metric, raw_pair_fast, score_pair};
 #[cfg(target_arch = "x86_64")]
 use crate::index::distance::{avx, has_fma};
 use crate::index::filter::AllowList;
-use crate::index::flat::{check_k, exact_one, prepare_batch};
+use crate::index::flat::{check_k, exact_one, prepare_many, prepare_one};
 use crate::index::quant::{DEFAULT_RERANK_CANDIDATES, Int8Codes, check_scales};
 use crate::index::store::{Hit, Query, VectorStore};
 use crate::util::{BitSet, cmp_score_desc_id_asc};
@@ -633,10 +633,7 @@ impl HnswIndex {
     ) -> Result<Vec<Hit>> {
         check_k(k)?;
         let ef = self.resolve_ef(k, ef)?;
-        let q = self.store.prepare_query("query", query)?;
-        if let Some(a) = &allow {
-            a.validate()?;
-        }
+        let q = prepare_one(&self.store, query, allow.as_ref())?;
         Ok(self.search_prepared(&q, k, ef, allow.as_ref()))
     }
 
@@ -651,10 +648,7 @@ impl HnswIndex {
     ) -> Result<Vec<Vec<Hit>>> {
         check_k(k)?;
         let ef = self.resolve_ef(k, ef)?;
-        let qs = prepare_batch(&self.store, queries)?;
-        if let Some(a) = &allow {
-            a.validate()?;
-        }
+        let qs = prepare_many(&self.store, queries, allow.as_ref())?;
         Ok(qs
             .par_iter()
             .map(|q| self.search_prepared(q, k, ef, allow.as_ref()))

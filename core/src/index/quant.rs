@@ -242,10 +242,7 @@ impl QuantizedIndex {
         allow: Option<AllowList<'_>>,
     ) -> Result<Vec<Hit>> {
         check_k(k)?;
-        let q = self.store.prepare_query("query", query)?;
-        if let Some(a) = &allow {
-            a.validate()?;
-        }
+        let q = crate::index::flat::prepare_one(&self.store, query, allow.as_ref())?;
         Ok(self.search_prepared(&q, k, allow.as_ref()))
     }
 
@@ -258,10 +255,7 @@ impl QuantizedIndex {
         allow: Option<AllowList<'_>>,
     ) -> Result<Vec<Vec<Hit>>> {
         check_k(k)?;
-        let qs = crate::index::flat::prepare_batch(&self.store, queries)?;
-        if let Some(a) = &allow {
-            a.validate()?;
-        }
+        let qs = crate::index::flat::prepare_many(&self.store, queries, allow.as_ref())?;
         Ok(qs
             .par_iter()
             .map(|q| self.search_prepared(q, k, allow.as_ref()))
