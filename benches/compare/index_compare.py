@@ -151,6 +151,9 @@ def main_run(args):
     info["fm_build"] = r["secs"]
     info["fm_bytes"] = r["bytes"]
     info["fm_int8_bytes"] = r["int8_bytes"]
+    if args.hnsw_rs:
+        info["rs_build"] = rust(f"build_hnsw_rs {args.m} {args.efc}")["secs"]
+        log(f"hnsw_rs build {info['rs_build']:.1f}s")
     log(f"fairmatch hnsw build {r['secs']:.1f}s")
     t = time.perf_counter()
     hl = hnswlib.Index(space="ip", dim=dim)
@@ -225,9 +228,9 @@ def main_run(args):
     for ef in EFS:
         plan.append((f"hnsw_hl_{ef}", lambda ef=ef: py_hl(ef), f"hnsw {ef}"))
         plan.append((f"hnsw_fh_{ef}", lambda ef=ef: py_fh(ef), None))
-    if args.native:
-        for ef in [32, 64]:
-            plan.append((f"native_{ef}", None, f"hnsw_native {ef}"))
+    if args.hnsw_rs:
+        for ef in EFS:
+            plan.append((f"hnsw_rs_{ef}", None, f"hnsw_rs {ef}"))
     for tag in ["10", "1"]:
         for ef in FILTER_EFS:
             plan.append((f"filt{tag}_{ef}", lambda tag=tag, ef=ef: py_fh_filter(tag, ef),
@@ -284,10 +287,11 @@ def main_run(args):
             f"{rec(f'hnsw_hl_{ef}:fm'):.3f}", f"{med(f'hnsw_hl_{ef}:fm'):.0f}",
             f"{info['fm_build']:.1f}" if ef == EFS[0] else "",
             f"{info['fm_bytes']:,} (est.)" if ef == EFS[0] else "")
-    if args.native:
-        for ef in [32, 64]:
-            add("hnsw_rs 0.3.5 own search (same graph)", f"ef={ef}", f"{rec(f'native_{ef}:fm'):.3f}",
-                f"{med(f'native_{ef}:fm'):.0f}", "", "")
+    if args.hnsw_rs:
+        for ef in EFS:
+            add("hnsw_rs 0.3.5 alone (baseline)", f"M={args.m} efC={args.efc} ef={ef}",
+                f"{rec(f'hnsw_rs_{ef}:fm'):.3f}", f"{med(f'hnsw_rs_{ef}:fm'):.0f}",
+                f"{info['rs_build']:.1f}" if ef == EFS[0] else "", "")
     for tag in ["10", "1"]:
         for ef in FILTER_EFS:
             add("faiss HNSW + IDSelectorBitmap", f"{tag}% allow-list, ef={ef}",
@@ -405,8 +409,9 @@ def main():
     r.add_argument("--efc", type=int, default=200)
     r.add_argument("--rerank", type=int, default=64)
     r.add_argument("--flat-queries", type=int, default=200)
-    r.add_argument("--native", action="store_true",
-                   help="also time hnsw_rs's own search on fairmatch's graph")
+    r.add_argument("--hnsw-rs", action="store_true",
+                   help="also build and time the hnsw_rs 0.3.5 crate alone (the graph fairmatch "
+                        "used before its own)")
     a = ap.parse_args()
     gen(a) if a.cmd == "gen" else main_run(a)
 

@@ -618,7 +618,7 @@ index_class!(
      search for very selective lists.",
     {
         #[new]
-        #[pyo3(signature = (model_id, dim, metric="cosine", *, m=16, ef_construction=200, ef_search=64, max_layer=16, rebuild_tombstone_share=0.25, exact_fallback_share=0.05, int8_filter_share=0.0, parallel_build=true))]
+        #[pyo3(signature = (model_id, dim, metric="cosine", *, m=16, ef_construction=200, ef_search=64, max_layer=16, rebuild_tombstone_share=0.25, exact_fallback_share=0.05, int8_filter_share=0.0, parallel_build=true, seed=0x5EED))]
         #[allow(clippy::too_many_arguments)]
         fn new(
             py: Python<'_>,
@@ -633,6 +633,7 @@ index_class!(
             exact_fallback_share: f32,
             int8_filter_share: f32,
             parallel_build: bool,
+            seed: i128,
         ) -> PyResult<Self> {
             let cfg = HnswConfig {
                 m: count(m, "hnsw.m")?,
@@ -643,6 +644,8 @@ index_class!(
                 exact_fallback_share,
                 int8_filter_share,
                 parallel_build,
+                seed: u64::try_from(seed)
+                    .map_err(|_| invalid("hnsw.seed", format!("must be in 0..2^64, got {seed}")))?,
             };
             let st = store(model_id, dim, metric)?;
             let ix = py

@@ -169,6 +169,24 @@ def test_hnsw_int8_filter_share() -> None:
         allow.tolist())
 
 
+def test_hnsw_seed() -> None:
+    """Serial builds are a function of the seed; a bad seed is a typed error naming it."""
+    x = clustered(600, 16)
+
+    def build(seed: int) -> bytes:
+        h = HnswIndex(MODEL, 16, "cosine", parallel_build=False, seed=seed)
+        h.upsert_many(np.arange(600), x)
+        assert h.config()["seed"] == seed
+        return h.to_bytes()
+
+    assert build(7) == build(7)
+    assert build(7) != build(8)
+    assert HnswIndex(MODEL, 16).config()["seed"] == 0x5EED
+    for bad in (-1, 2**64):
+        with pytest.raises(fairmatch.InvalidInputError, match="hnsw.seed"):
+            HnswIndex(MODEL, 16, seed=bad)
+
+
 def test_quantized_recall_and_filter() -> None:
     x = clustered(2000, 32)
     flat = FlatIndex(MODEL, 32, "cosine")

@@ -261,8 +261,8 @@ fn every_bad_input_is_typed_and_harmless() {
 
 #[test]
 fn incremental_inserts_and_filters_stay_correct() {
-    // builds on half the rows, inserts the rest one by one (hnsw_rs walk until the search copy
-    // is refreshed), replaces and removes some, and checks recall and the allow-list throughout
+    // builds on half the rows, inserts the rest one by one, replaces and removes some, and
+    // checks recall and the allow-list throughout
     let (pts, qs) = clustered(2000, 40, 20);
     for metric in [Metric::Cosine, Metric::SquaredL2] {
         let mut half = VectorStore::new(MODEL, DIM, metric).unwrap();
@@ -396,4 +396,84 @@ fn int8_filtered_search_is_exact_enough_and_persists() {
         hnsw.search(&q, 10, None, Some(AllowList::Bits(&allow)))
             .unwrap()
     );
+}
+
+/// The graph is fairmatch's own: a serial build is a function of the seed, a parallel build
+/// (two threads) keeps the recall, the graph is stored (loading gives identical results
+/// without a rebuild), an index saved with tombstones is rebuilt without them on load, and
+/// version-2 bytes (no seed, no graph) still load.
+#[test]
+fn graph_is_seeded_stored_and_parallel_builds_keep_recall() {
+    let (pts, qs) = clustered(3000, 40, 25);
+    let store = store_of(&pts, Metric::Cosine);
+    let serial = |seed: u64| {
+        HnswBuilder::new()
+            .parallel_build(false)
+            .seed(seed)
+            .build(store.clone())
+            .unwrap()
+    };
+    let a = serial(1);
+    assert_eq!(a.to_bytes(), serial(1).to_bytes());
+    assert_ne!(a.to_bytes(), serial(2).to_bytes());
+    assert_eq!(a.config().seed, 1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let par = pool.install(|| HnswBuilder::new().build(store.clone()).unwrap());
+    let flat = FlatIndex::new(store.clone());
+    let (mut r_par, mut r_ser) = (0.0, 0.0);
+    for q in &qs {
+        let query = Query::new(MODEL, q);
+        let truth = flat.search(&query, 10, None).unwrap();
+        r_par += recall(&par.search(&query, 10, None, None).unwrap(), &truth);
+        r_ser += recall(&a.search(&query, 10, None, None).unwrap(), &truth);
+    }
+    let n = qs.len() as f64;
+    assert!(r_par / n >= 0.95 && r_ser / n >= 0.95, "{r_par} {r_ser}");
+    // stored graph: identical results after loading
+    let back = HnswIndex::from_bytes(&par.to_bytes()).unwrap();
+    for q in &qs {
+        let query = Query::new(MODEL, q);
+        assert_eq!(
+            back.search(&query, 10, Some(40), None).unwrap(),
+            par.search(&query, 10, Some(40), None).unwrap()
+        );
+    }
+    // tombstones at save time: the loaded graph is rebuilt without them
+    let mut t = serial(3);
+    for id in (0..3000).step_by(10) {
+        t.remove(id);
+    }
+    assert!(t.tombstone_share() > 0.0);
+    let back = HnswIndex::from_bytes(&t.to_bytes()).unwrap();
+    assert_eq!(back.tombstone_share(), 0.0);
+    assert_eq!(back.len(), t.len());
+    for q in &qs {
+        let got = back.search(&Query::new(MODEL, q), 10, None, None).unwrap();
+        assert!(got.iter().all(|h| h.id % 10 != 0));
+    }
+    // version 2 = version 3 without the seed (8 bytes after the flag) and without the graph
+    let v3 = a.to_bytes();
+    let flag_at = 4 + 4 + 16 + 4 + 4 + 1;
+    let mut v2 = v3[..flag_at].to_vec();
+    v2[4..8].copy_from_slice(&2u32.to_le_bytes());
+    let rest = &v3[flag_at + 8..];
+    // int8 share 0 (4 bytes), order (4 + 4n), then the store (4-byte length + bytes)
+    let n_order = u32::from_le_bytes(rest[4..8].try_into().unwrap()) as usize;
+    let store_at = 8 + 4 * n_order;
+    let store_len = u32::from_le_bytes(rest[store_at..store_at + 4].try_into().unwrap()) as usize;
+    v2.extend_from_slice(&rest[..store_at + 4 + store_len]);
+    let old = HnswIndex::from_bytes(&v2).unwrap();
+    assert_eq!(old.config().seed, fairmatch::index::DEFAULT_SEED);
+    assert_eq!(old.len(), a.len());
+    // a v3 graph section that names a missing node is rejected
+    let mut bad = v3.clone();
+    let k = bad.len();
+    bad[k - 4..].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(matches!(
+        HnswIndex::from_bytes(&bad),
+        Err(fairmatch::Error::CorruptSnapshot { .. })
+    ));
 }

@@ -4,8 +4,9 @@
 //! fairmatch and the reference libraries (A B A B …) on the same vectors and queries.
 //!
 //! Commands: `build_hnsw M EFC`, `build_quant RERANK`, `flat_single NQ`, `flat_batch`,
-//! `hnsw EF`, `hnsw_filter TAG EF auto|graph|exact`, `quant NQ`, `quit`.
-//! Uses only fairmatch's public API.
+//! `save_hnsw PATH`, `load_hnsw PATH`, `hnsw EF`, `hnsw_filter TAG EF auto|graph|exact|int8|auto8`, `quant NQ`, `quant_filter TAG`,
+//! `build_hnsw_rs M EFC` and `hnsw_rs EF` (the hnsw_rs 0.3.5 crate alone, which fairmatch's
+//! graph replaced: kept as a baseline), `quit`. Uses only fairmatch's public API.
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use fairmatch::index::{
     AllowList, FlatIndex, HnswBuilder, HnswIndex, Metric, QuantizedIndex, Query, VectorStore,
 };
 use fairmatch_bench::recall_at_k;
+use hnsw_rs::prelude::{DistDot, Hnsw};
 use serde_json::json;
 
 const MODEL: &str = "all-MiniLM-L6-v2";
@@ -96,6 +98,7 @@ struct Bench {
     flat: FlatIndex,
     hnsw: Option<HnswIndex>,
     quant: Option<QuantizedIndex>,
+    hnsw_rs: Option<Hnsw<'static, f32, DistDot>>,
 }
 
 impl Bench {
@@ -161,13 +164,53 @@ impl Bench {
                 json!({"qps": nq_all as f64 / secs, "recall": self.recall(&found, &self.gt),
                     "nq": nq_all, "threads": rayon::current_num_threads()})
             }
-            "hnsw" | "hnsw_native" => {
-                let native = cmd[0] == "hnsw_native";
-                self.hnsw
-                    .as_mut()
-                    .expect("build_hnsw first")
-                    .set_native_search(native);
-                let h = self.hnsw.as_ref().unwrap();
+            "save_hnsw" => {
+                let h = self.hnsw.as_ref().expect("build_hnsw first");
+                std::fs::write(cmd[1], h.to_bytes()).expect("write");
+                json!({"saved": cmd[1]})
+            }
+            "load_hnsw" => {
+                let t = Instant::now();
+                let h = HnswIndex::from_bytes(&std::fs::read(cmd[1]).expect("read")).expect("load");
+                let secs = t.elapsed().as_secs_f64();
+                self.hnsw = Some(h);
+                json!({"secs": secs})
+            }
+            "build_hnsw_rs" => {
+                // same insertion order, one thread when RAYON_NUM_THREADS=1 (as build_hnsw);
+                // rows are the store's (normalised) vectors, so DistDot = 1 − cosine
+                let store = self.flat.store();
+                let rows: Vec<(&[f32], usize)> = store
+                    .ids()
+                    .map(|id| (store.get(id).unwrap(), id as usize))
+                    .collect();
+                let t = Instant::now();
+                let g = Hnsw::new(arg(1), rows.len(), 16, arg(2), DistDot {});
+                if rayon::current_num_threads() > 1 {
+                    g.parallel_insert_slice(&rows);
+                } else {
+                    for r in &rows {
+                        g.insert_slice(*r);
+                    }
+                }
+                let secs = t.elapsed().as_secs_f64();
+                self.hnsw_rs = Some(g);
+                json!({"secs": secs})
+            }
+            "hnsw_rs" => {
+                let g = self.hnsw_rs.as_ref().expect("build_hnsw_rs first");
+                let ef = arg(1);
+                let (secs, found) = self.timed(nq_all, |q| {
+                    // hnsw_rs wants normalised queries for DistDot; the harness's are unit
+                    g.search(q, K, ef)
+                        .iter()
+                        .map(|n| n.get_origin_id() as u32)
+                        .collect()
+                });
+                json!({"qps": nq_all as f64 / secs, "recall": self.recall(&found, &self.gt)})
+            }
+            "hnsw" => {
+                let h = self.hnsw.as_ref().expect("build_hnsw first");
                 let ef = arg(1);
                 let (secs, found) = self.timed(nq_all, |q| {
                     ids(&h.search(&Query::new(MODEL, q), K, Some(ef), None).unwrap())
@@ -181,7 +224,6 @@ impl Bench {
                 let (gt, shape) = read_ids(&self.dir.join(format!("gt_{tag}.npy")));
                 let gt: Vec<Vec<u32>> = gt.chunks(shape[1]).map(<[u32]>::to_vec).collect();
                 let h = self.hnsw.as_mut().expect("build_hnsw first");
-                h.set_native_search(false);
                 // (exact share, int8 share); the int8 codes are kept (share > 0) throughout so
                 // switching modes does not re-encode; int8 share 0 is emulated by the exact
                 // share being the only fallback below a share no list reaches
@@ -264,6 +306,7 @@ fn main() {
         flat: FlatIndex::new(store),
         hnsw: None,
         quant: None,
+        hnsw_rs: None,
     };
     assert_eq!(b.queries.len(), nq);
     let _ = n;

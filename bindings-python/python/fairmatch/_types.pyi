@@ -184,6 +184,7 @@ class HnswConfig(TypedDict):
     exact_fallback_share: float
     int8_filter_share: float
     parallel_build: bool
+    seed: int
 
 FreelancerLike = Union[Freelancer, Mapping[str, Any]]
 JobLike = Union[Job, Mapping[str, Any]]

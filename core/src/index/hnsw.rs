@@ -1,29 +1,35 @@
 //! Approximate search with HNSW (Malkov & Yashunin, "Efficient and robust approximate nearest
 //! neighbor search using Hierarchical Navigable Small World graphs", IEEE TPAMI 42(4), 2020),
-//! on the `hnsw_rs` 0.3.5 crate.
+//! on fairmatch's own graph (`index::graph`).
 //!
-//! What this wrapper adds to hnsw_rs:
-//! - every parameter is validated before hnsw_rs sees it (`Hnsw::new` calls
-//!   `process::exit` for `max_nb_connection > 256`);
-//! - distances use this room's kernel (`1 − q·x` for cosine, `‖q − x‖²` for L2; both ≥ 0 as
-//!   hnsw_rs asserts), and result scores are recomputed exactly, so a hit's score equals the
-//!   flat index's score for the same row;
-//! - allow-lists and tombstones are applied *inside* the graph walk (hnsw_rs `FilterT`);
+//! The graph was first built with the `hnsw_rs` 0.3.5 crate; its insertion (a `HashMap`
+//! visited set and `Arc` candidates in every layer search) made builds 2.5x slower than
+//! hnswlib, its dumps cannot be verified before loading (its loader calls `process::exit` on a
+//! corrupt file) and it keeps a second copy of every vector. The graph is now built here, with
+//! hnswlib's algorithm and storage shape (benches/README.md "Index" has the numbers; the bench
+//! harness still times hnsw_rs alone).
+//!
+//! What the index adds to the graph:
+//! - every parameter is validated;
+//! - the walk steers with the fast distance kernel (`−q·x` for cosine, `‖q − x‖²` for L2), and
+//!   result scores are recomputed exactly, so a hit's score equals the flat index's score for
+//!   the same row;
+//! - allow-lists and tombstones are applied *inside* the graph walk;
 //! - very selective allow-lists switch to exact search over the allowed ids
 //!   ([`HnswConfig::exact_fallback_share`]), and, when int8 codes are kept
 //!   ([`HnswConfig::int8_filter_share`]), mid-selectivity ones to an int8 scan over the allowed
 //!   ids with exact re-ranking (the [`crate::index::QuantizedIndex`] scheme);
-//! - updates: hnsw_rs has no delete, so a replaced or removed row leaves a stale graph node that
+//! - updates: HNSW has no delete, so a replaced or removed row leaves a stale graph node that
 //!   the search filter denies; past [`HnswConfig::rebuild_tombstone_share`] stale nodes the graph
 //!   is rebuilt from the live vectors;
-//! - persistence stores the configuration, the int8 scales (when on), the vectors and the
-//!   insertion order, and **rebuilds
-//!   the graph on load**: hnsw_rs dumps cannot be verified before loading and its loader calls
-//!   `process::exit` on a corrupt file, which would kill a Python or Node host.
+//! - persistence stores the configuration, the int8 scales (when on), the vectors, the
+//!   insertion order and the graph, every link checked on load; an index saved with stale
+//!   nodes stores no graph and is rebuilt (compacted) on load.
 
 use std::fmt;
 
-use hnsw_rs::prelude::{Distance, FilterT, Hnsw};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -35,13 +41,17 @@ use crate::index::distance::{Metric, raw_pair_fast, score_pair};
 use crate::index::distance::{avx, has_fma};
 use crate::index::filter::AllowList;
 use crate::index::flat::{check_k, exact_one, prepare_many, prepare_one};
+use crate::index::graph::{Graph, GraphParams};
 use crate::index::quant::{DEFAULT_RERANK_CANDIDATES, Int8Codes, check_scales};
 use crate::index::store::{Hit, Query, VectorStore};
 use crate::util::{BitSet, cmp_score_desc_id_asc};
 
 const MAGIC: &[u8; 4] = b"FMHN";
-/// 2 adds `int8_filter_share` and the int8 scales; version 1 still loads (int8 off).
-const VERSION: u32 = 2;
+/// 2 adds `int8_filter_share` and the int8 scales, 3 the seed and the graph; versions 1 and 2
+/// still load (graph rebuilt, seed [`DEFAULT_SEED`]).
+const VERSION: u32 = 3;
+/// Default [`HnswConfig::seed`].
+pub const DEFAULT_SEED: u64 = 0x5EED;
 const NO_SLOT: u32 = u32::MAX;
 /// Largest accepted `ef_construction` / `ef_search`.
 pub const MAX_EF: usize = 1 << 15;
@@ -57,7 +67,7 @@ pub struct HnswConfig {
     /// Default candidate list size while searching (used when a search passes `ef = None`,
     /// raised to `k` if smaller). Default 64; `1..=MAX_EF`.
     pub ef_search: usize,
-    /// Number of layers. Default 16 (hnsw_rs's maximum); `1..=16`.
+    /// Number of layers (node levels are cut at `max_layer − 1`). Default 16; `1..=16`.
     pub max_layer: usize,
     /// Rebuild the graph once stale nodes exceed this share of all graph nodes. Default 0.25;
     /// in `(0, 1]`.
@@ -80,6 +90,14 @@ pub struct HnswConfig {
     /// Insert in parallel (rayon) when building or rebuilding. Default true. Parallel builds are
     /// not bit-reproducible (thread races); set false for a deterministic graph.
     pub parallel_build: bool,
+    /// Seed of the node levels (a node's level is a function of the seed and its insertion
+    /// slot, whatever thread inserts it). Default [`DEFAULT_SEED`].
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+}
+
+fn default_seed() -> u64 {
+    DEFAULT_SEED
 }
 
 impl Default for HnswConfig {
@@ -93,6 +111,7 @@ impl Default for HnswConfig {
             exact_fallback_share: 0.05,
             int8_filter_share: 0.0,
             parallel_build: true,
+            seed: DEFAULT_SEED,
         }
     }
 }
@@ -138,9 +157,8 @@ impl HnswConfig {
 
 /// Builder for [`HnswIndex`]; defaults are those of [`HnswConfig::default`].
 ///
-/// hnsw_rs draws node levels from its own generator with a fixed seed (397) and exposes no
-/// seed setter, so there is no `seed` here: a serial build (`parallel_build(false)`) is fully
-/// deterministic, a parallel one is not (insertion races).
+/// A serial build (`parallel_build(false)`) is fully deterministic for a given seed, a parallel
+/// one is not (insertion races).
 #[derive(Debug, Clone, Default)]
 pub struct HnswBuilder {
     cfg: HnswConfig,
@@ -191,6 +209,11 @@ impl HnswBuilder {
         self.cfg.parallel_build = p;
         self
     }
+    /// Sets [`HnswConfig::seed`] (default [`DEFAULT_SEED`]).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.cfg.seed = seed;
+        self
+    }
     /// Uses a whole configuration.
     pub fn config(mut self, cfg: HnswConfig) -> Self {
         self.cfg = cfg;
@@ -200,47 +223,121 @@ impl HnswBuilder {
     /// Builds the graph over the live rows of `store` (ascending id order).
     ///
     /// Rejects an invalid configuration (`hnsw.*`) and [`Metric::InnerProduct`] (field
-    /// `metric`: hnsw_rs requires non-negative distances, which a raw inner product does not
-    /// give; use [`crate::index::FlatIndex`] or [`crate::index::QuantizedIndex`]).
+    /// `metric`: HNSW needs a metric distance, which a raw inner product is not; use [`crate::index::FlatIndex`] or [`crate::index::QuantizedIndex`]).
     pub fn build(self, store: VectorStore) -> Result<HnswIndex> {
         let order: Vec<DocId> = store.ids().collect();
-        HnswIndex::assemble(self.cfg, store, &order, None)
+        HnswIndex::assemble(self.cfg, store, &order, None, None)
     }
 }
 
-/// The distance handed to hnsw_rs: `1 − q·x` (clamped at 0) or `‖q − x‖²`.
-#[derive(Debug, Clone, Copy)]
-struct GraphDist {
-    l2: bool,
+/// Walk distance between two rows, smaller is nearer: `‖a − b‖²` or `−a·b` (the fast kernel;
+/// never a result score). `AVX` only inside functions compiled with avx2 + fma.
+#[inline(always)]
+fn walk_dist<const AVX: bool>(l2: bool, a: &[f32], b: &[f32]) -> f32 {
+    #[cfg(target_arch = "x86_64")]
+    let r = if AVX {
+        // SAFETY: AVX is true only inside `#[target_feature(enable = "avx2,fma")]` callers,
+        // reached after `has_fma()`.
+        unsafe {
+            if l2 {
+                avx::pair_fast::<true>(a, b)
+            } else {
+                avx::pair_fast::<false>(a, b)
+            }
+        }
+    } else {
+        raw_pair_fast(l2, a, b)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let r = raw_pair_fast(l2, a, b);
+    if l2 { r } else { -r }
 }
 
-impl Distance<f32> for GraphDist {
-    #[inline]
-    fn eval(&self, a: &[f32], b: &[f32]) -> f32 {
-        let r = raw_pair_fast(self.l2, a, b);
-        if self.l2 {
-            r.max(0.0)
-        } else {
-            (1.0 - r).max(0.0)
+/// Prefetches the first four cache lines of a row (the hardware prefetcher follows the rest).
+#[inline(always)]
+fn prefetch_row(row: &[f32]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in (0..row.len().min(64)).step_by(16) {
+        // SAFETY: `line` < row.len(); prefetching has no other effect.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
+                row.as_ptr().add(line).cast(),
+            )
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = row;
+}
+
+fn graph_params(cfg: &HnswConfig) -> GraphParams {
+    GraphParams {
+        m: cfg.m,
+        ef_construction: cfg.ef_construction,
+        max_level: cfg.max_layer - 1,
+        seed: cfg.seed,
+    }
+}
+
+/// Links slot `s` (row `slot_doc[s]`) into `g`.
+fn insert_slot(g: &Graph, store: &VectorStore, slot_doc: &[DocId], s: u32) {
+    #[cfg(target_arch = "x86_64")]
+    if has_fma() {
+        // SAFETY: avx2 + fma detected.
+        return unsafe { insert_slot_avx(g, store, slot_doc, s) };
+    }
+    insert_slot_with::<false>(g, store, slot_doc, s);
+}
+
+#[inline(always)]
+fn insert_slot_with<const AVX: bool>(g: &Graph, store: &VectorStore, slot_doc: &[DocId], s: u32) {
+    let l2 = store.metric().is_l2();
+    let row = |x: u32| store.row(slot_doc[x as usize]);
+    let pair = |a: u32, b: u32| walk_dist::<AVX>(l2, row(a), row(b));
+    g.insert(s, &pair, &|x| prefetch_row(row(x)));
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn insert_slot_avx(g: &Graph, store: &VectorStore, slot_doc: &[DocId], s: u32) {
+    insert_slot_with::<true>(g, store, slot_doc, s);
+}
+
+/// Builds the graph over `slot_doc` (slot → row), in parallel when configured and the rayon
+/// pool has more than one thread: each thread takes the next slot from a shared counter
+/// (hnswlib's `ParallelFor`), so insertion stays close to slot order.
+fn build_graph(cfg: &HnswConfig, store: &VectorStore, slot_doc: &[DocId]) -> Graph {
+    let g = Graph::with_nodes(graph_params(cfg), slot_doc.len());
+    let n = slot_doc.len();
+    if cfg.parallel_build && rayon::current_num_threads() > 1 && n > 1 {
+        let next = AtomicUsize::new(0);
+        rayon::broadcast(|_| {
+            loop {
+                let s = next.fetch_add(1, Ordering::Relaxed);
+                if s >= n {
+                    break;
+                }
+                insert_slot(&g, store, slot_doc, s as u32);
+            }
+        });
+    } else {
+        for s in 0..n {
+            insert_slot(&g, store, slot_doc, s as u32);
         }
     }
+    g
 }
 
 /// An HNSW index over one collection, with filters, updates and exact fallback.
 pub struct HnswIndex {
     cfg: HnswConfig,
     store: VectorStore,
-    graph: Hnsw<'static, f32, GraphDist>,
-    /// graph data id (slot) → row id
+    graph: Graph,
+    /// graph slot → row id
     slot_doc: Vec<DocId>,
     /// row id → slot (NO_SLOT if none)
     doc_slot: Vec<u32>,
     /// slots whose row was replaced or removed
     stale: BitSet,
-    /// read-optimised copy of the graph used for searching (None or outdated after inserts)
-    frozen: Option<Frozen>,
-    /// benchmarking switch: search with hnsw_rs's own walk even when the copy is current
-    native_search: bool,
     /// int8 codes for filtered searches (present iff `cfg.int8_filter_share > 0`)
     int8: Option<Int8Codes>,
 }
@@ -260,50 +357,29 @@ impl fmt::Debug for HnswIndex {
 }
 
 impl HnswIndex {
-    fn new_graph(cfg: &HnswConfig, metric: Metric, n: usize) -> Hnsw<'static, f32, GraphDist> {
-        Hnsw::new(
-            cfg.m,
-            n.max(1),
-            cfg.max_layer,
-            cfg.ef_construction,
-            GraphDist { l2: metric.is_l2() },
-        )
-    }
-
     /// Builds from a validated config, a store and the insertion order (live ids).
-    /// `scales`: stored int8 scales and their training row count (on load), else trained here.
+    /// `scales`: stored int8 scales and their training row count (on load), else trained here;
+    /// `graph`: a loaded graph over `order`, else built here.
     fn assemble(
         cfg: HnswConfig,
         store: VectorStore,
         order: &[DocId],
         scales: Option<(Vec<f32>, usize)>,
+        graph: Option<Graph>,
     ) -> Result<Self> {
         cfg.validate()?;
         if store.metric() == Metric::InnerProduct {
             return Err(Error::invalid(
                 "metric",
-                "HNSW supports cosine and squared_l2 only (hnsw_rs needs non-negative \
-                 distances); use FlatIndex or QuantizedIndex for inner_product",
+                "HNSW supports cosine and squared_l2 only (an inner product is not a \
+                 distance); use FlatIndex or QuantizedIndex for inner_product",
             ));
         }
-        let graph = Self::new_graph(&cfg, store.metric(), order.len());
         let mut doc_slot = vec![NO_SLOT; store.slots()];
         for (slot, &id) in order.iter().enumerate() {
             doc_slot[id as usize] = slot as u32;
         }
-        let items: Vec<(&[f32], usize)> = order
-            .iter()
-            .enumerate()
-            .map(|(slot, &id)| (store.row(id), slot))
-            .collect();
-        if cfg.parallel_build {
-            graph.parallel_insert_slice(&items);
-        } else {
-            for it in &items {
-                graph.insert_slice(*it);
-            }
-        }
-        let frozen = Frozen::from_graph(&graph, order.len());
+        let graph = graph.unwrap_or_else(|| build_graph(&cfg, &store, order));
         let int8 = (cfg.int8_filter_share > 0.0).then(|| match scales {
             Some((scales, trained_rows)) => Int8Codes::with_scales(&store, scales, trained_rows),
             None => Int8Codes::train(&store),
@@ -316,22 +392,12 @@ impl HnswIndex {
             stale: BitSet::default(),
             graph,
             store,
-            frozen,
-            native_search: false,
         })
     }
 
     /// The configuration.
     pub fn config(&self) -> &HnswConfig {
         &self.cfg
-    }
-
-    /// Benchmarking only: when `on`, searches use hnsw_rs's own graph walk instead of
-    /// fairmatch's copy of the graph (same results up to walk differences; slower). Lets the
-    /// comparison harness show what hnsw_rs alone achieves.
-    #[doc(hidden)]
-    pub fn set_native_search(&mut self, on: bool) {
-        self.native_search = on;
     }
 
     /// Changes [`HnswConfig::exact_fallback_share`] for later searches (0 disables the
@@ -397,24 +463,15 @@ impl HnswIndex {
         }
     }
 
-    /// Approximate bytes held: the store, hnsw_rs's own copy of each vector, its graph edges
-    /// (16 bytes each: an `Arc` pointer and an f32 distance) plus ~96 bytes per node, and the
-    /// search copy of the graph (4 bytes per edge and per node and layer).
+    /// Bytes held: the store, the graph links and levels, the slot maps and the int8 codes
+    /// (when kept).
     pub fn memory_bytes(&self) -> usize {
-        let mut edges = 0usize;
-        for p in self.graph.get_point_indexation() {
-            edges += p.get_neighborhood_id().iter().map(Vec::len).sum::<usize>();
-        }
-        let nodes = self.slot_doc.len();
-        let frozen: usize = self.frozen.as_ref().map_or(0, |f| {
-            f.layers
-                .iter()
-                .map(|(o, a)| (o.len() + a.len()) * 4)
-                .sum::<usize>()
-                + f.l0.len() * 4
-        });
         let int8 = self.int8.as_ref().map_or(0, Int8Codes::scan_bytes);
-        self.store.memory_bytes() + nodes * (self.store.dim() * 4 + 96) + edges * 16 + frozen + int8
+        self.store.memory_bytes()
+            + self.graph.memory_bytes()
+            + (self.slot_doc.len() + self.doc_slot.len()) * 4
+            + self.stale.len().div_ceil(8)
+            + int8
     }
 
     /// Inserts or replaces row `id` (incremental insert into the graph). Same checks as
@@ -434,7 +491,11 @@ impl HnswIndex {
         if old != NO_SLOT {
             self.stale.insert(old);
         }
-        self.graph.insert_slice((self.store.row(id), slot as usize));
+        self.slot_doc.push(id);
+        self.doc_slot[id as usize] = slot;
+        let s = self.graph.add_node();
+        debug_assert_eq!(s, slot);
+        insert_slot(&self.graph, &self.store, &self.slot_doc, slot);
         if let Some(c) = &mut self.int8 {
             // Scales are retrained whenever the live rows have doubled since the last
             // training (amortised O(1) per insert; an index grown from empty gets scales that
@@ -445,10 +506,7 @@ impl HnswIndex {
                 c.encode_row(&self.store, id);
             }
         }
-        self.slot_doc.push(id);
-        self.doc_slot[id as usize] = slot;
         self.maybe_rebuild();
-        self.maybe_refreeze();
         Ok(())
     }
 
@@ -486,41 +544,17 @@ impl HnswIndex {
     /// Rebuilds the graph from the live rows (in their insertion order), dropping stale nodes.
     pub fn rebuild(&mut self) {
         let order = self.live_order();
-        let graph = Self::new_graph(&self.cfg, self.store.metric(), order.len());
         let mut doc_slot = vec![NO_SLOT; self.store.slots()];
-        let items: Vec<(&[f32], usize)> = order
-            .iter()
-            .enumerate()
-            .map(|(slot, &id)| {
-                doc_slot[id as usize] = slot as u32;
-                (self.store.row(id), slot)
-            })
-            .collect();
-        if self.cfg.parallel_build {
-            graph.parallel_insert_slice(&items);
-        } else {
-            for it in &items {
-                graph.insert_slice(*it);
-            }
+        for (slot, &id) in order.iter().enumerate() {
+            doc_slot[id as usize] = slot as u32;
         }
-        self.frozen = Frozen::from_graph(&graph, order.len());
+        self.graph = build_graph(&self.cfg, &self.store, &order);
         if self.int8.is_some() {
             self.int8 = Some(Int8Codes::train(&self.store));
         }
-        self.graph = graph;
         self.slot_doc = order;
         self.doc_slot = doc_slot;
         self.stale = BitSet::default();
-    }
-
-    /// Re-copies the graph for searching once enough nodes were inserted since the last copy
-    /// (until then searches use hnsw_rs's own, slower walk, which sees every node).
-    fn maybe_refreeze(&mut self) {
-        let nodes = self.slot_doc.len();
-        let covered = self.frozen.as_ref().map_or(0, |f| f.nodes);
-        if nodes - covered >= (nodes / 32).max(64) {
-            self.frozen = Frozen::from_graph(&self.graph, nodes);
-        }
     }
 
     /// Whether a search with `allow` goes to the exact fallback.
@@ -549,54 +583,12 @@ impl HnswIndex {
             let cand = DEFAULT_RERANK_CANDIDATES.max(k.saturating_mul(4));
             return codes.search(&self.store, q, k, cand, Some(a));
         }
-        let stale = &self.stale;
-        let slot_doc = &self.slot_doc;
-        if let Some(fz) = self
-            .frozen
-            .as_ref()
-            .filter(|f| f.nodes == slot_doc.len() && !self.native_search)
-        {
-            #[cfg(target_arch = "x86_64")]
-            if has_fma() {
-                // SAFETY: avx2 + fma detected.
-                return unsafe { frozen_search_avx(self, fz, q, k, ef, allow) };
-            }
-            return frozen_search::<false>(self, fz, q, k, ef, allow);
+        #[cfg(target_arch = "x86_64")]
+        if has_fma() {
+            // SAFETY: avx2 + fma detected.
+            return unsafe { graph_search_avx(self, q, k, ef, allow) };
         }
-        let found = match (allow, stale.is_empty()) {
-            (None, true) => self.graph.search_filter(q, k, ef, None),
-            (None, false) => {
-                let f = |slot: &usize| !stale.contains(*slot as u32);
-                self.graph.search_filter(q, k, ef, Some(&f as &dyn FilterT))
-            }
-            (Some(a), _) => {
-                let f = |slot: &usize| {
-                    !stale.contains(*slot as u32)
-                        && slot_doc.get(*slot).is_some_and(|&id| a.contains(id))
-                };
-                self.graph.search_filter(q, k, ef, Some(&f as &dyn FilterT))
-            }
-        };
-        let metric = self.store.metric();
-        let mut hits: Vec<(f32, DocId)> = found
-            .iter()
-            .filter_map(|n| {
-                let slot = n.get_origin_id();
-                if stale.contains(slot as u32) {
-                    return None;
-                }
-                let id = *slot_doc.get(slot)?;
-                if allow.is_some_and(|a| !a.contains(id)) {
-                    return None;
-                }
-                Some((score_pair(metric, q, self.store.row(id)), id))
-            })
-            .collect();
-        hits.sort_by(|a, b| cmp_score_desc_id_asc(*a, *b));
-        hits.truncate(k);
-        hits.into_iter()
-            .map(|(score, id)| Hit { id, score })
-            .collect()
+        graph_search::<false>(self, q, k, ef, allow)
     }
 
     fn resolve_ef(&self, k: usize, ef: Option<usize>) -> Result<usize> {
@@ -655,8 +647,9 @@ impl HnswIndex {
             .collect())
     }
 
-    /// Serialises configuration, live insertion order and vectors (magic `FMHN`). The graph is
-    /// not stored: [`HnswIndex::from_bytes`] rebuilds it.
+    /// Serialises configuration, live insertion order, vectors and the graph (magic `FMHN`,
+    /// version 3). With stale nodes (replaced or removed rows not yet rebuilt away) the graph
+    /// is not stored and [`HnswIndex::from_bytes`] rebuilds it without them.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new(MAGIC, VERSION);
         let c = &self.cfg;
@@ -666,6 +659,9 @@ impl HnswIndex {
         w.f32(c.rebuild_tombstone_share);
         w.f32(c.exact_fallback_share);
         w.u8(u8::from(c.parallel_build));
+        // version 3: the seed
+        w.u32(c.seed as u32);
+        w.u32((c.seed >> 32) as u32);
         // version 2: int8 share, then (when on) the scales and their training row count
         w.f32(c.int8_filter_share);
         if let Some(codes) = &self.int8 {
@@ -679,12 +675,20 @@ impl HnswIndex {
             w.u32(*id);
         }
         w.bytes(&self.store.to_bytes());
+        // version 3: the graph (slots = `order` when nothing is stale)
+        if self.stale.is_empty() {
+            w.u8(1);
+            self.graph.write(&mut w);
+        } else {
+            w.u8(0);
+        }
         w.buf
     }
 
-    /// Loads [`HnswIndex::to_bytes`] output and rebuilds the graph (same insertion order; with
-    /// `parallel_build = false` and no stale nodes at save time the graph, hence every result,
-    /// is identical). Validates the configuration, the store and that the order is exactly
+    /// Loads [`HnswIndex::to_bytes`] output: the stored graph when there is one (every level,
+    /// count and link checked), else a graph rebuilt in the stored insertion order (older
+    /// versions, or stale nodes at save time). Results equal those before saving whenever the
+    /// graph was stored. Validates the configuration, the store and that the order is exactly
     /// the live ids; any failure is [`Error::CorruptSnapshot`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let (mut r, version) = Reader::open("hnsw index", bytes, MAGIC, VERSION)?;
@@ -698,6 +702,11 @@ impl HnswIndex {
             0 => false,
             1 => true,
             _ => return Err(r.err("bad flag")),
+        };
+        let seed = if version >= 3 {
+            u64::from(r.u32()?) | u64::from(r.u32()?) << 32
+        } else {
+            DEFAULT_SEED
         };
         let int8_filter_share = if version >= 2 { r.f32()? } else { 0.0 };
         let scales = if int8_filter_share > 0.0 {
@@ -716,11 +725,17 @@ impl HnswIndex {
             rebuild_tombstone_share,
             exact_fallback_share,
             parallel_build,
+            seed,
         };
         cfg.validate().map_err(|e| r.err(e))?;
         let n = r.u32()? as usize;
         let order = r.u32s(n)?;
         let store = VectorStore::from_bytes(r.bytes()?)?;
+        let graph = match if version >= 3 { r.u8()? } else { 0 } {
+            0 => None,
+            1 => Some(Graph::read(graph_params(&cfg), &mut r, order.len())?),
+            _ => return Err(r.err("bad graph flag")),
+        };
         r.finish()?;
         if order.len() != store.len() {
             return Err(Error::corrupt(
@@ -738,273 +753,16 @@ impl HnswIndex {
         if let Some((sc, _)) = &scales {
             check_scales("hnsw index", sc, store.dim())?;
         }
-        Self::assemble(cfg, store, &order, scales)
+        Self::assemble(cfg, store, &order, scales, graph)
             .map_err(|e| Error::corrupt(format!("hnsw index: {e}")))
     }
 }
 
-/// A read-optimised copy of the hnsw_rs graph: per layer, CSR adjacency over slots.
-///
-/// hnsw_rs's own search keeps visited nodes in a `HashMap` and candidates as `Arc`s, and with a
-/// filter it does not stop until the candidate queue is empty (it walks most of the graph). The
-/// copy is searched with the standard HNSW layer search (Malkov & Yashunin 2020, Algorithms 2
-/// and 5). With a filter only admitted nodes enter the result set and the walk stops when the
-/// nearest candidate is farther than the worst of `ef` admitted results (hnswlib's filtered
-/// search); selective filters (< 30% admitted) step over filtered-out nodes to their admitted
-/// neighbours instead of scoring them (ACORN-1).
-struct Frozen {
-    nodes: usize,
-    entry: u32,
-    /// layer → (offsets over slots, neighbour slots); layer 0 is kept in `l0` instead (empty here)
-    layers: Vec<(Vec<u32>, Vec<u32>)>,
-    /// layer 0 in fixed-size blocks of `l0_stride` u32 per slot: the count, then the neighbours.
-    /// The walk spends most of its memory traffic on layer 0; a block's address is computed
-    /// from the slot alone (no offsets lookup), so the next expansion's block can be
-    /// prefetched while the current one is scored (hnswlib keeps level-0 links the same way).
-    l0: Vec<u32>,
-    l0_stride: usize,
-}
-
-#[derive(Clone, Copy, PartialEq)]
-struct Cand {
-    d: f32,
-    s: u32,
-}
-impl Eq for Cand {}
-impl PartialOrd for Cand {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for Cand {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.d.total_cmp(&o.d).then(self.s.cmp(&o.s))
-    }
-}
-
-thread_local! {
-    /// Visited marks: `marks[slot] == epoch` means visited in the current walk.
-    static VISITED: std::cell::RefCell<(Vec<u32>, u32)> = const { std::cell::RefCell::new((Vec::new(), 0)) };
-}
-
-impl Frozen {
-    fn from_graph(graph: &Hnsw<'static, f32, GraphDist>, nodes: usize) -> Option<Frozen> {
-        if nodes == 0 {
-            return None;
-        }
-        let top = graph.get_max_level_observed() as usize;
-        let mut per: Vec<Vec<Vec<u32>>> = vec![Vec::new(); nodes];
-        let mut entry = None;
-        for p in graph.get_point_indexation() {
-            let slot = p.get_origin_id();
-            if slot >= nodes {
-                return None;
-            }
-            per[slot] = p
-                .get_neighborhood_id()
-                .iter()
-                .take(top + 1)
-                .map(|l| l.iter().map(|n| n.d_id as u32).collect())
-                .collect();
-            if entry.is_none() && p.get_point_id().0 as usize == top {
-                entry = Some(slot as u32);
-            }
-        }
-        let entry = entry?;
-        let level0: Vec<Vec<u32>> = per
-            .iter()
-            .map(|p| {
-                p.first().map_or_else(Vec::new, |ns| {
-                    ns.iter()
-                        .copied()
-                        .filter(|&s| (s as usize) < nodes)
-                        .collect()
-                })
-            })
-            .collect();
-        let l0_stride = 1 + level0.iter().map(Vec::len).max().unwrap_or(0);
-        let mut l0 = vec![0u32; nodes * l0_stride];
-        for (slot, ns) in level0.iter().enumerate() {
-            let block = &mut l0[slot * l0_stride..(slot + 1) * l0_stride];
-            block[0] = ns.len() as u32;
-            block[1..=ns.len()].copy_from_slice(ns);
-        }
-        let layers = (0..=top)
-            .map(|l| {
-                if l == 0 {
-                    return (Vec::new(), Vec::new());
-                }
-                let mut off = Vec::with_capacity(nodes + 1);
-                let mut adj = Vec::new();
-                off.push(0u32);
-                for p in &per {
-                    if let Some(ns) = p.get(l) {
-                        adj.extend(ns.iter().copied().filter(|&s| (s as usize) < nodes));
-                    }
-                    off.push(adj.len() as u32);
-                }
-                (off, adj)
-            })
-            .collect();
-        Some(Frozen {
-            nodes,
-            entry,
-            layers,
-            l0,
-            l0_stride,
-        })
-    }
-
-    #[inline]
-    fn neighbours(&self, layer: usize, s: u32) -> &[u32] {
-        if layer == 0 {
-            let b = s as usize * self.l0_stride;
-            let k = self.l0[b] as usize;
-            return &self.l0[b + 1..b + 1 + k];
-        }
-        let (off, adj) = &self.layers[layer];
-        &adj[off[s as usize] as usize..off[s as usize + 1] as usize]
-    }
-
-    /// Prefetches the layer-0 block of slot `s` (the likely next expansion).
-    #[inline(always)]
-    fn prefetch_l0(&self, s: u32) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let b = s as usize * self.l0_stride;
-            let end = (b + self.l0_stride).min(self.l0.len());
-            for at in (b..end).step_by(16) {
-                // SAFETY: at < l0.len(); prefetching has no other effect.
-                unsafe {
-                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                        self.l0.as_ptr().add(at).cast(),
-                    )
-                };
-            }
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = s;
-    }
-
-    #[inline(always)]
-    /// Returns up to `ef` admitted `(distance, slot)` pairs, nearest first. With `two_hop`,
-    /// filtered-out nodes are never scored: the walk steps over them to their admitted
-    /// neighbours (ACORN-1, Patel et al., "ACORN: Performant and Predicate-Agnostic Search Over
-    /// Vector Embeddings and Structured Data", SIGMOD 2024).
-    fn walk(
-        &self,
-        ef: usize,
-        two_hop: bool,
-        dist: impl Fn(u32) -> f32,
-        prefetch: impl Fn(u32),
-        admit: impl Fn(u32) -> bool,
-    ) -> Vec<(f32, u32)> {
-        use std::cmp::Reverse;
-        use std::collections::BinaryHeap;
-        // greedy descent through the upper layers
-        let mut cur = self.entry;
-        let mut cur_d = dist(cur);
-        for layer in (1..self.layers.len()).rev() {
-            loop {
-                let mut moved = false;
-                for &n in self.neighbours(layer, cur) {
-                    let d = dist(n);
-                    if d < cur_d {
-                        cur_d = d;
-                        cur = n;
-                        moved = true;
-                    }
-                }
-                if !moved {
-                    break;
-                }
-            }
-        }
-        VISITED.with(|v| {
-            let mut v = v.borrow_mut();
-            let (marks, epoch) = &mut *v;
-            if marks.len() < self.nodes {
-                marks.resize(self.nodes, 0);
-            }
-            *epoch = epoch.wrapping_add(1);
-            if *epoch == 0 {
-                marks.fill(0);
-                *epoch = 1;
-            }
-            let epoch = *epoch;
-            let mut cands: BinaryHeap<Reverse<Cand>> = BinaryHeap::with_capacity(ef * 4);
-            let mut res: BinaryHeap<Cand> = BinaryHeap::with_capacity(ef + 1);
-            marks[cur as usize] = epoch;
-            cands.push(Reverse(Cand { d: cur_d, s: cur }));
-            if admit(cur) {
-                res.push(Cand { d: cur_d, s: cur });
-            }
-            let mut bound = if res.is_empty() { f32::INFINITY } else { cur_d };
-            while let Some(Reverse(c)) = cands.pop() {
-                if c.d > bound && res.len() >= ef {
-                    break;
-                }
-                if let Some(Reverse(next)) = cands.peek() {
-                    self.prefetch_l0(next.s);
-                }
-                for &n in self.neighbours(0, c.s) {
-                    if marks[n as usize] != epoch {
-                        prefetch(n);
-                    }
-                }
-                for &n in self.neighbours(0, c.s) {
-                    let m = &mut marks[n as usize];
-                    if *m == epoch {
-                        continue;
-                    }
-                    *m = epoch;
-                    let ok = admit(n);
-                    if ok || !two_hop {
-                        let d = dist(n);
-                        if res.len() < ef || d < bound {
-                            cands.push(Reverse(Cand { d, s: n }));
-                            if ok {
-                                res.push(Cand { d, s: n });
-                                if res.len() > ef {
-                                    res.pop();
-                                }
-                                bound = res.peek().map_or(f32::INFINITY, |w| w.d);
-                            }
-                        }
-                    } else {
-                        // ACORN-1: step over a filtered-out neighbour to its admitted
-                        // neighbours without computing its distance
-                        for &n2 in self.neighbours(0, n) {
-                            if marks[n2 as usize] == epoch || !admit(n2) {
-                                continue;
-                            }
-                            marks[n2 as usize] = epoch;
-                            let d = dist(n2);
-                            if res.len() < ef || d < bound {
-                                cands.push(Reverse(Cand { d, s: n2 }));
-                                res.push(Cand { d, s: n2 });
-                                if res.len() > ef {
-                                    res.pop();
-                                }
-                                bound = res.peek().map_or(f32::INFINITY, |w| w.d);
-                            }
-                        }
-                    }
-                }
-            }
-            let mut out: Vec<(f32, u32)> = res.into_iter().map(|c| (c.d, c.s)).collect();
-            out.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            out
-        })
-    }
-}
-
-/// Search on the frozen graph copy; monomorphised with `AVX` so that the whole walk (distance
-/// kernel included) is compiled with AVX2 + FMA in `frozen_search_avx`.
+/// Graph search for one prepared query; monomorphised with `AVX` so that the whole walk
+/// (distance kernel included) is compiled with AVX2 + FMA in `graph_search_avx`.
 #[inline(always)]
-fn frozen_search<const AVX: bool>(
+fn graph_search<const AVX: bool>(
     ix: &HnswIndex,
-    fz: &Frozen,
     q: &[f32],
     k: usize,
     ef: usize,
@@ -1013,42 +771,13 @@ fn frozen_search<const AVX: bool>(
     let stale = &ix.stale;
     let slot_doc = &ix.slot_doc;
     let l2 = ix.store.metric().is_l2();
-    let dist = |slot: u32| {
-        let x = ix.store.row(slot_doc[slot as usize]);
-        #[cfg(target_arch = "x86_64")]
-        let r = if AVX {
-            // SAFETY: AVX is true only inside `frozen_search_avx` (avx2 + fma detected).
-            unsafe {
-                if l2 {
-                    avx::pair_fast::<true>(q, x)
-                } else {
-                    avx::pair_fast::<false>(q, x)
-                }
-            }
-        } else {
-            raw_pair_fast(l2, q, x)
-        };
-        #[cfg(not(target_arch = "x86_64"))]
-        let r = raw_pair_fast(l2, q, x);
-        if l2 { r } else { -r }
-    };
-    let prefetch = |slot: u32| {
-        let row = ix.store.row(slot_doc[slot as usize]);
-        #[cfg(target_arch = "x86_64")]
-        for line in (0..row.len().min(64)).step_by(16) {
-            // SAFETY: `line` < row.len(); prefetching has no other effect.
-            unsafe {
-                std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                    row.as_ptr().add(line).cast(),
-                )
-            };
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = row;
-    };
+    let row = |slot: u32| ix.store.row(slot_doc[slot as usize]);
+    let dist = |slot: u32| walk_dist::<AVX>(l2, q, row(slot));
+    let prefetch = |slot: u32| prefetch_row(row(slot));
+    let g = &ix.graph;
     let found = match (allow, stale.is_empty()) {
-        (None, true) => fz.walk(ef, false, dist, prefetch, |_| true),
-        (None, false) => fz.walk(ef, false, dist, prefetch, |s| !stale.contains(s)),
+        (None, true) => g.search(ef, false, &dist, &prefetch, &|_| true),
+        (None, false) => g.search(ef, false, &dist, &prefetch, &|s| !stale.contains(s)),
         (Some(a), _) => {
             // admitted slots, computed once per query (O(allowed))
             let mut ok = BitSet::with_capacity(slot_doc.len());
@@ -1060,7 +789,7 @@ fn frozen_search<const AVX: bool>(
                 }
             });
             let two_hop = (ok.len() as f64) < 0.3 * ix.store.len() as f64;
-            let found = fz.walk(ef, two_hop, dist, prefetch, |s| ok.contains(s));
+            let found = g.search(ef, two_hop, &dist, &prefetch, &|s| ok.contains(s));
             if found.len() < k.min(ok.len()) {
                 // the walk could not reach enough admitted nodes: answer exactly
                 return exact_one(&ix.store, q, k, Some(a));
@@ -1085,15 +814,14 @@ fn frozen_search<const AVX: bool>(
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn frozen_search_avx(
+fn graph_search_avx(
     ix: &HnswIndex,
-    fz: &Frozen,
     q: &[f32],
     k: usize,
     ef: usize,
     allow: Option<&AllowList<'_>>,
 ) -> Vec<Hit> {
-    frozen_search::<true>(ix, fz, q, k, ef, allow)
+    graph_search::<true>(ix, q, k, ef, allow)
 }
 
 serde_via_bytes!(HnswIndex, "fairmatch hnsw index bytes");

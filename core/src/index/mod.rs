@@ -9,8 +9,8 @@
 //!   models or dimensions can never be mixed.
 //! - [`FlatIndex`]: exact search (the oracle), single-query and batched (rayon), with an
 //!   optional [`AllowList`].
-//! - [`HnswIndex`] (built with [`HnswBuilder`]): approximate search on hnsw_rs 0.3.5 with the
-//!   allow-list applied inside the graph walk, incremental inserts, tombstone deletes with
+//! - [`HnswIndex`] (built with [`HnswBuilder`]): approximate search on fairmatch's own HNSW graph
+//!   (hnswlib's construction; it replaced hnsw_rs 0.3.5, see `hnsw.rs`) with the allow-list applied inside the graph walk, incremental inserts, tombstone deletes with
 //!   automatic rebuild, exact fallback for very selective allow-lists and (opt-in) an int8
 //!   scan + exact re-rank for mid-selectivity ones.
 //! - [`QuantizedIndex`]: int8 scan (≈ 0.25× the bytes) with exact f32 re-ranking.
@@ -35,6 +35,7 @@ mod codec;
 mod distance;
 mod filter;
 mod flat;
+mod graph;
 mod hnsw;
 mod quant;
 mod store;
@@ -42,6 +43,6 @@ mod store;
 pub use distance::Metric;
 pub use filter::AllowList;
 pub use flat::FlatIndex;
-pub use hnsw::{HnswBuilder, HnswConfig, HnswIndex, MAX_EF};
+pub use hnsw::{DEFAULT_SEED, HnswBuilder, HnswConfig, HnswIndex, MAX_EF};
 pub use quant::{DEFAULT_RERANK_CANDIDATES, QuantizedIndex};
 pub use store::{Hit, MAX_DIM, MAX_MODEL_ID_LEN, Query, VectorStore};
