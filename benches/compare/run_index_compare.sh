@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the vector-index comparison: fairmatch vs hnswlib vs faiss, interleaved, in one run.
 #   benches/compare/run_index_compare.sh [N] [NQ] [ROUNDS]     (defaults 100000 1000 3)
+# INDEX_COMPARE_ARGS="--hnsw-rs" also times the hnsw_rs 0.3.5 crate alone.
 # Makes benches/compare/.venv (gitignored) from requirements.txt, builds the fairmatch side in
 # release, writes the dataset once to a temp dir, then runs both sides and prints one table.
 set -euo pipefail
@@ -20,4 +21,4 @@ if [ ! -f "$data/base.npy" ]; then
     --shared "${SHARED_DATA:-$root/../shared/data}"
 fi
 "$py" "$here/index_compare.py" run --data "$data" --rust "$root/target/release/index_compare" \
-  --rounds "$rounds"
+  --rounds "$rounds" ${INDEX_COMPARE_ARGS:-}

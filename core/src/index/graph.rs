@@ -28,6 +28,19 @@ use crate::index::codec::{Reader, Writer};
 /// `entry` when the graph has no node.
 const NO_ENTRY: u64 = u64::MAX;
 
+/// Distances from one point (a query, or the node being inserted) to slots; smaller is
+/// nearer. The walk asks for four at a time where it can, so a kernel can stream four rows at
+/// once (more memory-level parallelism: faiss's `distances_batch_4`).
+pub(crate) trait WalkDist {
+    /// Distance to slot `s`.
+    fn one(&self, s: u32) -> f32;
+    /// Distances to four slots.
+    fn four(&self, s: [u32; 4]) -> [f32; 4];
+    /// Starts loading the row of slot `s` (its first cache line: the hardware prefetcher
+    /// follows the rest once the kernel streams it).
+    fn prefetch(&self, s: u32);
+}
+
 /// A (distance, slot) pair ordered by distance, then slot.
 #[derive(Clone, Copy, PartialEq)]
 struct Cand {
@@ -217,13 +230,13 @@ impl Graph {
         layer: usize,
         mut cur: u32,
         mut cur_d: f32,
-        dist: &impl Fn(u32) -> f32,
+        dist: &impl WalkDist,
     ) -> (u32, f32) {
         loop {
             let mut moved = false;
             for n in self.links(layer, cur) {
                 let n = n.load(Ordering::Relaxed);
-                let d = dist(n);
+                let d = dist.one(n);
                 if d < cur_d {
                     cur_d = d;
                     cur = n;
@@ -245,15 +258,13 @@ impl Graph {
     /// to their admitted neighbours (ACORN-1, Patel et al., "ACORN: Performant and
     /// Predicate-Agnostic Search Over Vector Embeddings and Structured Data", SIGMOD 2024).
     #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn search_layer(
         &self,
         layer: usize,
         entries: &[(f32, u32)],
         ef: usize,
         two_hop: bool,
-        dist: &impl Fn(u32) -> f32,
-        prefetch: &impl Fn(u32),
+        dist: &impl WalkDist,
         admit: &impl Fn(u32) -> bool,
     ) -> Vec<(f32, u32)> {
         VISITED.with(|v| {
@@ -295,6 +306,7 @@ impl Graph {
                     f32::INFINITY
                 }
             };
+            let mut todo: Vec<u32> = Vec::with_capacity(2 * self.p.m + 1);
             while let Some(Reverse(c)) = cands.pop() {
                 if c.d > bound {
                     break;
@@ -305,32 +317,56 @@ impl Graph {
                     self.prefetch_l0(next.s);
                 }
                 let links = self.links(layer, c.s);
-                for n in links {
-                    let n = n.load(Ordering::Relaxed);
-                    if marks[n as usize] != epoch {
-                        prefetch(n);
-                    }
-                }
+                todo.clear();
                 for n in links {
                     let n = n.load(Ordering::Relaxed);
                     let m = &mut marks[n as usize];
-                    if *m == epoch {
-                        continue;
+                    if *m != epoch {
+                        *m = epoch;
+                        todo.push(n);
                     }
-                    *m = epoch;
-                    let ok = admit(n);
-                    if ok || !two_hop {
-                        let d = dist(n);
-                        if d < bound {
-                            cands.push(Reverse(Cand { d, s: n }));
-                            if ok {
-                                res.push(Cand { d, s: n });
-                                if res.len() > ef {
-                                    res.pop();
-                                }
-                                bound = bound_of(&res);
+                }
+                let nt = todo.len();
+                // measured at 100k × 384 (benches/README.md "Index"): the first line of every
+                // unvisited neighbour up front + distances four rows at a time beat deeper or
+                // pipelined prefetching (hnswlib prefetches one line ahead)
+                for &n in &todo {
+                    dist.prefetch(n);
+                }
+                let mut offer = |d: f32, n: u32, ok: bool| {
+                    if d < bound {
+                        cands.push(Reverse(Cand { d, s: n }));
+                        if ok {
+                            res.push(Cand { d, s: n });
+                            if res.len() > ef {
+                                res.pop();
                             }
+                            bound = bound_of(&res);
                         }
+                    }
+                };
+                if !two_hop {
+                    let mut i = 0;
+                    while i < nt {
+                        if i + 4 <= nt {
+                            let ns = [todo[i], todo[i + 1], todo[i + 2], todo[i + 3]];
+                            let ds = dist.four(ns);
+                            for j in 0..4 {
+                                offer(ds[j], ns[j], admit(ns[j]));
+                            }
+                            i += 4;
+                        } else {
+                            let n = todo[i];
+                            offer(dist.one(n), n, admit(n));
+                            i += 1;
+                        }
+                    }
+                    continue;
+                }
+                for &n in &todo {
+                    let ok = admit(n);
+                    if ok {
+                        offer(dist.one(n), n, true);
                     } else {
                         // ACORN-1: step over a filtered-out neighbour to its admitted
                         // neighbours without computing its distance
@@ -340,15 +376,7 @@ impl Graph {
                                 continue;
                             }
                             marks[n2 as usize] = epoch;
-                            let d = dist(n2);
-                            if d < bound {
-                                cands.push(Reverse(Cand { d, s: n2 }));
-                                res.push(Cand { d, s: n2 });
-                                if res.len() > ef {
-                                    res.pop();
-                                }
-                                bound = bound_of(&res);
-                            }
+                            offer(dist.one(n2), n2, true);
                         }
                     }
                 }
@@ -367,25 +395,24 @@ impl Graph {
         &self,
         ef: usize,
         two_hop: bool,
-        dist: &impl Fn(u32) -> f32,
-        prefetch: &impl Fn(u32),
+        dist: &impl WalkDist,
         admit: &impl Fn(u32) -> bool,
     ) -> Vec<(f32, u32)> {
         let Some((mut cur, top)) = self.entry() else {
             return Vec::new();
         };
-        let mut cur_d = dist(cur);
+        let mut cur_d = dist.one(cur);
         for layer in (1..=top).rev() {
             (cur, cur_d) = self.greedy(layer, cur, cur_d, dist);
         }
-        self.search_layer(0, &[(cur_d, cur)], ef, two_hop, dist, prefetch, admit)
+        self.search_layer(0, &[(cur_d, cur)], ef, two_hop, dist, admit)
     }
 
-    /// Links slot `s` into the graph (Algorithm 1). `pair(a, b)` is the distance between two
-    /// slots. Safe to call from several threads at once for different slots; each slot must
+    /// Links slot `s` into the graph (Algorithm 1). `from_s` gives distances from `s`'s point,
+    /// `pair(a, b)` the distance between two slots. Safe to call from several threads at once for different slots; each slot must
     /// be inserted once.
     #[inline(always)]
-    pub(crate) fn insert(&self, s: u32, pair: &impl Fn(u32, u32) -> f32, prefetch: &impl Fn(u32)) {
+    pub(crate) fn insert(&self, s: u32, from_s: &impl WalkDist, pair: &impl Fn(u32, u32) -> f32) {
         let level = usize::from(self.levels[s as usize]);
         let mut raise = None;
         let mut entry = self.entry();
@@ -403,10 +430,9 @@ impl Graph {
             }
         }
         let Some((ep, top)) = entry else { return };
-        let dist = |x: u32| pair(s, x);
-        let (mut cur, mut cur_d) = (ep, dist(ep));
+        let (mut cur, mut cur_d) = (ep, from_s.one(ep));
         for layer in (level + 1..=top).rev() {
-            (cur, cur_d) = self.greedy(layer, cur, cur_d, &dist);
+            (cur, cur_d) = self.greedy(layer, cur, cur_d, from_s);
         }
         let mut entries = vec![(cur_d, cur)];
         for layer in (0..=level.min(top)).rev() {
@@ -415,8 +441,7 @@ impl Graph {
                 &entries,
                 self.p.ef_construction,
                 false,
-                &dist,
-                prefetch,
+                from_s,
                 &|_| true,
             );
             w.retain(|&(_, x)| x != s);
@@ -580,6 +605,28 @@ mod tests {
             .collect()
     }
 
+    /// Squared L2 from `q` to the points.
+    struct Sq<'a>(&'a [[f32; 2]], [f32; 2]);
+    impl WalkDist for Sq<'_> {
+        fn one(&self, s: u32) -> f32 {
+            let y = self.0[s as usize];
+            (self.1[0] - y[0]).powi(2) + (self.1[1] - y[1]).powi(2)
+        }
+        fn four(&self, s: [u32; 4]) -> [f32; 4] {
+            s.map(|x| self.one(x))
+        }
+        fn prefetch(&self, _: u32) {}
+    }
+
+    fn build(pts: &[[f32; 2]]) -> Graph {
+        let pair = |a: u32, b: u32| Sq(pts, pts[a as usize]).one(b);
+        let g = Graph::with_nodes(params(), pts.len());
+        for s in 0..pts.len() as u32 {
+            g.insert(s, &Sq(pts, pts[s as usize]), &pair);
+        }
+        g
+    }
+
     fn params() -> GraphParams {
         GraphParams {
             m: 4,
@@ -610,14 +657,7 @@ mod tests {
     #[test]
     fn serial_build_finds_the_nearest_and_respects_capacities() {
         let pts = points(2_000);
-        let pair = |a: u32, b: u32| {
-            let (x, y) = (pts[a as usize], pts[b as usize]);
-            (x[0] - y[0]).powi(2) + (x[1] - y[1]).powi(2)
-        };
-        let g = Graph::with_nodes(params(), pts.len());
-        for s in 0..pts.len() as u32 {
-            g.insert(s, &pair, &|_| {});
-        }
+        let g = build(&pts);
         for s in 0..pts.len() as u32 {
             assert!(g.links(0, s).len() <= 8);
             for l in 1..=usize::from(g.levels[s as usize]) {
@@ -625,11 +665,7 @@ mod tests {
             }
         }
         for (i, q) in pts.iter().enumerate().step_by(97) {
-            let dist = |x: u32| {
-                let y = pts[x as usize];
-                (q[0] - y[0]).powi(2) + (q[1] - y[1]).powi(2)
-            };
-            let r = g.search(16, false, &dist, &|_| {}, &|_| true);
+            let r = g.search(16, false, &Sq(&pts, *q), &|_| true);
             assert_eq!(r[0].1, i as u32);
         }
     }
@@ -637,14 +673,7 @@ mod tests {
     #[test]
     fn write_read_roundtrip_and_corruption_is_an_error() {
         let pts = points(300);
-        let pair = |a: u32, b: u32| {
-            let (x, y) = (pts[a as usize], pts[b as usize]);
-            (x[0] - y[0]).powi(2) + (x[1] - y[1]).powi(2)
-        };
-        let g = Graph::with_nodes(params(), pts.len());
-        for s in 0..pts.len() as u32 {
-            g.insert(s, &pair, &|_| {});
-        }
+        let g = build(&pts);
         let mut w = Writer::new(b"TEST", 1);
         g.write(&mut w);
         let (mut r, _) = Reader::open("t", &w.buf, b"TEST", 1).unwrap();

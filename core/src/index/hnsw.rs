@@ -36,12 +36,12 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::ids::DocId;
 use crate::index::codec::{Reader, Writer, serde_via_bytes};
-use crate::index::distance::{Metric, raw_pair_fast, score_pair};
+use crate::index::distance::{Metric, block, raw_pair_fast, score_pair};
 #[cfg(target_arch = "x86_64")]
 use crate::index::distance::{avx, has_fma};
 use crate::index::filter::AllowList;
 use crate::index::flat::{check_k, exact_one, prepare_many, prepare_one};
-use crate::index::graph::{Graph, GraphParams};
+use crate::index::graph::{Graph, GraphParams, WalkDist};
 use crate::index::quant::{DEFAULT_RERANK_CANDIDATES, Int8Codes, check_scales};
 use crate::index::store::{Hit, Query, VectorStore};
 use crate::util::{BitSet, cmp_score_desc_id_asc};
@@ -253,20 +253,51 @@ fn walk_dist<const AVX: bool>(l2: bool, a: &[f32], b: &[f32]) -> f32 {
     if l2 { r } else { -r }
 }
 
-/// Prefetches the first four cache lines of a row (the hardware prefetcher follows the rest).
+/// Prefetches the first cache line of a row.
 #[inline(always)]
 fn prefetch_row(row: &[f32]) {
     #[cfg(target_arch = "x86_64")]
-    for line in (0..row.len().min(64)).step_by(16) {
-        // SAFETY: `line` < row.len(); prefetching has no other effect.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                row.as_ptr().add(line).cast(),
-            )
-        };
-    }
+    // SAFETY: a row is never empty (dim ≥ 1); prefetching has no other effect.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(row.as_ptr().cast())
+    };
     #[cfg(not(target_arch = "x86_64"))]
     let _ = row;
+}
+
+/// Walk distances from one prepared point `q` to the rows of the graph's slots.
+struct RowDist<'a, const AVX: bool> {
+    q: &'a [f32],
+    store: &'a VectorStore,
+    slot_doc: &'a [DocId],
+    l2: bool,
+}
+
+impl<const AVX: bool> RowDist<'_, AVX> {
+    #[inline(always)]
+    fn row(&self, s: u32) -> &[f32] {
+        self.store.row(self.slot_doc[s as usize])
+    }
+}
+
+impl<const AVX: bool> WalkDist for RowDist<'_, AVX> {
+    #[inline(always)]
+    fn one(&self, s: u32) -> f32 {
+        walk_dist::<AVX>(self.l2, self.q, self.row(s))
+    }
+    #[inline(always)]
+    fn four(&self, s: [u32; 4]) -> [f32; 4] {
+        let rows = s.map(|x| self.row(x));
+        if self.l2 {
+            block::<AVX, true, 1, 4>([self.q], rows)[0]
+        } else {
+            block::<AVX, false, 1, 4>([self.q], rows)[0].map(|x| -x)
+        }
+    }
+    #[inline(always)]
+    fn prefetch(&self, s: u32) {
+        prefetch_row(self.row(s));
+    }
 }
 
 fn graph_params(cfg: &HnswConfig) -> GraphParams {
@@ -293,7 +324,13 @@ fn insert_slot_with<const AVX: bool>(g: &Graph, store: &VectorStore, slot_doc: &
     let l2 = store.metric().is_l2();
     let row = |x: u32| store.row(slot_doc[x as usize]);
     let pair = |a: u32, b: u32| walk_dist::<AVX>(l2, row(a), row(b));
-    g.insert(s, &pair, &|x| prefetch_row(row(x)));
+    let from_s = RowDist::<AVX> {
+        q: row(s),
+        store,
+        slot_doc,
+        l2,
+    };
+    g.insert(s, &from_s, &pair);
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -770,14 +807,16 @@ fn graph_search<const AVX: bool>(
 ) -> Vec<Hit> {
     let stale = &ix.stale;
     let slot_doc = &ix.slot_doc;
-    let l2 = ix.store.metric().is_l2();
-    let row = |slot: u32| ix.store.row(slot_doc[slot as usize]);
-    let dist = |slot: u32| walk_dist::<AVX>(l2, q, row(slot));
-    let prefetch = |slot: u32| prefetch_row(row(slot));
+    let dist = RowDist::<AVX> {
+        q,
+        store: &ix.store,
+        slot_doc,
+        l2: ix.store.metric().is_l2(),
+    };
     let g = &ix.graph;
     let found = match (allow, stale.is_empty()) {
-        (None, true) => g.search(ef, false, &dist, &prefetch, &|_| true),
-        (None, false) => g.search(ef, false, &dist, &prefetch, &|s| !stale.contains(s)),
+        (None, true) => g.search(ef, false, &dist, &|_| true),
+        (None, false) => g.search(ef, false, &dist, &|s| !stale.contains(s)),
         (Some(a), _) => {
             // admitted slots, computed once per query (O(allowed))
             let mut ok = BitSet::with_capacity(slot_doc.len());
@@ -789,7 +828,7 @@ fn graph_search<const AVX: bool>(
                 }
             });
             let two_hop = (ok.len() as f64) < 0.3 * ix.store.len() as f64;
-            let found = g.search(ef, two_hop, &dist, &prefetch, &|s| ok.contains(s));
+            let found = g.search(ef, two_hop, &dist, &|s| ok.contains(s));
             if found.len() < k.min(ok.len()) {
                 // the walk could not reach enough admitted nodes: answer exactly
                 return exact_one(&ix.store, q, k, Some(a));
