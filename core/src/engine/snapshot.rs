@@ -84,8 +84,8 @@ pub(crate) fn to_bytes(s: &State) -> Result<Vec<u8>> {
     ]
     .into_iter()
     .chain(s.vectors.as_ref().map(|v| Section {
-        // Vectors and insertion order only; the HNSW graph is rebuilt on load (an hnsw_rs dump
-        // cannot be verified before hnsw_rs reads it; TOOLCHAIN.md).
+        // The HNSW index's own bytes: vectors, insertion order and the graph (every link
+        // checked on load; a graph saved with tombstones is rebuilt without them).
         name: "vectors".into(),
         codec: Codec::Raw,
         bytes: v.to_bytes(),
