@@ -477,3 +477,55 @@ fn graph_is_seeded_stored_and_parallel_builds_keep_recall() {
         Err(fairmatch::Error::CorruptSnapshot { .. })
     ));
 }
+
+mod corrupt_graph_bytes {
+    use super::*;
+    use proptest::prelude::*;
+    use std::sync::OnceLock;
+
+    /// A saved 400-row index (the graph is most of its bytes) and some queries.
+    fn saved() -> &'static (Vec<u8>, Vec<Vec<f32>>) {
+        static S: OnceLock<(Vec<u8>, Vec<Vec<f32>>)> = OnceLock::new();
+        S.get_or_init(|| {
+            let (pts, qs) = clustered(400, 8, 6);
+            let h = HnswBuilder::new()
+                .parallel_build(false)
+                .build(store_of(&pts, Metric::Cosine))
+                .unwrap();
+            (h.to_bytes(), qs)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// Overwriting bytes anywhere past the header never panics: loading either fails with
+        /// `CorruptSnapshot` or gives an index whose searches and inserts work and return only
+        /// live rows.
+        #[test]
+        fn flipped_bytes_are_an_error_or_a_working_index(
+            flips in proptest::collection::vec((8usize..1_000_000, any::<u8>()), 1..6),
+        ) {
+            let (bytes, qs) = saved();
+            let mut b = bytes.clone();
+            for (at, v) in flips {
+                let i = 8 + at % (b.len() - 8);
+                b[i] = v;
+            }
+            match HnswIndex::from_bytes(&b) {
+                Err(e) => prop_assert!(matches!(e, Error::CorruptSnapshot { .. }), "{e}"),
+                Ok(mut h) => {
+                    for q in qs {
+                        let query = Query::new(MODEL, q);
+                        if let Ok(hits) = h.search(&query, 10, Some(32), None) {
+                            prop_assert!(hits.iter().all(|x| h.store().contains(x.id)));
+                        }
+                    }
+                    if h.store().dim() == DIM {
+                        let _ = h.upsert(10_000, &qs[0]);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -138,7 +138,12 @@ impl Graph {
     /// with [`Graph::insert`].
     pub(crate) fn add_node(&mut self) -> u32 {
         let s = self.levels.len() as u32;
-        let level = self.draw_level(s);
+        self.push_node(self.draw_level(s));
+        s
+    }
+
+    /// Adds empty lists for a node of `level`.
+    fn push_node(&mut self, level: usize) {
         self.levels.push(level as u8);
         self.l0
             .extend(std::iter::repeat_with(|| AtomicU32::new(0)).take(1 + self.m0()));
@@ -146,7 +151,6 @@ impl Graph {
         self.upper
             .extend(std::iter::repeat_with(|| AtomicU32::new(0)).take(level * (1 + self.p.m)));
         self.locks.push(Mutex::new(()));
-        s
     }
 
     /// `⌊−ln(U) · mL⌋` with `mL = 1/ln(m)` (the paper's level distribution, §4.1), capped
@@ -525,12 +529,7 @@ impl Graph {
                 return Err(r.err(format!("node level {l} above max_layer")));
             }
             top_seen = top_seen.max(l);
-            g.levels.push(l as u8);
-            g.l0.extend(std::iter::repeat_with(|| AtomicU32::new(0)).take(1 + g.m0()));
-            g.upper_off.push(g.upper.len());
-            g.upper
-                .extend(std::iter::repeat_with(|| AtomicU32::new(0)).take(l * (1 + p.m)));
-            g.locks.push(Mutex::new(()));
+            g.push_node(l);
         }
         let e = r.u32()?;
         let top = usize::from(r.u8()?);
