@@ -74,16 +74,16 @@ pub struct HnswConfig {
     pub rebuild_tombstone_share: f32,
     /// Use exact search over the allowed ids when an allow-list names at most this share of
     /// the live rows. Default 0.05, chosen by measurement (benches/README.md "Index",
-    /// crossover rows): at 100k × 384 exact search over a 5% allow-list (2.4k q/s, recall 1)
-    /// still beats the filtered graph walk at ef = 64 (1.1k q/s, recall 0.99), while at 10%
-    /// the walk wins (1,045 vs 565 q/s). In `[0, 1]`; 0 disables the fallback.
+    /// crossover rows): at 100k × 384 exact search over a 5% allow-list (3.1k q/s, recall 1)
+    /// still beats the filtered graph walk at ef = 64 (2.2k q/s, recall 0.99), while at 10%
+    /// the walk wins (1,732 vs 792 q/s). In `[0, 1]`; 0 disables the fallback.
     pub exact_fallback_share: f32,
     /// Keep int8 codes of the rows (≈ +25% of the f32 vectors) and answer allow-lists naming
     /// more than `exact_fallback_share` but at most this share of the live rows with an int8
     /// scan over the allowed rows + exact re-ranking of the best `max(64, 4k)` (the
     /// [`crate::index::QuantizedIndex`] scheme). Default 0 (off, no codes kept). Measured at
     /// 100k × 384 (benches/README.md "Index", crossover rows): the scan beats the filtered
-    /// graph walk up to about 20–25% allowed, at recall 1.0; 0.25 is a good value for filtered
+    /// graph walk up to about 20% allowed (a tie at 20%), at recall 1.0; 0.2–0.25 are good values for filtered
     /// workloads. In `[0, 1]`.
     #[serde(default)]
     pub int8_filter_share: f32,
