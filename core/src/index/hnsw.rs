@@ -83,8 +83,8 @@ pub struct HnswConfig {
     /// scan over the allowed rows + exact re-ranking of the best `max(64, 4k)` (the
     /// [`crate::index::QuantizedIndex`] scheme). Default 0 (off, no codes kept). Measured at
     /// 100k × 384 (benches/README.md "Index", crossover rows): the scan beats the filtered
-    /// graph walk up to about 20% allowed (a tie at 20%), at recall 1.0; 0.2–0.25 are good values for filtered
-    /// workloads. In `[0, 1]`.
+    /// graph walk up to about 20% allowed (a tie at 20%), at recall 1.0; 0.2–0.25 are good
+    /// values for filtered workloads. In `[0, 1]`.
     #[serde(default)]
     pub int8_filter_share: f32,
     /// Insert in parallel (rayon) when building or rebuilding. Default true. Parallel builds are
