@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use crate::error::{Error, Result};
 use crate::ids::DocId;
 use crate::index::codec::serde_via_bytes;
-use crate::index::distance::{Metric, block, has_fma, to_score};
+use crate::index::distance::{Metric, block, has_fma, prefetch_lines, to_score};
 use crate::index::filter::AllowList;
 use crate::index::store::{Hit, Query, VectorStore};
 use crate::util::TopK;
@@ -131,19 +131,11 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
         while j < qs.len() {
             let mut r = b0;
             while r + 4 <= b1 {
-                #[cfg(target_arch = "x86_64")]
                 if FMA {
                     let ahead = (r + PREFETCH_ROWS) * dim;
                     let end = (ahead + 4 * dim).min(data.len());
-                    let mut p = ahead;
-                    while p < end {
-                        // SAFETY: p < data.len(); prefetching has no other effect.
-                        unsafe {
-                            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                                data.as_ptr().add(p).cast(),
-                            )
-                        };
-                        p += 16;
+                    if let Some(rows) = data.get(ahead..end) {
+                        prefetch_lines(rows);
                     }
                 }
                 let xs = [row(r), row(r + 1), row(r + 2), row(r + 3)];

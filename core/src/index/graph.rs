@@ -24,6 +24,7 @@ use parking_lot::Mutex;
 
 use crate::error::Result;
 use crate::index::codec::{Reader, Writer};
+use crate::index::distance::prefetch_lines;
 
 /// `entry` when the graph has no node.
 const NO_ENTRY: u64 = u64::MAX;
@@ -209,22 +210,11 @@ impl Graph {
     /// Prefetches the layer-0 block of `s` (the likely next expansion).
     #[inline(always)]
     pub(crate) fn prefetch_l0(&self, s: u32) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            let w = 1 + self.m0();
-            let b = s as usize * w;
-            let end = (b + w).min(self.l0.len());
-            for at in (b..end).step_by(16) {
-                // SAFETY: at < l0.len(); prefetching has no other effect.
-                unsafe {
-                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                        self.l0.as_ptr().add(at).cast(),
-                    )
-                };
-            }
+        let w = 1 + self.m0();
+        let b = s as usize * w;
+        if let Some(block) = self.l0.get(b..b + w) {
+            prefetch_lines(block);
         }
-        #[cfg(not(target_arch = "x86_64"))]
-        let _ = s;
     }
 
     /// Greedy descent on one layer from `(cur, cur_d)` (the paper's search with `ef = 1`).
@@ -298,11 +288,7 @@ impl Graph {
                     }
                 }
             }
-            let mut bound = if res.len() >= ef {
-                res.peek().map_or(f32::INFINITY, |w| w.d)
-            } else {
-                f32::INFINITY
-            };
+            // the worst of `ef` admitted results; infinite until there are `ef`
             let bound_of = |res: &BinaryHeap<Cand>| {
                 if res.len() >= ef {
                     res.peek().map_or(f32::INFINITY, |w| w.d)
@@ -310,6 +296,7 @@ impl Graph {
                     f32::INFINITY
                 }
             };
+            let mut bound = bound_of(&res);
             let mut todo: Vec<u32> = Vec::with_capacity(2 * self.p.m + 1);
             while let Some(Reverse(c)) = cands.pop() {
                 if c.d > bound {
@@ -335,7 +322,10 @@ impl Graph {
                 // unvisited neighbour up front + distances four rows at a time beat deeper or
                 // pipelined prefetching (hnswlib prefetches one line ahead)
                 for &n in &todo {
-                    dist.prefetch(n);
+                    // with two_hop, filtered-out rows are never scored: do not load them
+                    if !two_hop || admit(n) {
+                        dist.prefetch(n);
+                    }
                 }
                 let mut offer = |d: f32, n: u32, ok: bool| {
                     if d < bound {
@@ -470,12 +460,8 @@ impl Graph {
     fn link_back(&self, layer: usize, n: u32, s: u32, d: f32, pair: &impl Fn(u32, u32) -> f32) {
         let cap = if layer == 0 { self.m0() } else { self.p.m };
         let _g = self.locks[n as usize].lock();
-        let old: Vec<u32> = self
-            .links(layer, n)
-            .iter()
-            .map(|x| x.load(Ordering::Relaxed))
-            .collect();
-        if old.contains(&s) {
+        let old = self.links(layer, n);
+        if old.iter().any(|x| x.load(Ordering::Relaxed) == s) {
             return;
         }
         if old.len() < cap {
@@ -484,7 +470,13 @@ impl Graph {
             b[0].store(old.len() as u32 + 1, Ordering::Release);
             return;
         }
-        let mut c: Vec<(f32, u32)> = old.iter().map(|&x| (pair(n, x), x)).collect();
+        let mut c: Vec<(f32, u32)> = old
+            .iter()
+            .map(|x| {
+                let x = x.load(Ordering::Relaxed);
+                (pair(n, x), x)
+            })
+            .collect();
         c.push((d, s));
         c.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         let kept = select_neighbours(&c, cap, pair);

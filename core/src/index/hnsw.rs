@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::ids::DocId;
 use crate::index::codec::{Reader, Writer, serde_via_bytes};
-use crate::index::distance::{Metric, block, raw_pair_fast, score_pair};
+use crate::index::distance::{Metric, block, prefetch_lines, raw_pair_fast, score_pair};
 #[cfg(target_arch = "x86_64")]
 use crate::index::distance::{avx, has_fma};
 use crate::index::filter::AllowList;
@@ -253,18 +253,6 @@ fn walk_dist<const AVX: bool>(l2: bool, a: &[f32], b: &[f32]) -> f32 {
     if l2 { r } else { -r }
 }
 
-/// Prefetches the first cache line of a row.
-#[inline(always)]
-fn prefetch_row(row: &[f32]) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a row is never empty (dim ≥ 1); prefetching has no other effect.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(row.as_ptr().cast())
-    };
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = row;
-}
-
 /// Walk distances from one prepared point `q` to the rows of the graph's slots.
 struct RowDist<'a, const AVX: bool> {
     q: &'a [f32],
@@ -296,8 +284,19 @@ impl<const AVX: bool> WalkDist for RowDist<'_, AVX> {
     }
     #[inline(always)]
     fn prefetch(&self, s: u32) {
-        prefetch_row(self.row(s));
+        // the first cache line (16 f32)
+        let r = self.row(s);
+        prefetch_lines(&r[..r.len().min(16)]);
     }
+}
+
+/// Row id → slot for the insertion order `order` (`NO_SLOT` for rows not in it).
+fn doc_slots(order: &[DocId], slots: usize) -> Vec<u32> {
+    let mut doc_slot = vec![NO_SLOT; slots];
+    for (slot, &id) in order.iter().enumerate() {
+        doc_slot[id as usize] = slot as u32;
+    }
+    doc_slot
 }
 
 fn graph_params(cfg: &HnswConfig) -> GraphParams {
@@ -412,10 +411,7 @@ impl HnswIndex {
                  distance); use FlatIndex or QuantizedIndex for inner_product",
             ));
         }
-        let mut doc_slot = vec![NO_SLOT; store.slots()];
-        for (slot, &id) in order.iter().enumerate() {
-            doc_slot[id as usize] = slot as u32;
-        }
+        let doc_slot = doc_slots(order, store.slots());
         let graph = graph.unwrap_or_else(|| build_graph(&cfg, &store, order));
         let int8 = (cfg.int8_filter_share > 0.0).then(|| match scales {
             Some((scales, trained_rows)) => Int8Codes::with_scales(&store, scales, trained_rows),
@@ -581,10 +577,7 @@ impl HnswIndex {
     /// Rebuilds the graph from the live rows (in their insertion order), dropping stale nodes.
     pub fn rebuild(&mut self) {
         let order = self.live_order();
-        let mut doc_slot = vec![NO_SLOT; self.store.slots()];
-        for (slot, &id) in order.iter().enumerate() {
-            doc_slot[id as usize] = slot as u32;
-        }
+        let doc_slot = doc_slots(&order, self.store.slots());
         self.graph = build_graph(&self.cfg, &self.store, &order);
         if self.int8.is_some() {
             self.int8 = Some(Int8Codes::train(&self.store));

@@ -20,7 +20,7 @@
 use crate::error::{Error, Result};
 use crate::ids::DocId;
 use crate::index::codec::{Reader, Writer, serde_via_bytes};
-use crate::index::distance::{dot_i8_portable, has_fma, norm_f64, score_pair};
+use crate::index::distance::{dot_i8_portable, has_fma, norm_f64, prefetch_lines, score_pair};
 use crate::index::filter::AllowList;
 use crate::index::flat::check_k;
 use crate::index::store::{Hit, Query, VectorStore};
@@ -325,22 +325,10 @@ const PREFETCH_ROWS: usize = 8;
 
 #[inline(always)]
 fn prefetch_row<const AVX: bool>(codes: &[i8], id: DocId, dim: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if AVX {
-        let at = id as usize * dim;
-        if at + dim <= codes.len() {
-            for line in (0..dim).step_by(64) {
-                // SAFETY: at + line < codes.len(); prefetching has no other effect.
-                unsafe {
-                    std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(
-                        codes.as_ptr().add(at + line).cast(),
-                    )
-                };
-            }
-        }
+    let at = id as usize * dim;
+    if AVX && let Some(row) = codes.get(at..at + dim) {
+        prefetch_lines(row);
     }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (codes, id, dim);
 }
 
 #[inline(always)]
