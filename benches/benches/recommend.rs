@@ -5,31 +5,17 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
-use fairmatch::{Engine, RecommendOptions, builtin};
-use fairmatch_bench::{percentile, synth};
-
-fn engine(n: usize) -> Engine {
-    let t = builtin();
-    let e = Engine::new(t.clone());
-    e.upsert_freelancers(synth::freelancers(&t, n, 7)).unwrap();
-    e.upsert_jobs(synth::jobs(&t, 200, 11)).unwrap();
-    e
-}
-
-fn opts() -> RecommendOptions {
-    RecommendOptions {
-        k: 20,
-        explain: true,
-        now: Some(synth::now()),
-        ..RecommendOptions::default()
-    }
-}
+use fairmatch::Engine;
+use fairmatch_bench::percentile;
+use fairmatch_bench::synth::{
+    RECOMMEND_JOBS, recommend_engine as engine, recommend_options as opts,
+};
 
 fn latency_report(e: &Engine, n: usize) {
     let o = opts();
     let mut samples: Vec<Duration> = Vec::new();
     for round in 0..3 {
-        for j in 0..200 {
+        for j in 0..RECOMMEND_JOBS {
             let t0 = Instant::now();
             let r = e.recommend_freelancers(&format!("j{j}"), &o).unwrap();
             let dt = t0.elapsed();
@@ -61,7 +47,7 @@ fn bench(c: &mut Criterion) {
         let mut j = 0usize;
         c.bench_function(&format!("recommend/top20_explain/{n}"), |b| {
             b.iter(|| {
-                j = (j + 1) % 200;
+                j = (j + 1) % RECOMMEND_JOBS;
                 pool.install(|| e.recommend_freelancers(&format!("j{j}"), &o).unwrap())
             })
         });

@@ -191,6 +191,30 @@ pub mod synth {
             .collect()
     }
 
+    /// Jobs in the recommend benchmark's catalogue (`j0…j199`).
+    pub const RECOMMEND_JOBS: usize = 200;
+
+    /// The recommend benchmark's catalogue: `n` freelancers (seed 7) and
+    /// [`RECOMMEND_JOBS`] jobs (seed 11) on the built-in taxonomy. Shared by the criterion
+    /// bench and the Python-overhead comparison, so both time the same engine.
+    pub fn recommend_engine(n: usize) -> fairmatch::Engine {
+        let t = fairmatch::builtin();
+        let e = fairmatch::Engine::new(t.clone());
+        e.upsert_freelancers(freelancers(&t, n, 7)).unwrap();
+        e.upsert_jobs(jobs(&t, RECOMMEND_JOBS, 11)).unwrap();
+        e
+    }
+
+    /// The recommend benchmark's options: top 20 with explanations at [`now`].
+    pub fn recommend_options() -> fairmatch::RecommendOptions {
+        fairmatch::RecommendOptions {
+            k: 20,
+            explain: true,
+            now: Some(now()),
+            ..fairmatch::RecommendOptions::default()
+        }
+    }
+
     /// `n` jobs (ids `j0…`), seeded: 3–6 must-haves with levels, 0–3 nice-to-haves.
     pub fn jobs(t: &Taxonomy, n: usize, seed: u64) -> Vec<Job> {
         let mut rng = crate::rng(seed);

@@ -20,30 +20,15 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use fairmatch::{Engine, RecommendOptions, builtin};
-use fairmatch_bench::synth;
-
-const JOBS: usize = 200;
-
-/// The options of the criterion bench.
-fn opts() -> RecommendOptions {
-    RecommendOptions {
-        k: 20,
-        explain: true,
-        now: Some(synth::now()),
-        ..RecommendOptions::default()
-    }
-}
+use fairmatch::Engine;
+use fairmatch_bench::synth::{RECOMMEND_JOBS as JOBS, recommend_engine, recommend_options as opts};
 
 fn job_ids() -> Vec<String> {
     (0..JOBS).map(|j| format!("j{j}")).collect()
 }
 
 fn build(dir: &Path, n: usize) {
-    let t = builtin();
-    let e = Engine::new(t.clone());
-    e.upsert_freelancers(synth::freelancers(&t, n, 7)).unwrap();
-    e.upsert_jobs(synth::jobs(&t, JOBS, 11)).unwrap();
+    let e = recommend_engine(n);
     std::fs::create_dir_all(dir).unwrap();
     e.save(dir.join("engine.fm")).unwrap();
     let calls = serde_json::json!({
