@@ -63,6 +63,8 @@ mod tests {
     }
 }
 
+pub mod lab;
+
 /// Seeded synthetic marketplaces built from the built-in taxonomy.
 pub mod synth {
     use chrono::{DateTime, Duration, TimeZone, Utc};

@@ -1,0 +1,493 @@
+//! The rankers the lab compares. Each one ranks the same candidate pool (the freelancers that
+//! pass the job's hard constraints: available, speaking every required language) for a job,
+//! from the same inputs: the job's and the freelancers' skill labels as written (lexical
+//! baselines, the engine), and the embeddings in the records (cosine rankers, the engine's
+//! semantic factor). Ties break by catalogue order (lower index first).
+//!
+//! Adding a ranker (an ablation, another baseline) is one more [`RankerSpec`] in the list
+//! [`default_rankers`] returns: an engine variant is an [`EngineConfig`] plus
+//! [`RecommendOptions`] (preset, weight overrides), a lexical one a [`Lexical`] scorer.
+
+use std::collections::HashMap;
+
+use fairmatch::skills::normalize_label;
+use fairmatch::{Engine, EngineConfig, Preset, RecommendOptions};
+use serde::Serialize;
+
+use super::LabError;
+use super::market::Marketplace;
+
+/// What a ranker is.
+#[derive(Debug, Clone)]
+pub enum RankerKind {
+    /// fairmatch's engine with a configuration and request options (preset, weights).
+    Engine {
+        /// Engine-wide configuration (scoring parameters) for this ranker's engine.
+        config: Box<EngineConfig>,
+        /// Request options; `k` is set per call.
+        options: Box<RecommendOptions>,
+    },
+    /// Cosine of the job's and the freelancer's embeddings, optionally cut at a threshold and
+    /// capped (8thDegree: ≥ 0.7, at most 50; research/seeds.md §3.2).
+    Cosine {
+        /// Minimum cosine kept.
+        threshold: Option<f32>,
+        /// Longest list returned.
+        cap: Option<usize>,
+    },
+    /// A lexical scorer over skill labels.
+    Lexical(Lexical),
+}
+
+/// Lexical scorers over the skill labels as written.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Lexical {
+    /// Okapi BM25 over word tokens (Lucene's idf `ln(1 + (N − df + 0.5)/(df + 0.5))`).
+    Bm25 {
+        /// Term-frequency saturation.
+        k1: f64,
+        /// Length normalisation.
+        b: f64,
+    },
+    /// TF-IDF cosine over word tokens (scikit-learn's defaults: raw tf, smooth idf
+    /// `ln((1 + N)/(1 + df)) + 1`, L2-normalised vectors).
+    TfIdf,
+    /// Jaccard overlap of the sets of whole labels (normalised: case, spaces).
+    Jaccard,
+}
+
+/// One entry of the comparison.
+#[derive(Debug, Clone)]
+pub struct RankerSpec {
+    /// Short name used in tables and JSON (`default`, `bm25`, …).
+    pub name: String,
+    /// One line saying what it is.
+    pub description: String,
+    /// The ranker.
+    pub kind: RankerKind,
+}
+
+/// The comparison of issue 13: both presets (megilance_v1 as the seed ships it, with its
+/// price-tier diversity step, and without it), 8thDegree, plain cosine, BM25, TF-IDF, Jaccard.
+/// The cosine rankers are left out when the marketplace carries no embeddings.
+pub fn default_rankers(m: &Marketplace) -> Vec<RankerSpec> {
+    let engine = |preset: Preset, diversity: Option<bool>| RankerKind::Engine {
+        config: Box::default(),
+        options: Box::new(RecommendOptions {
+            preset,
+            diversity,
+            explain: false,
+            now: Some(super::generate::reference_time()),
+            ..RecommendOptions::default()
+        }),
+    };
+    let mut all = vec![
+        RankerSpec {
+            name: "default".into(),
+            description: "fairmatch `default` preset".into(),
+            kind: engine(Preset::Default, None),
+        },
+        RankerSpec {
+            name: "megilance_v1".into(),
+            description:
+                "MegiLance `weighted_multi_factor_v1` as shipped (price-tier diversity on)".into(),
+            kind: engine(Preset::MegilanceV1, None),
+        },
+        RankerSpec {
+            name: "megilance_v1_nodiv".into(),
+            description: "megilance_v1 without its diversity step".into(),
+            kind: engine(Preset::MegilanceV1, Some(false)),
+        },
+        RankerSpec {
+            name: "8thdegree".into(),
+            description: "8thDegree: embedding cosine ≥ 0.7, at most 50".into(),
+            kind: RankerKind::Cosine {
+                threshold: Some(0.7),
+                cap: Some(50),
+            },
+        },
+        RankerSpec {
+            name: "cosine".into(),
+            description: "embedding cosine, no threshold".into(),
+            kind: RankerKind::Cosine {
+                threshold: None,
+                cap: None,
+            },
+        },
+        RankerSpec {
+            name: "bm25".into(),
+            description: "BM25 (k1 1.2, b 0.75) over skill-label words".into(),
+            kind: RankerKind::Lexical(Lexical::Bm25 { k1: 1.2, b: 0.75 }),
+        },
+        RankerSpec {
+            name: "tfidf".into(),
+            description: "TF-IDF cosine over skill-label words".into(),
+            kind: RankerKind::Lexical(Lexical::TfIdf),
+        },
+        RankerSpec {
+            name: "jaccard".into(),
+            description: "Jaccard overlap of skill-label sets".into(),
+            kind: RankerKind::Lexical(Lexical::Jaccard),
+        },
+    ];
+    if m.manifest.embedding_model.is_none() {
+        all.retain(|r| !matches!(r.kind, RankerKind::Cosine { .. }));
+    }
+    all
+}
+
+/// Word tokens of a label: lower-cased runs of letters, digits, `+` and `#` (so `C++`, `C#`
+/// survive).
+pub fn tokens(label: &str) -> impl Iterator<Item = String> + '_ {
+    label
+        .split(|c: char| !(c.is_alphanumeric() || c == '+' || c == '#'))
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+}
+
+/// Inverted indexes over the freelancers' labels, built once per evaluation.
+#[derive(Debug)]
+pub struct LexicalIndex {
+    n: usize,
+    word_ids: HashMap<String, u32>,
+    /// word → (freelancer, tf)
+    word_postings: Vec<Vec<(u32, f32)>>,
+    doc_len: Vec<f32>,
+    avg_len: f64,
+    /// ‖tf·idf‖ per freelancer
+    tfidf_norm: Vec<f64>,
+    label_ids: HashMap<String, u32>,
+    label_postings: Vec<Vec<u32>>,
+    label_count: Vec<u32>,
+}
+
+impl LexicalIndex {
+    /// Indexes every freelancer of `m`.
+    pub fn new(m: &Marketplace) -> Self {
+        let n = m.freelancers.len();
+        let mut word_ids: HashMap<String, u32> = HashMap::new();
+        let mut word_postings: Vec<Vec<(u32, f32)>> = Vec::new();
+        let mut label_ids: HashMap<String, u32> = HashMap::new();
+        let mut label_postings: Vec<Vec<u32>> = Vec::new();
+        let mut doc_len = vec![0f32; n];
+        let mut label_count = vec![0u32; n];
+        for (d, f) in m.freelancers.iter().enumerate() {
+            let mut tf: HashMap<u32, f32> = HashMap::new();
+            let mut labels: Vec<u32> = Vec::new();
+            for c in &f.skills {
+                for t in tokens(&c.skill) {
+                    let next = word_ids.len() as u32;
+                    let id = *word_ids.entry(t).or_insert(next);
+                    if id as usize == word_postings.len() {
+                        word_postings.push(Vec::new());
+                    }
+                    *tf.entry(id).or_insert(0.0) += 1.0;
+                    doc_len[d] += 1.0;
+                }
+                let key = normalize_label(&c.skill);
+                let next = label_ids.len() as u32;
+                let id = *label_ids.entry(key).or_insert(next);
+                if id as usize == label_postings.len() {
+                    label_postings.push(Vec::new());
+                }
+                if !labels.contains(&id) {
+                    labels.push(id);
+                }
+            }
+            let mut tf: Vec<(u32, f32)> = tf.into_iter().collect();
+            tf.sort_unstable_by_key(|x| x.0);
+            for (w, c) in tf {
+                word_postings[w as usize].push((d as u32, c));
+            }
+            label_count[d] = labels.len() as u32;
+            for l in labels {
+                label_postings[l as usize].push(d as u32);
+            }
+        }
+        let avg_len = doc_len.iter().map(|&x| f64::from(x)).sum::<f64>() / n.max(1) as f64;
+        let mut idx = Self {
+            n,
+            word_ids,
+            word_postings,
+            doc_len,
+            avg_len,
+            tfidf_norm: vec![0.0; n],
+            label_ids,
+            label_postings,
+            label_count,
+        };
+        let mut norm2 = vec![0f64; n];
+        for w in 0..idx.word_postings.len() {
+            let idf = idx.tfidf_idf(w);
+            for &(d, tf) in &idx.word_postings[w] {
+                norm2[d as usize] += (f64::from(tf) * idf).powi(2);
+            }
+        }
+        idx.tfidf_norm = norm2.into_iter().map(f64::sqrt).collect();
+        idx
+    }
+
+    fn tfidf_idf(&self, w: usize) -> f64 {
+        let df = self.word_postings[w].len() as f64;
+        ((1.0 + self.n as f64) / (1.0 + df)).ln() + 1.0
+    }
+
+    /// Scores of every freelancer for a job's labels (0 for no overlap).
+    pub fn scores(&self, kind: Lexical, job_labels: &[String]) -> Vec<f64> {
+        let mut out = vec![0f64; self.n];
+        match kind {
+            Lexical::Jaccard => {
+                let mut q: Vec<u32> = Vec::new();
+                let mut unknown = 0u32;
+                for l in job_labels {
+                    match self.label_ids.get(&normalize_label(l)) {
+                        Some(&id) if !q.contains(&id) => q.push(id),
+                        Some(_) => {}
+                        None => unknown += 1,
+                    }
+                }
+                let qn = q.len() as u32 + unknown;
+                let mut inter = vec![0u32; self.n];
+                for &l in &q {
+                    for &d in &self.label_postings[l as usize] {
+                        inter[d as usize] += 1;
+                    }
+                }
+                for d in 0..self.n {
+                    let i = inter[d];
+                    if i > 0 {
+                        out[d] = f64::from(i) / f64::from(qn + self.label_count[d] - i);
+                    }
+                }
+            }
+            Lexical::Bm25 { k1, b } => {
+                for (w, qtf) in self.query_words(job_labels) {
+                    let df = self.word_postings[w].len() as f64;
+                    let idf = (1.0 + (self.n as f64 - df + 0.5) / (df + 0.5)).ln();
+                    for &(d, tf) in &self.word_postings[w] {
+                        let tf = f64::from(tf);
+                        let len = f64::from(self.doc_len[d as usize]);
+                        let norm = k1 * (1.0 - b + b * len / self.avg_len.max(1e-9));
+                        out[d as usize] += qtf * idf * tf * (k1 + 1.0) / (tf + norm);
+                    }
+                }
+            }
+            Lexical::TfIdf => {
+                let q = self.query_words(job_labels);
+                let qnorm = q
+                    .iter()
+                    .map(|&(w, tf)| (tf * self.tfidf_idf(w)).powi(2))
+                    .sum::<f64>()
+                    .sqrt();
+                if qnorm > 0.0 {
+                    for (w, qtf) in q {
+                        let idf = self.tfidf_idf(w);
+                        for &(d, tf) in &self.word_postings[w] {
+                            out[d as usize] += qtf * idf * f64::from(tf) * idf;
+                        }
+                    }
+                    for (d, s) in out.iter_mut().enumerate() {
+                        if *s > 0.0 {
+                            *s /= qnorm * self.tfidf_norm[d];
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Query words known to the index with their counts, in id order.
+    fn query_words(&self, labels: &[String]) -> Vec<(usize, f64)> {
+        let mut q: std::collections::BTreeMap<usize, f64> = Default::default();
+        for l in labels {
+            for t in tokens(l) {
+                if let Some(&w) = self.word_ids.get(&t) {
+                    *q.entry(w as usize).or_insert(0.0) += 1.0;
+                }
+            }
+        }
+        q.into_iter().collect()
+    }
+}
+
+/// Unit-normalised embeddings of freelancers (row per freelancer, `None` without one).
+#[derive(Debug)]
+pub struct EmbeddingTable {
+    dim: usize,
+    rows: Vec<Option<Vec<f32>>>,
+}
+
+fn unit(v: &[f32]) -> Vec<f32> {
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+    v.iter().map(|x| x / n).collect()
+}
+
+impl EmbeddingTable {
+    /// The freelancers' embeddings of `m`.
+    pub fn new(m: &Marketplace) -> Self {
+        let rows: Vec<Option<Vec<f32>>> = m
+            .freelancers
+            .iter()
+            .map(|f| f.embedding.as_ref().map(|e| unit(&e.vector)))
+            .collect();
+        let dim = rows.iter().flatten().map(Vec::len).next().unwrap_or(0);
+        Self { dim, rows }
+    }
+
+    /// Cosine of every freelancer with `job` (`f32::NEG_INFINITY` without an embedding).
+    pub fn cosines(&self, job: Option<&[f32]>) -> Vec<f32> {
+        let Some(q) = job.filter(|q| q.len() == self.dim) else {
+            return vec![f32::NEG_INFINITY; self.rows.len()];
+        };
+        let q = unit(q);
+        self.rows
+            .iter()
+            .map(|r| match r {
+                Some(v) => v.iter().zip(&q).map(|(a, b)| a * b).sum(),
+                None => f32::NEG_INFINITY,
+            })
+            .collect()
+    }
+}
+
+/// The best `k` pool members by `score` (descending; ties by lower index), dropping
+/// non-finite scores.
+pub fn top_k(pool: &[u32], score: impl Fn(u32) -> f64, k: usize) -> Vec<u32> {
+    let mut v: Vec<(f64, u32)> = pool
+        .iter()
+        .map(|&d| (score(d), d))
+        .filter(|(s, _)| s.is_finite())
+        .collect();
+    let cmp = |a: &(f64, u32), b: &(f64, u32)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    if v.len() > k {
+        v.select_nth_unstable_by(k, cmp);
+        v.truncate(k);
+    }
+    v.sort_unstable_by(cmp);
+    v.into_iter().map(|x| x.1).collect()
+}
+
+/// Per-marketplace state shared by the rankers.
+#[derive(Debug)]
+pub struct RankContext<'a> {
+    /// The marketplace.
+    pub market: &'a Marketplace,
+    /// Freelancer external id → index.
+    pub index_of: HashMap<&'a str, u32>,
+    /// Lexical indexes.
+    pub lexical: LexicalIndex,
+    /// Freelancer embeddings.
+    pub embeddings: EmbeddingTable,
+}
+
+impl<'a> RankContext<'a> {
+    /// Builds the indexes of `m`.
+    pub fn new(m: &'a Marketplace) -> Self {
+        Self {
+            market: m,
+            index_of: m
+                .freelancers
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.id.as_str(), i as u32))
+                .collect(),
+            lexical: LexicalIndex::new(m),
+            embeddings: EmbeddingTable::new(m),
+        }
+    }
+
+    /// The candidate pool of job `j`: available freelancers speaking every language the job
+    /// requires (the engine's `availability` and `language` vetoes), ascending.
+    pub fn pool(&self, j: usize) -> Vec<u32> {
+        let job = &self.market.jobs[j];
+        let need: Vec<String> = job
+            .languages
+            .iter()
+            .map(|l| l.trim().to_lowercase())
+            .collect();
+        self.market
+            .freelancers
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                f.available
+                    && need
+                        .iter()
+                        .all(|l| f.languages.iter().any(|x| x.trim().to_lowercase() == *l))
+            })
+            .map(|(i, _)| i as u32)
+            .collect()
+    }
+
+    /// Ranks job `j`'s pool with a non-engine ranker.
+    pub fn rank_offline(&self, kind: &RankerKind, j: usize, pool: &[u32], k: usize) -> Vec<u32> {
+        let job = &self.market.jobs[j];
+        match kind {
+            RankerKind::Cosine { threshold, cap } => {
+                let cos = self
+                    .embeddings
+                    .cosines(job.embedding.as_ref().map(|e| e.vector.as_slice()));
+                let t = threshold.unwrap_or(f32::NEG_INFINITY);
+                let k = cap.map_or(k, |c| c.min(k));
+                top_k(
+                    pool,
+                    |d| {
+                        let c = cos[d as usize];
+                        if c >= t { f64::from(c) } else { f64::NAN }
+                    },
+                    k,
+                )
+            }
+            RankerKind::Lexical(l) => {
+                let labels: Vec<String> = job.skills.iter().map(|s| s.skill.clone()).collect();
+                let s = self.lexical.scores(*l, &labels);
+                top_k(pool, |d| s[d as usize], k)
+            }
+            RankerKind::Engine { .. } => Vec::new(),
+        }
+    }
+
+    /// Ranks job `j` with an engine built for this ranker; checks that the engine scored
+    /// exactly the pool (same candidates for every ranker).
+    pub fn rank_engine(
+        &self,
+        engine: &Engine,
+        options: &RecommendOptions,
+        j: usize,
+        pool_len: usize,
+        k: usize,
+    ) -> Result<Vec<u32>, LabError> {
+        let job = &self.market.jobs[j];
+        let opts = RecommendOptions {
+            k,
+            ..options.clone()
+        };
+        let recs = engine.recommend_freelancers(&job.id, &opts)?;
+        if recs.scored as usize != pool_len {
+            return Err(LabError::Data(format!(
+                "job {}: the engine scored {} candidates but the pool has {} (vetoes {:?}); \
+                 the rankers would not see the same candidates",
+                job.id, recs.scored, pool_len, recs.vetoed
+            )));
+        }
+        recs.matches
+            .iter()
+            .map(|x| {
+                self.index_of
+                    .get(x.id.as_str())
+                    .copied()
+                    .ok_or_else(|| LabError::Data(format!("unknown freelancer `{}`", x.id)))
+            })
+            .collect()
+    }
+}
+
+/// A serialisable summary of a ranker (name and description).
+#[derive(Debug, Clone, Serialize)]
+pub struct RankerInfo {
+    /// Name.
+    pub name: String,
+    /// Description.
+    pub description: String,
+}
