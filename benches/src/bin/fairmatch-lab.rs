@@ -205,7 +205,7 @@ struct ReportArgs {
     #[command(flatten)]
     sim: SimFlags,
     /// FairCo gains to sweep besides --fairco-lambda (comma separated; empty = none).
-    #[arg(long, default_value = "0.0001,0.001,0.1", value_delimiter = ',')]
+    #[arg(long, default_value = "0.0001,0.0003,0.001", value_delimiter = ',')]
     fairco_sweep: Vec<f64>,
     /// Candidates per job for the shrinkage-penalty re-scoring.
     #[arg(long, default_value_t = 200)]

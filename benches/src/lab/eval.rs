@@ -300,6 +300,7 @@ pub fn evaluate(
     let mut per_job: BTreeMap<String, Vec<ListMetrics>> = BTreeMap::new();
     let mut lists_info: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for spec in rankers {
+        let started = std::time::Instant::now();
         let lists: Vec<Vec<u32>> = match &spec.kind {
             RankerKind::Engine { config, options } => {
                 let engine = engine_for(config)?;
@@ -335,6 +336,13 @@ pub fn evaluate(
             ),
         );
         per_job.insert(spec.name.clone(), metrics);
+        // wall-clock time goes to stderr only (outputs stay deterministic)
+        eprintln!(
+            "    {}: {:.1} s for {} jobs",
+            spec.name,
+            started.elapsed().as_secs_f64(),
+            kept.len()
+        );
     }
     let samples = resamples(kept.len(), cfg.resamples, cfg.seed);
     let column = |name: &str, f: fn(&ListMetrics) -> f64| -> Vec<f64> {

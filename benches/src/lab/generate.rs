@@ -790,6 +790,13 @@ pub fn generate(src: &Sources, cfg: &GenConfig) -> Result<Marketplace, LabError>
         labels,
         attribution,
     };
+    // every record must be one the engine accepts (a failure here is a generator defect)
+    for f in &freelancers {
+        f.validate()?;
+    }
+    for j in &jobs {
+        j.validate()?;
+    }
     let m = Marketplace {
         manifest,
         freelancers,

@@ -96,7 +96,11 @@ pub fn noisy_label(label: &str, rng: &mut impl Rng) -> String {
         .filter(|k| applies(*k, &out))
         .collect();
         let Some(&k) = kinds.choose(rng) else { break };
-        out = apply(k, &out, rng);
+        let next = apply(k, &out, rng);
+        // a transformation may leave nothing ("(…)" → "", "Microsoft" → ""): keep the label
+        if next.chars().any(char::is_alphanumeric) {
+            out = next;
+        }
     }
     out
 }
@@ -229,6 +233,14 @@ mod tests {
             }
         }
         assert!(changed > 80, "noise changed only {changed} of 100 labels");
+        for l in ["Microsoft", "(unknown)", "use ", "C"] {
+            for _ in 0..50 {
+                assert!(
+                    noisy_label(l, &mut a).chars().any(char::is_alphanumeric),
+                    "{l}"
+                );
+            }
+        }
         let mut r = crate::rng(1);
         assert_eq!(
             apply(Kind::Acronym, "search engine optimisation", &mut r),
