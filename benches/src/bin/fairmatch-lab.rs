@@ -11,7 +11,7 @@ use fairmatch::EngineConfig;
 use fairmatch_bench::lab::eval::{EvalConfig, Evaluation, evaluate};
 use fairmatch_bench::lab::generate::{GenConfig, generate};
 use fairmatch_bench::lab::market::Marketplace;
-use fairmatch_bench::lab::rankers::default_rankers;
+use fairmatch_bench::lab::rankers::{default_rankers, rankers_named};
 use fairmatch_bench::lab::report::{ReportConfig, run};
 use fairmatch_bench::lab::simulate::{Policy, SimConfig, simulate};
 use fairmatch_bench::lab::source::{builtin_sources, load_esco};
@@ -109,6 +109,10 @@ struct EvalFlags {
     /// Bootstrap seed.
     #[arg(long, default_value_t = 13)]
     bootstrap_seed: u64,
+    /// Rankers to compare (comma separated; default: default, megilance_v1, 8thdegree,
+    /// cosine, bm25, tfidf, jaccard; extra: megilance_v1_nodiv).
+    #[arg(long, value_delimiter = ',')]
+    rankers: Option<Vec<String>>,
 }
 
 impl EvalFlags {
@@ -262,7 +266,10 @@ fn run_cli(cli: Cli) -> Result<(), LabError> {
         Command::Evaluate(a) => {
             let m = Marketplace::load(&a.data)?;
             let taxonomy = m.taxonomy()?;
-            let rankers = default_rankers(&m);
+            let rankers = match &a.eval.rankers {
+                Some(n) => rankers_named(&m, n)?,
+                None => default_rankers(&m),
+            };
             let pb = progress(
                 (rankers.len() * m.jobs.len()) as u64,
                 "evaluate (rankers × jobs)",
@@ -346,6 +353,7 @@ fn run_cli(cli: Cli) -> Result<(), LabError> {
                 sim: a.sim.config(Policy::None),
                 fairco_sweep: a.fairco_sweep,
                 penalty_depth: a.penalty_depth,
+                rankers: a.eval.rankers.clone(),
             };
             let r = run(&m, &cfg, &a.out)?;
             for t in &r.targets {

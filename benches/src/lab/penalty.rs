@@ -20,12 +20,13 @@
 //! exceeds the gap from the depth-th score to the variant's k-th score. Jobs where that bound
 //! does not rule it out are counted in [`Penalty::inexact_jobs`].
 
+use fairmatch::score::DEFAULT_FACTORS;
 use fairmatch::score::factors::{ReputationPrior, reputation};
 use fairmatch::{Engine, RecommendOptions};
 use serde::Serialize;
 
 use super::LabError;
-use super::eval::{Estimate, estimate, ratio_estimate, resamples};
+use super::eval::{Estimate, ratio_estimate, resamples};
 use super::market::Marketplace;
 use super::rankers::top_k;
 
@@ -143,6 +144,14 @@ pub fn measure(
     let gain: Vec<f64> = (0..4)
         .map(|v| reps.iter().map(|r| r[v] - r[0]).fold(0.0f64, f64::max))
         .collect();
+    // the largest normalised reputation weight any candidate can have (no semantic factor)
+    let factor = |n: &str| {
+        DEFAULT_FACTORS
+            .iter()
+            .find(|f| f.0 == n)
+            .map_or(0.0, |f| f.1)
+    };
+    let max_rep_weight = factor("reputation") / (1.0 - factor("semantic"));
     let index_of: std::collections::HashMap<&str, u32> = m
         .freelancers
         .iter()
@@ -189,7 +198,7 @@ pub fn measure(
                 let top = top_k(&ids, score, k);
                 if !full && top.len() == k {
                     let kth = score(top[k - 1]);
-                    if floor + max_w.max(0.15) * gain[v] >= kth {
+                    if floor + max_w.max(max_rep_weight) * gain[v] >= kth {
                         exact = false;
                     }
                 }
@@ -250,7 +259,6 @@ pub fn measure(
         .filter(|x| x.is_finite())
         .collect();
     let (lo, hi) = super::eval::percentile_interval(boots);
-    let _ = estimate;
     Ok(Penalty {
         k,
         depth,

@@ -68,9 +68,49 @@ pub struct RankerSpec {
 }
 
 /// The comparison of issue 13: both presets (megilance_v1 as the seed ships it, with its
-/// price-tier diversity step, and without it), 8thDegree, plain cosine, BM25, TF-IDF, Jaccard.
-/// The cosine rankers are left out when the marketplace carries no embeddings.
+/// price-tier diversity step), 8thDegree, plain cosine, BM25, TF-IDF, Jaccard. The cosine
+/// rankers are left out when the marketplace carries no embeddings.
 pub fn default_rankers(m: &Marketplace) -> Vec<RankerSpec> {
+    all_rankers(m)
+        .into_iter()
+        .filter(|r| DEFAULT_SET.contains(&r.name.as_str()))
+        .collect()
+}
+
+/// Names of [`default_rankers`].
+pub const DEFAULT_SET: [&str; 7] = [
+    "default",
+    "megilance_v1",
+    "8thdegree",
+    "cosine",
+    "bm25",
+    "tfidf",
+    "jaccard",
+];
+
+/// The rankers named in `names` (any of [`all_rankers`]), in the order given; an unknown
+/// name is an error listing the known ones.
+pub fn rankers_named(m: &Marketplace, names: &[String]) -> Result<Vec<RankerSpec>, LabError> {
+    let all = all_rankers(m);
+    names
+        .iter()
+        .map(|n| {
+            all.iter().find(|r| &r.name == n).cloned().ok_or_else(|| {
+                LabError::Config(format!(
+                    "--rankers: unknown or unavailable `{n}` (known here: {})",
+                    all.iter()
+                        .map(|r| r.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+/// Every ranker the lab knows: [`default_rankers`] plus extras (megilance_v1 without its
+/// diversity step). Ablations and further baselines are added here as one more entry.
+pub fn all_rankers(m: &Marketplace) -> Vec<RankerSpec> {
     let engine = |preset: Preset, diversity: Option<bool>| RankerKind::Engine {
         config: Box::default(),
         options: Box::new(RecommendOptions {

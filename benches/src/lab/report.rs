@@ -13,9 +13,10 @@ use serde::Serialize;
 use super::eval::{Estimate, EvalConfig, Evaluation, evaluate};
 use super::market::Marketplace;
 use super::penalty::{Penalty, measure};
-use super::rankers::default_rankers;
+use super::rankers::{default_rankers, rankers_named};
 use super::simulate::{Policy, SimConfig, SimResult, simulate};
 use super::{LabError, build_engine, plot, progress};
+use rayon::prelude::*;
 
 /// What `report` runs.
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +29,8 @@ pub struct ReportConfig {
     pub fairco_sweep: Vec<f64>,
     /// Candidates per job for the penalty re-scoring.
     pub penalty_depth: usize,
+    /// Rankers to evaluate by name (`None` = the default set).
+    pub rankers: Option<Vec<String>>,
 }
 
 /// One policy's line of the comparison (values after the last round).
@@ -155,7 +158,10 @@ pub fn run(m: &Marketplace, cfg: &ReportConfig, out: &Path) -> Result<Report, La
     stage("engine built", t);
 
     let t = Instant::now();
-    let rankers = default_rankers(m);
+    let rankers = match &cfg.rankers {
+        Some(names) => rankers_named(m, names)?,
+        None => default_rankers(m),
+    };
     let pb = progress(
         (rankers.len() * m.jobs.len()) as u64,
         "evaluate (rankers × jobs)",
@@ -198,17 +204,25 @@ pub fn run(m: &Marketplace, cfg: &ReportConfig, out: &Path) -> Result<Report, La
         (runs.len() * cfg.sim.rounds) as u64,
         "simulate (policies × rounds)",
     );
-    let mut results: Vec<(String, SimResult)> = Vec::new();
-    let mut audit = None;
-    for (name, sc) in &runs {
-        let engine = Engine::from_bytes(&snapshot)?;
-        let r = simulate(m, &engine, sc, None, &|| pb.inc(1))?;
-        if sc.policy == Policy::None {
-            audit = Some(audit_summary(&engine)?);
-        }
-        results.push((name.clone(), r));
-    }
+    // independent runs, one engine copy each, in parallel (results keep the run order)
+    let done: Vec<(String, SimResult, Option<AuditSummary>)> = runs
+        .par_iter()
+        .map(|(name, sc)| -> Result<_, LabError> {
+            let engine = Engine::from_bytes(&snapshot)?;
+            let r = simulate(m, &engine, sc, None, &|| pb.inc(1))?;
+            let audit = (name == Policy::None.name())
+                .then(|| audit_summary(&engine))
+                .transpose()?;
+            Ok((name.clone(), r, audit))
+        })
+        .collect::<Result<_, _>>()?;
     pb.finish_and_clear();
+    let mut audit = None;
+    let mut results: Vec<(String, SimResult)> = Vec::new();
+    for (name, r, a) in done {
+        audit = audit.or(a);
+        results.push((name, r));
+    }
     stage("simulations", t);
     let audit = audit.ok_or_else(|| LabError::Config("no `none` run to audit".into()))?;
 
@@ -381,11 +395,14 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(
         s,
         "# fairmatch lab report\n\nMarketplace: {} freelancers, {} jobs, {} occupations \
-         (taxonomy {:?}; seed {}; label noise {}; newcomers {}; protected {}; rater bias {} stars).\n",
+         (taxonomy {}; seed {}; label noise {}; newcomers {}; protected {}; rater bias {} stars).\n",
         m.freelancers,
         m.jobs,
         m.occupations,
-        m.taxonomy,
+        match &m.taxonomy {
+            super::source::TaxonomySource::Builtin => "built-in".to_owned(),
+            super::source::TaxonomySource::Esco { dir } => format!("ESCO, {}", dir.display()),
+        },
         m.config.seed,
         m.config.label_noise,
         m.newcomers,

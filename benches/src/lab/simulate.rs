@@ -46,6 +46,7 @@ pub enum Policy {
     /// Geyik et al.'s DetConstSort with the population shares of the protected attribute.
     DetConstSort,
     /// FairCo over individual freelancers (amortised exposure per merit).
+    #[serde(rename = "fairco")]
     FairCo,
     /// Cold-start exploration for freelancers with few impressions.
     Exploration,
