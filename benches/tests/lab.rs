@@ -468,22 +468,42 @@ fn cli_report_writes_json_markdown_and_plots() {
 
 #[test]
 fn bad_input_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    // a data folder without ESCO files: an error naming the folder
     let out = lab()
-        .args([
-            "generate",
-            "--data",
-            "/nonexistent/shared-data",
-            "--out",
-            "/tmp/x",
-        ])
+        .args(["generate", "--data"])
+        .arg(tmp.path())
+        .args(["--esco", "no-such-esco", "--out"])
+        .arg(tmp.path().join("m"))
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("/nonexistent/shared-data/esco") && err.contains("shared/data"),
+        err.contains("no-such-esco") && err.contains("shared/data"),
         "{err}"
     );
+    // no data folder at all: the built-in taxonomy, with a notice, recorded in the manifest
+    let out = lab()
+        .args([
+            "generate",
+            "--data",
+            "/nonexistent/shared-data",
+            "--freelancers",
+            "50",
+        ])
+        .args(["--jobs", "5", "--out"])
+        .arg(tmp.path().join("b"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/nonexistent/shared-data") && err.contains("built-in"),
+        "{err}"
+    );
+    let man = std::fs::read_to_string(tmp.path().join("b/manifest.json")).unwrap();
+    assert!(man.contains("\"kind\": \"builtin\""), "{man}");
     let out = lab()
         .args([
             "generate",

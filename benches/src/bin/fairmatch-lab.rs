@@ -60,7 +60,8 @@ struct GenerateArgs {
     /// ESCO sub-folder of --data (e.g. esco-ict-slice for a small run).
     #[arg(long, default_value = "esco")]
     esco: String,
-    /// Use the built-in taxonomy (no data folder needed; no embeddings).
+    /// Use the built-in taxonomy (no data folder needed; no embeddings). Also used, with a
+    /// notice, when the --data folder does not exist.
     #[arg(long)]
     builtin: bool,
     /// Occupations to draw.
@@ -230,7 +231,17 @@ fn run_cli(cli: Cli) -> Result<(), LabError> {
     match cli.command {
         Command::Generate(a) => {
             let t = std::time::Instant::now();
+            // No data folder at all: the built-in taxonomy, said loudly (and recorded in the
+            // manifest). A data folder without the ESCO files is an error.
             let src = if a.builtin {
+                builtin_sources()
+            } else if !a.data.exists() {
+                eprintln!(
+                    "fairmatch-lab: no data folder at {} (ESCO/O*NET/embeddings, see \
+                     ../shared/data/README.md): generating from the built-in taxonomy, without \
+                     embeddings",
+                    a.data.display()
+                );
                 builtin_sources()
             } else {
                 load_esco(&a.data, &a.esco)?
