@@ -111,7 +111,7 @@ struct EvalFlags {
     #[arg(long, default_value_t = 13)]
     bootstrap_seed: u64,
     /// Rankers to compare (comma separated; default: default, megilance_v1, 8thdegree,
-    /// cosine, bm25, tfidf, jaccard; extra: megilance_v1_nodiv).
+    /// cosine, bm25, tfidf, jaccard; extras: megilance_v1_nodiv, default_skills_only).
     #[arg(long, value_delimiter = ',')]
     rankers: Option<Vec<String>>,
 }

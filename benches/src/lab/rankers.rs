@@ -109,7 +109,8 @@ pub fn rankers_named(m: &Marketplace, names: &[String]) -> Result<Vec<RankerSpec
 }
 
 /// Every ranker the lab knows: [`default_rankers`] plus extras (megilance_v1 without its
-/// diversity step). Ablations and further baselines are added here as one more entry.
+/// diversity step; the default preset scoring skills only). Ablations and further baselines
+/// are added here as one more entry.
 pub fn all_rankers(m: &Marketplace) -> Vec<RankerSpec> {
     let engine = |preset: Preset, diversity: Option<bool>| RankerKind::Engine {
         config: Box::default(),
@@ -137,6 +138,26 @@ pub fn all_rankers(m: &Marketplace) -> Vec<RankerSpec> {
             name: "megilance_v1_nodiv".into(),
             description: "megilance_v1 without its diversity step".into(),
             kind: engine(Preset::MegilanceV1, Some(false)),
+        },
+        RankerSpec {
+            name: "default_skills_only".into(),
+            description: "default preset with every weight but `skills` set to 0 (an ablation)"
+                .into(),
+            kind: RankerKind::Engine {
+                config: Box::default(),
+                options: Box::new(RecommendOptions {
+                    weights: Some(
+                        fairmatch::score::DEFAULT_FACTORS
+                            .iter()
+                            .filter(|(n, _)| *n != "skills")
+                            .map(|(n, _)| ((*n).to_owned(), 0.0))
+                            .collect(),
+                    ),
+                    explain: false,
+                    now: Some(super::generate::reference_time()),
+                    ..RecommendOptions::default()
+                }),
+            },
         },
         RankerSpec {
             name: "8thdegree".into(),
