@@ -15,7 +15,7 @@ use fairmatch_bench::lab::eval::{EvalConfig, evaluate};
 use fairmatch_bench::lab::generate::{GenConfig, generate};
 use fairmatch_bench::lab::market::{Marketplace, grade};
 use fairmatch_bench::lab::penalty::measure;
-use fairmatch_bench::lab::rankers::default_rankers;
+use fairmatch_bench::lab::rankers::{default_rankers, rankers_named};
 use fairmatch_bench::lab::simulate::{Event, Policy, SimConfig, simulate};
 use fairmatch_bench::lab::source::{Sources, builtin_sources, load_esco};
 use fairmatch_bench::lab::{LabError, build_engine};
@@ -340,6 +340,12 @@ fn builtin_marketplace_needs_no_data() {
         !names.contains("8thdegree"),
         "no embeddings, no cosine rankers"
     );
+    let picked = rankers_named(&m, &["bm25".into(), "default_skills_only".into()]).unwrap();
+    assert_eq!(picked.len(), 2);
+    let err = rankers_named(&m, &["cosine".into()])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("`cosine`") && err.contains("bm25"), "{err}");
     let dir = tempfile::tempdir().unwrap();
     m.save(dir.path()).unwrap();
     let back = Marketplace::load(dir.path()).unwrap();
