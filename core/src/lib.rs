@@ -53,11 +53,11 @@ pub use domain::{
     SkillRequirement, TimezoneRequirement, WorkingHours,
 };
 pub use engine::{
-    Engine, EngineConfig, EventConfig, FairnessOptions, Filters, LedgerConfig, Match, PairScore,
-    RecommendOptions, Recommendations, ScoringConfig,
+    Engine, EngineConfig, EventConfig, FairnessOptions, Filters, LabelReport, LedgerConfig, Match,
+    PairScore, RecommendOptions, Recommendations, ScoringConfig, UpsertReport,
 };
 pub use error::{EntityKind, Error, Result};
-pub use explain::{Explanation, FactorScore};
+pub use explain::{Explanation, FactorScore, LabelResolution};
 pub use filter::Veto;
 pub use ids::{DocId, Interner};
 pub use index::Metric;

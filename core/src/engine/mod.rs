@@ -25,7 +25,10 @@ use parking_lot::RwLock;
 
 pub use audit::{AuditOptions, AuditReport, GroupAudit, RatingGap};
 pub use events::{Counters, EventConfig, EventLog, RawEvent, Series};
-pub use options::{FairnessOptions, Filters, Match, PairScore, RecommendOptions, Recommendations};
+pub use options::{
+    FairnessOptions, Filters, LabelReport, Match, PairScore, RecommendOptions, Recommendations,
+    UpsertReport,
+};
 pub use pipeline::ScoringConfig;
 
 use catalog::{Catalog, FreelancerEntry, JobEntry};
@@ -81,8 +84,7 @@ impl Default for RetrievalConfig {
 impl EngineConfig {
     /// Checks every part.
     pub fn validate(&self) -> Result<()> {
-        self.scoring.similarity.validate()?;
-        self.scoring.fit.validate()?;
+        self.scoring.validate()?;
         self.events.validate()?;
         if self.retrieval.vector_neighbours > 10_000 {
             return Err(Error::invalid(
@@ -180,6 +182,7 @@ impl Engine {
 
     fn with_parts(taxonomy: Arc<Taxonomy>, config: EngineConfig) -> Self {
         let events = EventLog::new(config.events.clone());
+        let catalog = Catalog::new(taxonomy, config.scoring.resolution.clone());
         let ledger = config.ledger.new_ledger().unwrap_or_else(|_| {
             LedgerConfig::default()
                 .new_ledger()
@@ -188,7 +191,7 @@ impl Engine {
         Self {
             state: Arc::new(RwLock::new(State {
                 config,
-                catalog: Catalog::new(taxonomy),
+                catalog,
                 events,
                 ledger,
                 vectors: None,
@@ -225,6 +228,12 @@ impl Engine {
     /// Adds or replaces freelancers, all or nothing: the first invalid one (or an id given
     /// twice) rejects the batch and nothing changes.
     pub fn upsert_freelancers(&self, batch: Vec<Freelancer>) -> Result<()> {
+        self.upsert_freelancers_with_report(batch).map(|_| ())
+    }
+
+    /// [`Engine::upsert_freelancers`], answering how every skill label resolved (skill, kind,
+    /// similarity, the known form it matched), in batch order.
+    pub fn upsert_freelancers_with_report(&self, batch: Vec<Freelancer>) -> Result<UpsertReport> {
         let mut seen = std::collections::HashSet::new();
         for (i, f) in batch.iter().enumerate() {
             f.validate().map_err(|e| prefix(e, i, batch.len()))?;
@@ -262,12 +271,17 @@ impl Engine {
                     .map_err(|e| prefix(e, i, usize::MAX))?,
             );
         }
+        let mut report = UpsertReport::default();
+        for e in &compiled {
+            let labels: Vec<&str> = e.input.skills.iter().map(|c| c.skill.as_str()).collect();
+            report.add(s.catalog.label_reports(&e.input.id, &labels));
+        }
         for e in compiled {
             let embedding = e.input.embedding.clone();
             let doc = s.catalog.put_freelancer(e)?;
             sync_vector(&mut s.vectors, doc, embedding.as_ref())?;
         }
-        Ok(())
+        Ok(report)
     }
 
     /// Adds or replaces one job. Rejects invalid input; nothing changes on error.
@@ -277,6 +291,11 @@ impl Engine {
 
     /// Adds or replaces jobs, all or nothing.
     pub fn upsert_jobs(&self, batch: Vec<Job>) -> Result<()> {
+        self.upsert_jobs_with_report(batch).map(|_| ())
+    }
+
+    /// [`Engine::upsert_jobs`], answering how every skill label resolved.
+    pub fn upsert_jobs_with_report(&self, batch: Vec<Job>) -> Result<UpsertReport> {
         let mut seen = std::collections::HashSet::new();
         for (i, j) in batch.iter().enumerate() {
             j.validate().map_err(|e| prefix(e, i, batch.len()))?;
@@ -302,10 +321,25 @@ impl Engine {
                     .map_err(|e| prefix(e, i, usize::MAX))?,
             );
         }
+        let mut report = UpsertReport::default();
+        for e in &compiled {
+            let labels: Vec<&str> = e.input.skills.iter().map(|c| c.skill.as_str()).collect();
+            report.add(s.catalog.label_reports(&e.input.id, &labels));
+        }
         for e in compiled {
             s.catalog.put_job(e)?;
         }
-        Ok(())
+        Ok(report)
+    }
+
+    /// How `label` would resolve under this engine's rules, without storing anything: the
+    /// taxonomy skill (or, for an unknown label, the ad-hoc skill it would be), the kind of
+    /// match, its similarity and the known form it matched.
+    pub fn resolve_label(&self, label: &str) -> LabelReport {
+        let s = self.state.read();
+        let c = &s.catalog;
+        let r = c.taxonomy.resolve_with(label, &c.resolution);
+        c.label_report(String::new(), 0, label, &r)
     }
 
     /// Removes a freelancer; `UnknownId` if absent. Recorded events stay in the log.
@@ -403,13 +437,9 @@ impl Engine {
         let result = match opts.preset {
             Preset::Default => {
                 let cat = &s.catalog;
-                let anchors: Vec<_> = j.reqs.iter().map(|r| r.skill).collect();
-                let exp = crate::skills::Expansion::new(
-                    &cat.taxonomy,
-                    &ctx.cfg.similarity,
-                    &anchors,
+                let exp = ctx.expansion(
+                    j.reqs.iter().map(|r| r.skill),
                     crate::skills::AnchorSide::Needed,
-                    cat.n_skills(),
                 );
                 let fit = crate::skills::fit_with_needed_expansion(
                     &cat.taxonomy,

@@ -13,7 +13,8 @@ use crate::domain::MustHavePolicy;
 use crate::error::{Error, Result};
 use crate::explain::RerankMove;
 use crate::explain::{
-    Explanation, FactorScore, MissingSkill, SkillExplanation, SkillMatchExplanation,
+    Explanation, FactorScore, LabelResolution, MissingSkill, SkillExplanation,
+    SkillMatchExplanation,
 };
 use crate::filter::{Veto, VetoCounts, location_ok};
 use crate::ids::DocId;
@@ -23,8 +24,9 @@ use crate::score::factors::{self, ReputationPrior};
 use crate::score::megilance::{self, MegilanceFreelancer, MegilanceJob, MegilanceScore};
 use crate::score::{DEFAULT_FACTORS, Preset};
 use crate::skills::{
-    AnchorSide, Expansion, FitConfig, FitScratch, MatchKind, SimilarityConfig, SkillFit,
-    explain_fit, fit_with_held_expansion, fit_with_needed_expansion,
+    AnchorSide, Expansion, ExtraLinks, FitConfig, FitScratch, MatchKind, Resolution,
+    ResolutionConfig, SimilarityConfig, SkillFit, SkillId, explain_fit_with,
+    fit_with_held_expansion, fit_with_needed_expansion, pair_similarity_with,
 };
 use crate::util::{BitSet, TopK};
 use rayon::prelude::*;
@@ -37,6 +39,27 @@ pub struct ScoringConfig {
     pub similarity: SimilarityConfig,
     /// Skill factor.
     pub fit: FitConfig,
+    /// How free-text skill labels resolve to taxonomy skills.
+    pub resolution: ResolutionConfig,
+}
+
+impl ScoringConfig {
+    /// Checks every part.
+    pub fn validate(&self) -> Result<()> {
+        self.similarity.validate()?;
+        self.fit.validate()?;
+        self.resolution.validate()
+    }
+
+    /// The relevance rules snapshots of format 1 were written under (before issue 14):
+    /// labels resolve by exact and alias keys only, aliases at similarity 1. A format-1
+    /// snapshot loads with these, so it answers as it did.
+    pub fn format_v1() -> Self {
+        Self {
+            resolution: ResolutionConfig::exact_only(),
+            ..Self::default()
+        }
+    }
 }
 
 /// Everything a request computes once.
@@ -96,6 +119,20 @@ impl<'a> RequestCtx<'a> {
             prior: cat.stats.prior(),
             excluded,
         }
+    }
+
+    /// The similarity table of one side of the request (a job's requirements or a
+    /// freelancer's skills), with the catalogue's edges beyond the taxonomy.
+    pub fn expansion(&self, anchors: impl Iterator<Item = SkillId>, side: AnchorSide) -> Expansion {
+        let anchors: Vec<SkillId> = anchors.collect();
+        Expansion::with_links(
+            &self.cat.taxonomy,
+            &self.cfg.similarity,
+            &anchors,
+            side,
+            self.cat.n_skills(),
+            self,
+        )
     }
 
     fn attributes_ok(&self, attrs: &BTreeMap<String, String>) -> bool {
@@ -596,9 +633,10 @@ impl<'a> RequestCtx<'a> {
         values: &[Option<f64>],
     ) -> Explanation {
         let cat = self.cat;
-        let matches = explain_fit(
+        let matches = explain_fit_with(
             &cat.taxonomy,
             &self.cfg.similarity,
+            self,
             &j.reqs,
             &f.claims,
             &self.cfg.fit,
@@ -619,17 +657,12 @@ impl<'a> RequestCtx<'a> {
                     let e = SkillMatchExplanation {
                         required,
                         held: ci.map_or_else(|| cat.skill_label(h), |i| f.claim_labels[i].clone()),
-                        kind: match kind {
-                            MatchKind::Exact => "exact",
-                            MatchKind::Implied => "implied",
-                            MatchKind::Related => "related",
-                            MatchKind::Category => "category",
-                        }
-                        .to_owned(),
+                        kind: kind.name().to_owned(),
                         similarity: if m.value > 0.0 {
-                            crate::skills::pair_similarity(
+                            pair_similarity_with(
                                 &cat.taxonomy,
                                 &self.cfg.similarity,
+                                self,
                                 r.skill,
                                 h,
                             )
@@ -642,8 +675,13 @@ impl<'a> RequestCtx<'a> {
                         value: m.value,
                         must: r.must,
                         path: m.path.iter().map(|s| cat.skill_label(*s)).collect(),
+                        held_resolution: ci.map_or_else(
+                            || label_resolution(&Resolution::unknown_label()),
+                            |i| label_resolution(&f.claim_resolutions[i]),
+                        ),
+                        required_resolution: label_resolution(&j.req_resolutions[m.requirement]),
                     };
-                    if kind == MatchKind::Exact {
+                    if kind.is_same_skill() {
                         sx.matched.push(e);
                     } else {
                         sx.implied.push(e);
@@ -652,6 +690,7 @@ impl<'a> RequestCtx<'a> {
                 _ => sx.missing.push(MissingSkill {
                     required,
                     must: r.must,
+                    resolution: label_resolution(&j.req_resolutions[m.requirement]),
                 }),
             }
         }
@@ -684,6 +723,31 @@ impl<'a> RequestCtx<'a> {
             moves: Vec::new(),
             megilance: None,
         }
+    }
+}
+
+/// The catalogue's edges beyond the taxonomy: spelling links between ad-hoc skills.
+impl ExtraLinks for RequestCtx<'_> {
+    fn links(&self, skill: SkillId) -> Vec<(SkillId, f32, MatchKind)> {
+        let t = self.cat.taxonomy.len() as SkillId;
+        if skill < t {
+            return Vec::new();
+        }
+        self.cat
+            .adhoc_links
+            .links(skill - t)
+            .iter()
+            .map(|&(o, sim)| (t + o, sim, MatchKind::Spelling))
+            .collect()
+    }
+}
+
+/// A resolution as the explanation shows it.
+pub(crate) fn label_resolution(r: &Resolution) -> LabelResolution {
+    LabelResolution {
+        kind: r.kind.name().to_owned(),
+        similarity: r.similarity,
+        matched: r.matched.clone(),
     }
 }
 
@@ -758,14 +822,7 @@ pub(crate) fn recommend_freelancers(
     let mut matches = Vec::new();
     match ctx.opts.preset {
         Preset::Default => {
-            let anchors: Vec<_> = job.reqs.iter().map(|r| r.skill).collect();
-            let exp = Expansion::new(
-                &cat.taxonomy,
-                &ctx.cfg.similarity,
-                &anchors,
-                AnchorSide::Needed,
-                cat.n_skills(),
-            );
+            let exp = ctx.expansion(job.reqs.iter().map(|r| r.skill), AnchorSide::Needed);
             let mut scratch = FitScratch::default();
             // One scan per chunk of the catalogue (rayon); each chunk keeps its own top-k and
             // counts, merged afterwards. The result is the same for any split and any number
@@ -923,14 +980,7 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
     let mut vetoes = VetoCounts::default();
     let (mut candidates, mut scored, mut below) = (0u32, 0u32, 0u32);
     let mut matches = Vec::new();
-    let held: Vec<_> = f.claims.iter().map(|c| c.skill).collect();
-    let exp = Expansion::new(
-        &cat.taxonomy,
-        &ctx.cfg.similarity,
-        &held,
-        AnchorSide::Held,
-        cat.n_skills(),
-    );
+    let exp = ctx.expansion(f.claims.iter().map(|c| c.skill), AnchorSide::Held);
     let mut scratch = FitScratch::default();
     let mut top = TopK::new(ctx.pool());
     for (doc, j) in cat.jobs.iter().enumerate() {

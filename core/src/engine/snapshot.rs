@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::Catalog;
 use super::events::EventLog;
-use super::{EngineConfig, State};
+use super::{EngineConfig, ScoringConfig, State};
 use crate::domain::{Freelancer, Job};
 use crate::error::{Error, Result};
 use crate::ids::Interner;
@@ -26,8 +26,10 @@ use crate::persist::{self, Codec, Section};
 use crate::rerank::ExposureLedger;
 use crate::skills::Taxonomy;
 
-/// The newest snapshot format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest snapshot format this build writes and reads. Format 2 (issue 14) adds the
+/// relevance settings to `config`; a format-1 snapshot loads with the rules it was written
+/// under ([`ScoringConfig::format_v1`]).
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct CatalogData {
@@ -95,14 +97,22 @@ pub(crate) fn to_bytes(s: &State) -> Result<Vec<u8>> {
 }
 
 pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
-    let (_version, sections) = persist::decode(bytes, FORMAT_VERSION)?;
+    let (version, sections) = persist::decode(bytes, FORMAT_VERSION)?;
     let find = |name: &str, codec: Codec| {
         sections
             .iter()
             .find(|s| s.name == name && s.codec == codec)
             .ok_or_else(|| Error::corrupt(format!("missing section `{name}`")))
     };
-    let config: EngineConfig = from_json(&find("config", Codec::Json)?.bytes, "config")?;
+    let mut config: EngineConfig = from_json(&find("config", Codec::Json)?.bytes, "config")?;
+    if version == 1 {
+        // Format 1 had no relevance settings: it resolved and scored under these rules.
+        config.scoring = ScoringConfig {
+            similarity: config.scoring.similarity,
+            fit: config.scoring.fit,
+            ..ScoringConfig::format_v1()
+        };
+    }
     config
         .validate()
         .map_err(|e| Error::corrupt(format!("config: {e}")))?;
@@ -133,8 +143,9 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
     if data.freelancers.len() > data.freelancer_ids.len() || data.jobs.len() > data.job_ids.len() {
         return Err(Error::corrupt("catalog: more entities than ids"));
     }
-    let mut cat = Catalog::new(Arc::new(taxonomy));
+    let mut cat = Catalog::new(Arc::new(taxonomy), config.scoring.resolution.clone());
     cat.adhoc = data.adhoc;
+    cat.rebuild_adhoc_links();
     cat.freelancer_ids = data.freelancer_ids;
     cat.job_ids = data.job_ids;
     for (doc, f) in data.freelancers.into_iter().enumerate() {

@@ -21,7 +21,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::similarity::{Expansion, ExpansionEntry, MatchKind, SimilarityConfig};
+use super::similarity::{
+    Expansion, ExpansionEntry, ExtraLinks, MatchKind, NoLinks, SimilarityConfig,
+};
 use super::taxonomy::{Relation, SkillId, Taxonomy};
 use crate::error::{Error, Result};
 
@@ -107,6 +109,22 @@ pub struct Requirement {
     pub weight: f64,
     /// Must-have (true) or nice-to-have (false).
     pub must: bool,
+    /// How sure the job's label names this skill (1 = exactly; see
+    /// [`super::Resolution::similarity`]); multiplies every match of the requirement.
+    pub label_similarity: f32,
+}
+
+impl Requirement {
+    /// A requirement whose label named the skill exactly.
+    pub fn new(skill: SkillId, min_level: Option<f64>, weight: f64, must: bool) -> Self {
+        Self {
+            skill,
+            min_level,
+            weight,
+            must,
+            label_similarity: 1.0,
+        }
+    }
 }
 
 /// A held skill.
@@ -116,6 +134,31 @@ pub struct Claim {
     pub skill: SkillId,
     /// Stated level (1–5), if any.
     pub level: Option<f64>,
+    /// How sure the freelancer's label names this skill (1 = exactly); multiplies every
+    /// match of the claim.
+    pub label_similarity: f32,
+}
+
+impl Claim {
+    /// A claim whose label named the skill exactly.
+    pub fn new(skill: SkillId, level: Option<f64>) -> Self {
+        Self {
+            skill,
+            level,
+            label_similarity: 1.0,
+        }
+    }
+}
+
+/// The match value of a held skill for a requirement: skill similarity × both labels'
+/// resolution similarities × level fit (one expression, so scans and explanations agree to
+/// the bit).
+#[inline]
+fn match_value(cfg: &FitConfig, sim: f32, c: &Claim, r: &Requirement) -> f64 {
+    sim as f64
+        * f64::from(c.label_similarity)
+        * f64::from(r.label_similarity)
+        * level_fit(cfg, c.level, r.min_level)
 }
 
 /// The numbers of a skill fit.
@@ -184,12 +227,12 @@ pub fn fit_with_needed_expansion(
     for c in claims {
         let update = |e: &ExpansionEntry, s: &mut FitScratch| {
             let r = &reqs[e.anchor as usize];
-            let v = e.sim as f64 * level_fit(cfg, c.level, r.min_level);
+            let v = match_value(cfg, e.sim, c, r);
             let i = e.anchor as usize;
             if v > s.m[i] {
                 s.m[i] = v;
             }
-            if e.kind == MatchKind::Exact && v > s.exact[i] {
+            if e.kind.is_same_skill() && v > s.exact[i] {
                 s.exact[i] = v;
             }
         };
@@ -237,9 +280,9 @@ pub fn fit_with_held_expansion(
             .chain(exp.lookup_category(taxonomy, r.skill))
         {
             let c = &claims[e.anchor as usize];
-            let v = e.sim as f64 * level_fit(cfg, c.level, r.min_level);
+            let v = match_value(cfg, e.sim, c, r);
             best = best.max(v);
-            if e.kind == MatchKind::Exact {
+            if e.kind.is_same_skill() {
                 exact = exact.max(v);
             }
         }
@@ -340,6 +383,18 @@ pub fn pair_similarity(
     needed: SkillId,
     held: SkillId,
 ) -> Option<(f64, MatchKind)> {
+    pair_similarity_with(taxonomy, cfg, &NoLinks, needed, held)
+}
+
+/// [`pair_similarity`] with edges beyond the taxonomy (same numbers as
+/// [`Expansion::with_links`]).
+pub fn pair_similarity_with(
+    taxonomy: &Taxonomy,
+    cfg: &SimilarityConfig,
+    extra: &dyn ExtraLinks,
+    needed: SkillId,
+    held: SkillId,
+) -> Option<(f64, MatchKind)> {
     if needed == held {
         return Some((1.0, MatchKind::Exact));
     }
@@ -365,6 +420,12 @@ pub fn pair_similarity(
             best = Some((sim, kind));
         }
     }
+    // After the taxonomy's edges, as the expansion orders them (a tie keeps the taxonomy's).
+    for (s, sim, kind) in extra.links(needed) {
+        if s == held && best.is_none_or(|(b, _)| f64::from(sim) > b) {
+            best = Some((f64::from(sim), kind));
+        }
+    }
     if best.is_none()
         && cfg.same_category > 0.0
         && let (Some(a), Some(b)) = (
@@ -386,6 +447,18 @@ pub fn explain_fit(
     claims: &[Claim],
     cfg: &FitConfig,
 ) -> Vec<RequirementMatch> {
+    explain_fit_with(taxonomy, sim, &NoLinks, reqs, claims, cfg)
+}
+
+/// [`explain_fit`] with edges beyond the taxonomy.
+pub fn explain_fit_with(
+    taxonomy: &Taxonomy,
+    sim: &SimilarityConfig,
+    extra: &dyn ExtraLinks,
+    reqs: &[Requirement],
+    claims: &[Claim],
+    cfg: &FitConfig,
+) -> Vec<RequirementMatch> {
     reqs.iter()
         .enumerate()
         .map(|(i, r)| {
@@ -397,8 +470,10 @@ pub fn explain_fit(
                 path: Vec::new(),
             };
             for c in claims {
-                if let Some((s, kind)) = pair_similarity(taxonomy, sim, r.skill, c.skill) {
-                    let v = s * level_fit(cfg, c.level, r.min_level);
+                if let Some((s, kind)) =
+                    pair_similarity_with(taxonomy, sim, extra, r.skill, c.skill)
+                {
+                    let v = match_value(cfg, s as f32, c, r);
                     if v > best.value {
                         best.value = v;
                         best.held = Some(c.skill);
@@ -434,12 +509,7 @@ mod tests {
     }
 
     fn req(skill: SkillId, level: Option<f64>, must: bool) -> Requirement {
-        Requirement {
-            skill,
-            min_level: level,
-            weight: 1.0,
-            must,
-        }
+        Requirement::new(skill, level, 1.0, must)
     }
 
     fn both_paths(t: &Taxonomy, reqs: &[Requirement], claims: &[Claim]) -> SkillFit {
@@ -470,10 +540,7 @@ mod tests {
         let t = tax();
         // Needs JavaScript (L4, must) and SQL (must); has React at level 2: m_js = 0.8 * 0.5.
         let reqs = [req(0, Some(4.0), true), req(3, None, true)];
-        let claims = [Claim {
-            skill: 1,
-            level: Some(2.0),
-        }];
+        let claims = [Claim::new(1, Some(2.0))];
         let f = both_paths(&t, &reqs, &claims);
         let m_js = 0.8f32 as f64 * 0.5;
         assert!((f.cov_must - m_js / 2.0).abs() < 1e-12);
@@ -503,10 +570,7 @@ mod tests {
         let f = both_paths(
             &t,
             &[req(2, None, false), req(3, None, false)],
-            &[Claim {
-                skill: 2,
-                level: None,
-            }],
+            &[Claim::new(2, None)],
         );
         assert_eq!(f.score, 0.5);
         assert_eq!(f.gate_share, 1.0);

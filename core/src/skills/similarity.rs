@@ -86,6 +86,49 @@ pub enum MatchKind {
     Related,
     /// Through a shared category.
     Category,
+    /// Two ad-hoc skills whose labels look alike (another spelling of one unknown skill;
+    /// see `AdhocLinks`). Counts as exact for a hard must-have gate.
+    Spelling,
+    /// Skill vectors closer than the embedding threshold (an implied match).
+    Embedding,
+}
+
+impl MatchKind {
+    /// The snake_case name (`exact`, `implied`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            MatchKind::Exact => "exact",
+            MatchKind::Implied => "implied",
+            MatchKind::Related => "related",
+            MatchKind::Category => "category",
+            MatchKind::Spelling => "spelling",
+            MatchKind::Embedding => "embedding",
+        }
+    }
+
+    /// Whether the match is the same skill (exact, or another spelling of an unknown one):
+    /// what a hard must-have gate accepts.
+    pub fn is_same_skill(self) -> bool {
+        matches!(self, MatchKind::Exact | MatchKind::Spelling)
+    }
+}
+
+/// Similarity edges beyond the taxonomy that the engine supplies: spelling links between
+/// ad-hoc skills and skill-vector neighbours. Symmetric: `links(a)` holds `(b, s, k)` iff
+/// `links(b)` holds `(a, s, k)`.
+pub trait ExtraLinks {
+    /// The skills linked to `skill`, with similarity in (0, 1) and kind.
+    fn links(&self, skill: SkillId) -> Vec<(SkillId, f32, MatchKind)>;
+}
+
+/// No edges beyond the taxonomy.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoLinks;
+
+impl ExtraLinks for NoLinks {
+    fn links(&self, _skill: SkillId) -> Vec<(SkillId, f32, MatchKind)> {
+        Vec::new()
+    }
 }
 
 /// Which side the anchors of an [`Expansion`] are on.
@@ -126,6 +169,18 @@ impl Expansion {
         anchors: &[SkillId],
         side: AnchorSide,
         n_skills: usize,
+    ) -> Self {
+        Self::with_links(taxonomy, cfg, anchors, side, n_skills, &NoLinks)
+    }
+
+    /// [`Expansion::new`] with edges beyond the taxonomy.
+    pub fn with_links(
+        taxonomy: &Taxonomy,
+        cfg: &SimilarityConfig,
+        anchors: &[SkillId],
+        side: AnchorSide,
+        n_skills: usize,
+        extra: &dyn ExtraLinks,
     ) -> Self {
         let mut per_skill: Vec<(SkillId, ExpansionEntry)> = Vec::new();
         for (ai, &a) in anchors.iter().enumerate() {
@@ -168,6 +223,18 @@ impl Expansion {
                         },
                     ));
                 }
+            }
+        }
+        for (ai, &a) in anchors.iter().enumerate() {
+            for (skill, sim, kind) in extra.links(a) {
+                per_skill.push((
+                    skill,
+                    ExpansionEntry {
+                        anchor: ai as u32,
+                        sim,
+                        kind,
+                    },
+                ));
             }
         }
         // Keep only the best entry per (skill, anchor).

@@ -2,7 +2,9 @@
 //! and a fixed-size bitset. Nothing here knows what a freelancer or a job is.
 
 mod bitset;
+mod sets;
 mod topk;
 
 pub use bitset::BitSet;
+pub(crate) use sets::sorted_intersection_count;
 pub use topk::{TopK, cmp_score_desc_id_asc};
