@@ -52,6 +52,9 @@ pub struct SkillMatchExplanation {
     pub must: bool,
     /// Taxonomy path from the held to the needed skill (labels), for implied/related.
     pub path: Vec<String>,
+    /// The requirement's specificity weight (how rare its skill is in the catalogue; 1 when
+    /// specificity is off), which multiplies the job's own weight.
+    pub specificity: f64,
     /// How the freelancer's label resolved.
     pub held_resolution: LabelResolution,
     /// How the job's label resolved.
@@ -65,6 +68,8 @@ pub struct MissingSkill {
     pub required: String,
     /// Must-have or nice-to-have.
     pub must: bool,
+    /// The requirement's specificity weight.
+    pub specificity: f64,
     /// How the job's label resolved.
     pub resolution: LabelResolution,
 }
@@ -86,6 +91,11 @@ pub struct SkillExplanation {
     pub cov_nice: f64,
     /// Share of must-haves at `m_r ≥ τ`.
     pub gate_share: f64,
+    /// The coverage part of the skill factor (before the focus term).
+    pub coverage: f64,
+    /// The focus term: the specificity-weighted share of the freelancer's skills that serve
+    /// the job.
+    pub focus: f64,
 }
 
 /// A re-ranking policy's effect on one result.

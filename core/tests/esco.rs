@@ -79,6 +79,7 @@ fn imports_the_ict_slice() {
         &reqs,
         &claims,
         &FitConfig::default(),
+        &fairmatch::skills::Specificity::uniform(),
         &mut FitScratch::default(),
     );
     assert_eq!((fit.cov_must, fit.gate_share), (1.0, 1.0));

@@ -202,6 +202,8 @@ pub(crate) struct Catalog {
     /// the arena).
     pub postings: Vec<Vec<DocId>>,
     pub jobs: Vec<Option<JobEntry>>,
+    /// Skill id → live freelancers holding it (exact counts; specificity reads them).
+    pub holders: Vec<u32>,
     pub stats: GlobalStats,
     pub live_freelancers: usize,
     pub live_jobs: usize,
@@ -227,6 +229,7 @@ impl Catalog {
             arena_garbage: 0,
             postings: Vec::new(),
             jobs: Vec::new(),
+            holders: Vec::new(),
             stats: GlobalStats::default(),
             live_freelancers: 0,
             live_jobs: 0,
@@ -543,13 +546,15 @@ impl Catalog {
             self.freelancers.resize_with(slot + 1, || None);
             self.rows.resize(slot + 1, ScanRow::DEAD);
         }
-        if let Some(old) = &self.freelancers[slot] {
+        if let Some(old) = self.freelancers[slot].take() {
             self.stats.apply(&old.history, -1);
             self.arena_garbage += old.claims.len();
+            self.count_holders(&old.claims, false);
         } else {
             self.live_freelancers += 1;
         }
         self.stats.apply(&entry.history, 1);
+        self.count_holders(&entry.claims, true);
         let start = self.arena.len() as u32;
         self.arena.extend_from_slice(&entry.claims);
         for c in &entry.claims {
@@ -563,6 +568,21 @@ impl Catalog {
         self.freelancers[slot] = Some(entry);
         self.maybe_compact();
         Ok(id)
+    }
+
+    /// Adds (or takes away) one holder for every skill of `claims` (distinct ids).
+    fn count_holders(&mut self, claims: &[Claim], add: bool) {
+        for c in claims {
+            let s = c.skill as usize;
+            if s >= self.holders.len() {
+                self.holders.resize(s + 1, 0);
+            }
+            if add {
+                self.holders[s] += 1;
+            } else {
+                self.holders[s] -= 1;
+            }
+        }
     }
 
     /// Rebuilds the claim arena when more than half of it is garbage.
@@ -628,6 +648,7 @@ impl Catalog {
         let d = self.freelancer_doc(id)? as usize;
         if let Some(old) = self.freelancers[d].take() {
             self.stats.apply(&old.history, -1);
+            self.count_holders(&old.claims, false);
             self.live_freelancers -= 1;
             self.arena_garbage += old.claims.len();
             self.rows[d] = ScanRow::DEAD;

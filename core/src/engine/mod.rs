@@ -447,6 +447,7 @@ impl Engine {
                     &j.reqs,
                     &f.claims,
                     &ctx.cfg.fit,
+                    &ctx.spec,
                     &mut Default::default(),
                 );
                 if ctx.gate_veto(j, &fit) {

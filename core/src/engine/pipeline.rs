@@ -25,8 +25,8 @@ use crate::score::megilance::{self, MegilanceFreelancer, MegilanceJob, Megilance
 use crate::score::{DEFAULT_FACTORS, Preset};
 use crate::skills::{
     AnchorSide, Expansion, ExtraLinks, FitConfig, FitScratch, MatchKind, Resolution,
-    ResolutionConfig, SimilarityConfig, SkillFit, SkillId, explain_fit_with,
-    fit_with_held_expansion, fit_with_needed_expansion, pair_similarity_with,
+    ResolutionConfig, SimilarityConfig, SkillFit, SkillId, Specificity, SpecificityConfig,
+    explain_fit_with, fit_with_held_expansion, fit_with_needed_expansion, pair_similarity_with,
 };
 use crate::util::{BitSet, TopK};
 use rayon::prelude::*;
@@ -41,6 +41,8 @@ pub struct ScoringConfig {
     pub fit: FitConfig,
     /// How free-text skill labels resolve to taxonomy skills.
     pub resolution: ResolutionConfig,
+    /// Requirement weights by the specificity of their skill in the live catalogue.
+    pub specificity: SpecificityConfig,
 }
 
 impl ScoringConfig {
@@ -48,16 +50,26 @@ impl ScoringConfig {
     pub fn validate(&self) -> Result<()> {
         self.similarity.validate()?;
         self.fit.validate()?;
-        self.resolution.validate()
+        self.resolution.validate()?;
+        self.specificity.validate()
     }
 
-    /// The relevance rules snapshots of format 1 were written under (before issue 14):
-    /// labels resolve by exact and alias keys only, aliases at similarity 1. A format-1
-    /// snapshot loads with these, so it answers as it did.
-    pub fn format_v1() -> Self {
+    /// `self` under the relevance rules snapshots of format 1 were written under (before
+    /// issue 14): labels resolve by exact and alias keys only (aliases at similarity 1), no
+    /// specificity weighting, no focus term. A format-1 snapshot loads with these, so it
+    /// answers as it did.
+    pub fn into_format_v1(self) -> Self {
         Self {
             resolution: ResolutionConfig::exact_only(),
-            ..Self::default()
+            specificity: SpecificityConfig {
+                enabled: false,
+                ..SpecificityConfig::default()
+            },
+            fit: FitConfig {
+                focus: 0.0,
+                ..self.fit
+            },
+            ..self
         }
     }
 }
@@ -77,6 +89,8 @@ pub(crate) struct RequestCtx<'a> {
     pub zone_offsets: Vec<i32>,
     pub prior: ReputationPrior,
     pub excluded: BitSet,
+    /// Specificity weights of every skill for this state of the catalogue.
+    pub spec: Specificity,
 }
 
 impl<'a> RequestCtx<'a> {
@@ -118,6 +132,11 @@ impl<'a> RequestCtx<'a> {
             zone_offsets,
             prior: cat.stats.prior(),
             excluded,
+            spec: Specificity::from_counts(
+                &cat.holders,
+                cat.live_freelancers as u64,
+                &cfg.specificity,
+            ),
         }
     }
 
@@ -646,6 +665,8 @@ impl<'a> RequestCtx<'a> {
             fit_must: fit.fit_must,
             cov_nice: fit.cov_nice,
             gate_share: fit.gate_share,
+            coverage: fit.coverage,
+            focus: fit.focus,
             ..SkillExplanation::default()
         };
         for m in &matches {
@@ -675,6 +696,7 @@ impl<'a> RequestCtx<'a> {
                         value: m.value,
                         must: r.must,
                         path: m.path.iter().map(|s| cat.skill_label(*s)).collect(),
+                        specificity: self.spec.get(r.skill),
                         held_resolution: ci.map_or_else(
                             || label_resolution(&Resolution::unknown_label()),
                             |i| label_resolution(&f.claim_resolutions[i]),
@@ -690,6 +712,7 @@ impl<'a> RequestCtx<'a> {
                 _ => sx.missing.push(MissingSkill {
                     required,
                     must: r.must,
+                    specificity: self.spec.get(r.skill),
                     resolution: label_resolution(&j.req_resolutions[m.requirement]),
                 }),
             }
@@ -702,6 +725,35 @@ impl<'a> RequestCtx<'a> {
             notes.push(format!(
                 "skills {:.2}: {exact_must} of {n_must} must-haves matched exactly, {implied_must} implied",
                 fit.score
+            ));
+        }
+        if self.cfg.specificity.enabled {
+            // "rare skill: weight 4.5" for the requirements specificity moves most: held by at
+            // most RARE_SHARE of the catalogue, or by at least COMMON_SHARE.
+            let n = self.cat.live_freelancers as u64;
+            let k = self.cfg.specificity.saturation;
+            // (thresholds rounded as the weights are stored: f32)
+            let at = |x: f64| {
+                f64::from(crate::skills::specificity_weight((x * n as f64) as u64, n, k) as f32)
+            };
+            let (rare, common) = (at(RARE_SHARE), at(COMMON_SHARE));
+            let mut marked: Vec<(f64, String)> = j
+                .reqs
+                .iter()
+                .zip(&j.req_labels)
+                .map(|(r, l)| (self.spec.get(r.skill), l.clone()))
+                .filter(|(w, _)| *w >= rare || *w <= common)
+                .collect();
+            marked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            for (w, l) in marked {
+                let how = if w >= rare { "rare" } else { "common" };
+                notes.push(format!("{l}: {how} skill: weight {w:.1}"));
+            }
+        }
+        if self.cfg.fit.focus > 0.0 && !j.reqs.is_empty() {
+            notes.push(format!(
+                "focus {:.2}: share of the freelancer's skills (weighted by specificity) that serve this job",
+                fit.focus
             ));
         }
         let list = self.factor_list(&DEFAULT_FACTORS, values);
@@ -725,6 +777,12 @@ impl<'a> RequestCtx<'a> {
         }
     }
 }
+
+/// Explanations call a required skill rare when at most this share of the catalogue holds
+/// it…
+const RARE_SHARE: f64 = 0.05;
+/// … and common when at least this share does.
+const COMMON_SHARE: f64 = 0.5;
 
 /// The catalogue's edges beyond the taxonomy: spelling links between ad-hoc skills.
 impl ExtraLinks for RequestCtx<'_> {
@@ -846,6 +904,7 @@ pub(crate) fn recommend_freelancers(
                         &job.reqs,
                         cat.claims_of(row),
                         &ctx.cfg.fit,
+                        &ctx.spec,
                         &mut scratch,
                     );
                     if ctx.gate_veto(job, &fit) {
@@ -902,6 +961,7 @@ pub(crate) fn recommend_freelancers(
                     &job.reqs,
                     &f.claims,
                     &ctx.cfg.fit,
+                    &ctx.spec,
                     &mut scratch,
                 );
                 let m =
@@ -998,6 +1058,7 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
                     &j.reqs,
                     &f.claims,
                     &ctx.cfg.fit,
+                    &ctx.spec,
                     &mut scratch,
                 );
                 if ctx.gate_veto(j, &fit) {
@@ -1031,6 +1092,7 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
                     &j.reqs,
                     &f.claims,
                     &ctx.cfg.fit,
+                    &ctx.spec,
                     &mut scratch,
                 );
                 let mut m =

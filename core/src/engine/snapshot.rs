@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::Catalog;
 use super::events::EventLog;
-use super::{EngineConfig, ScoringConfig, State};
+use super::{EngineConfig, State};
 use crate::domain::{Freelancer, Job};
 use crate::error::{Error, Result};
 use crate::ids::Interner;
@@ -28,7 +28,7 @@ use crate::skills::Taxonomy;
 
 /// The newest snapshot format this build writes and reads. Format 2 (issue 14) adds the
 /// relevance settings to `config`; a format-1 snapshot loads with the rules it was written
-/// under ([`ScoringConfig::format_v1`]).
+/// under ([`super::ScoringConfig::into_format_v1`]).
 pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
@@ -107,11 +107,7 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
     let mut config: EngineConfig = from_json(&find("config", Codec::Json)?.bytes, "config")?;
     if version == 1 {
         // Format 1 had no relevance settings: it resolved and scored under these rules.
-        config.scoring = ScoringConfig {
-            similarity: config.scoring.similarity,
-            fit: config.scoring.fit,
-            ..ScoringConfig::format_v1()
-        };
+        config.scoring = config.scoring.into_format_v1();
     }
     config
         .validate()

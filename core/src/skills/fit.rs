@@ -1,29 +1,39 @@
 //! How well a set of held skills covers a set of needed skills.
 //!
 //! Formulas (research/marketplace.md §2.3, DESIGN.md §4), for requirements `r` with weight
-//! `w_r` and needed level `L_r`, held skills `f` with level `ℓ_f` (levels on the 1–5 scale):
+//! `w_r` and needed level `L_r`, held skills `f` with level `ℓ_f` (levels on the 1–5 scale),
+//! and `spec(s)` the specificity weight of skill `s` ([`super::Specificity`]; 1 when off):
 //!
 //! ```text
-//! m_r      = max_f sim(r, f) · min(1, ℓ_f / L_r)^γ           (1 when r states no level)
-//! Cov_must = Σ_must w_r m_r / Σ_must w_r
-//! Fit_must = exp(Σ_must w_r ln max(m_r, ε) / Σ_must w_r)     (weighted geometric mean)
-//! Cov_nice = Σ_nice w_r m_r / Σ_nice w_r
+//! m_r      = max_f sim(r, f) · ρ_r · ρ_f · min(1, ℓ_f / L_r)^γ   ρ = label resolution similarity
+//! W_r      = w_r · spec(r)                                         (1 when r states no level)
+//! Cov_must = Σ_must W_r m_r / Σ_must W_r
+//! Fit_must = exp(Σ_must W_r ln max(m_r, ε) / Σ_must W_r)     (weighted geometric mean)
+//! Cov_nice = Σ_nice W_r m_r / Σ_nice W_r
 //! must     = (Cov_must + Fit_must) / 2
-//! skill    = a·must + (1−a)·Cov_nice   (both kinds present; a = must_share_of_skill)
+//! coverage = a·must + (1−a)·Cov_nice   (both kinds present; a = must_share_of_skill)
 //!          = must | Cov_nice            (only one kind present)
-//!          = neutral_no_requirements    (a job that lists no skill)
+//! focus    = Σ_f spec(f) · serve_f / Σ_f spec(f),   serve_f = max_r sim(r, f) · ρ_r · ρ_f
+//! skill    = (1 − φ)·coverage + φ·focus             (φ = focus)
+//!          = neutral_no_requirements                (a job that lists no skill)
 //! gate     = |{r ∈ must : m_r ≥ τ}| / |must|   (1 when there is no must-have)
 //! ```
 //!
-//! Every term is non-decreasing in every `m_r`, so adding a skill or raising a level toward
-//! the need never lowers the score. A hard must-have gate counts only exact matches unless the
-//! job opts in to implied ones (`hard_gate_share` vs `gate_share`).
+//! Coverage asks how much of the job the freelancer covers; focus asks how much of the
+//! freelancer the job uses (the specificity-weighted share of their skills that serve some
+//! requirement) — the half that cosine-style measures reward and one-sided coverage misses.
+//! The form and φ were chosen on the lab's marketplaces (benches/README.md "Relevance").
+//! Every term is non-decreasing in every `m_r`; adding a skill that serves the job never
+//! lowers the score, one that does not lowers only the focus term. A hard must-have gate
+//! counts only same-skill matches unless the job opts in to implied ones (`hard_gate_share`
+//! vs `gate_share`).
 
 use serde::{Deserialize, Serialize};
 
 use super::similarity::{
     Expansion, ExpansionEntry, ExtraLinks, MatchKind, NoLinks, SimilarityConfig,
 };
+use super::specificity::Specificity;
 use super::taxonomy::{Relation, SkillId, Taxonomy};
 use crate::error::{Error, Result};
 
@@ -44,6 +54,9 @@ pub struct FitConfig {
     pub default_level: f64,
     /// Skill factor of a job that lists no skills. Default 0.5 (neutral).
     pub neutral_no_requirements: f64,
+    /// Share φ of the skill factor that comes from the focus term (module docs); 0 turns it
+    /// off. Default 0.3.
+    pub focus: f64,
 }
 
 impl Default for FitConfig {
@@ -55,6 +68,7 @@ impl Default for FitConfig {
             must_share_of_skill: 0.75,
             default_level: 3.0,
             neutral_no_requirements: 0.5,
+            focus: 0.3,
         }
     }
 }
@@ -94,7 +108,8 @@ impl FitConfig {
             0.0,
             1.0,
             false,
-        )
+        )?;
+        check("fit.focus", self.focus, 0.0, 1.0, false)
     }
 }
 
@@ -176,6 +191,11 @@ pub struct SkillFit {
     pub gate_share: f64,
     /// Share of must-haves with an exact match at `m_r ≥ τ` (1 when none).
     pub hard_gate_share: f64,
+    /// The coverage part (before the focus term).
+    pub coverage: f64,
+    /// The focus term: the specificity-weighted share of the freelancer's skills that serve
+    /// the job (0 for a freelancer without skills).
+    pub focus: f64,
 }
 
 #[inline]
@@ -199,6 +219,7 @@ fn level_fit(cfg: &FitConfig, have: Option<f64>, need: Option<f64>) -> f64 {
 pub struct FitScratch {
     m: Vec<f64>,
     exact: Vec<f64>,
+    serve: Vec<f64>,
     /// The fit of a candidate matching nothing, for the requirement list at (address, len).
     zero: Option<((usize, usize), SkillFit)>,
 }
@@ -220,12 +241,15 @@ pub fn fit_with_needed_expansion(
     reqs: &[Requirement],
     claims: &[Claim],
     cfg: &FitConfig,
+    spec: &Specificity,
     scratch: &mut FitScratch,
 ) -> SkillFit {
     scratch.reset(reqs.len());
     let mut any = false;
+    let (mut served, mut mass) = (0.0f64, 0.0f64);
     for c in claims {
-        let update = |e: &ExpansionEntry, s: &mut FitScratch| {
+        let mut serve = 0.0f64;
+        let mut update = |e: &ExpansionEntry, s: &mut FitScratch| {
             let r = &reqs[e.anchor as usize];
             let v = match_value(cfg, e.sim, c, r);
             let i = e.anchor as usize;
@@ -235,6 +259,7 @@ pub fn fit_with_needed_expansion(
             if e.kind.is_same_skill() && v > s.exact[i] {
                 s.exact[i] = v;
             }
+            serve = serve.max(serve_value(e.sim, c, r));
         };
         for e in exp.lookup(c.skill) {
             any = true;
@@ -243,6 +268,11 @@ pub fn fit_with_needed_expansion(
         for e in exp.lookup_category(taxonomy, c.skill) {
             any = true;
             update(e, scratch);
+        }
+        if cfg.focus > 0.0 {
+            let w = spec.get(c.skill);
+            served += w * serve;
+            mass += w;
         }
     }
     if !any {
@@ -253,11 +283,12 @@ pub fn fit_with_needed_expansion(
         {
             return fit;
         }
-        let fit = aggregate(reqs, &scratch.m, &scratch.exact, cfg);
+        let fit = aggregate(reqs, &scratch.m, &scratch.exact, 0.0, cfg, spec);
         scratch.zero = Some((key, fit));
         return fit;
     }
-    aggregate(reqs, &scratch.m, &scratch.exact, cfg)
+    let focus = if mass > 0.0 { served / mass } else { 0.0 };
+    aggregate(reqs, &scratch.m, &scratch.exact, focus, cfg, spec)
 }
 
 /// Skill fit when the expansion was built from the held skills (`AnchorSide::Held`): the hot
@@ -268,9 +299,12 @@ pub fn fit_with_held_expansion(
     reqs: &[Requirement],
     claims: &[Claim],
     cfg: &FitConfig,
+    spec: &Specificity,
     scratch: &mut FitScratch,
 ) -> SkillFit {
     scratch.reset(reqs.len());
+    scratch.serve.clear();
+    scratch.serve.resize(claims.len(), 0.0);
     for (i, r) in reqs.iter().enumerate() {
         let mut best = 0.0f64;
         let mut exact = 0.0f64;
@@ -285,27 +319,56 @@ pub fn fit_with_held_expansion(
             if e.kind.is_same_skill() {
                 exact = exact.max(v);
             }
+            let sv = &mut scratch.serve[e.anchor as usize];
+            *sv = sv.max(serve_value(e.sim, c, r));
         }
         scratch.m[i] = best;
         scratch.exact[i] = exact;
     }
-    aggregate(reqs, &scratch.m, &scratch.exact, cfg)
+    let focus = if cfg.focus > 0.0 {
+        let (mut served, mut mass) = (0.0f64, 0.0f64);
+        for (c, &serve) in claims.iter().zip(&scratch.serve) {
+            let w = spec.get(c.skill);
+            served += w * serve;
+            mass += w;
+        }
+        if mass > 0.0 { served / mass } else { 0.0 }
+    } else {
+        0.0
+    };
+    aggregate(reqs, &scratch.m, &scratch.exact, focus, cfg, spec)
 }
 
-fn aggregate(reqs: &[Requirement], m: &[f64], exact: &[f64], cfg: &FitConfig) -> SkillFit {
+/// How much a held skill serves a requirement through one edge: similarity × both labels'
+/// resolution similarities (no level: focus is about what the skills are, not how deep).
+#[inline]
+fn serve_value(sim: f32, c: &Claim, r: &Requirement) -> f64 {
+    sim as f64 * f64::from(c.label_similarity) * f64::from(r.label_similarity)
+}
+
+/// Coverage, gate and the skill factor from the per-requirement values (module docs).
+pub(crate) fn aggregate(
+    reqs: &[Requirement],
+    m: &[f64],
+    exact: &[f64],
+    focus: f64,
+    cfg: &FitConfig,
+    spec: &Specificity,
+) -> SkillFit {
     let (mut wm, mut wm_m, mut wn, mut wn_m) = (0.0, 0.0, 0.0, 0.0);
     let (mut n_must, mut gate, mut hard_gate) = (0usize, 0usize, 0usize);
-    // Σ w ln max(m, ε) is computed as ln Π max(m, ε)^w: one logarithm per candidate instead
+    // Σ W ln max(m, ε) is computed as ln Π max(m, ε)^W: one logarithm per candidate instead
     // of one per requirement (the product cannot underflow for ≤ 100 unit-weight
     // must-haves at ε ≥ 0.01; beyond that the sum of logarithms is used).
     let (mut prod, mut use_prod) = (1.0f64, reqs.len() <= 100);
     for (i, r) in reqs.iter().enumerate() {
+        let w = r.weight * spec.get(r.skill);
         if r.must {
             let v = m[i].max(cfg.epsilon);
-            wm += r.weight;
-            wm_m += r.weight * m[i];
+            wm += w;
+            wm_m += w * m[i];
             if use_prod {
-                prod *= if r.weight == 1.0 { v } else { v.powf(r.weight) };
+                prod *= if w == 1.0 { v } else { v.powf(w) };
                 // (NaN cannot occur: every factor is finite and > 0.)
                 if prod <= 1e-250 {
                     use_prod = false;
@@ -315,8 +378,8 @@ fn aggregate(reqs: &[Requirement], m: &[f64], exact: &[f64], cfg: &FitConfig) ->
             gate += usize::from(m[i] >= cfg.tau);
             hard_gate += usize::from(exact[i] >= cfg.tau);
         } else {
-            wn += r.weight;
-            wn_m += r.weight * m[i];
+            wn += w;
+            wn_m += w * m[i];
         }
     }
     let (cov_must, fit_must) = if n_must > 0 {
@@ -326,7 +389,7 @@ fn aggregate(reqs: &[Requirement], m: &[f64], exact: &[f64], cfg: &FitConfig) ->
             reqs.iter()
                 .zip(m)
                 .filter(|(r, _)| r.must)
-                .map(|(r, v)| r.weight * v.max(cfg.epsilon).ln())
+                .map(|(r, v)| r.weight * spec.get(r.skill) * v.max(cfg.epsilon).ln())
                 .sum()
         };
         (wm_m / wm, (ln_total / wm).exp())
@@ -335,13 +398,20 @@ fn aggregate(reqs: &[Requirement], m: &[f64], exact: &[f64], cfg: &FitConfig) ->
     };
     let cov_nice = if wn > 0.0 { wn_m / wn } else { 0.0 };
     let must_part = (cov_must + fit_must) / 2.0;
-    let score = match (n_must > 0, wn > 0.0) {
+    let coverage = match (n_must > 0, wn > 0.0) {
         (true, true) => {
             cfg.must_share_of_skill * must_part + (1.0 - cfg.must_share_of_skill) * cov_nice
         }
         (true, false) => must_part,
         (false, true) => cov_nice,
         (false, false) => cfg.neutral_no_requirements,
+    };
+    let score = if n_must == 0 && wn <= 0.0 {
+        coverage
+    } else if cfg.focus > 0.0 {
+        (1.0 - cfg.focus) * coverage + cfg.focus * focus
+    } else {
+        coverage
     };
     let share = |k: usize| {
         if n_must > 0 {
@@ -357,6 +427,8 @@ fn aggregate(reqs: &[Requirement], m: &[f64], exact: &[f64], cfg: &FitConfig) ->
         cov_nice,
         gate_share: share(gate),
         hard_gate_share: share(hard_gate),
+        coverage,
+        focus,
     }
 }
 
@@ -439,6 +511,32 @@ pub fn pair_similarity_with(
     best
 }
 
+/// The focus term straight from the taxonomy (same number as the scans; explanations and
+/// tests): the specificity-weighted share of `claims` that serve some requirement.
+pub fn focus_with(
+    taxonomy: &Taxonomy,
+    sim: &SimilarityConfig,
+    extra: &dyn ExtraLinks,
+    reqs: &[Requirement],
+    claims: &[Claim],
+    spec: &Specificity,
+) -> f64 {
+    let (mut served, mut mass) = (0.0f64, 0.0f64);
+    for c in claims {
+        let serve = reqs
+            .iter()
+            .filter_map(|r| {
+                pair_similarity_with(taxonomy, sim, extra, r.skill, c.skill)
+                    .map(|(s, _)| serve_value(s as f32, c, r))
+            })
+            .fold(0.0f64, f64::max);
+        let w = spec.get(c.skill);
+        served += w * serve;
+        mass += w;
+    }
+    if mass > 0.0 { served / mass } else { 0.0 }
+}
+
 /// Per-requirement best matches with paths (explanations for the k results only).
 pub fn explain_fit(
     taxonomy: &Taxonomy,
@@ -512,27 +610,42 @@ mod tests {
         Requirement::new(skill, level, 1.0, must)
     }
 
-    fn both_paths(t: &Taxonomy, reqs: &[Requirement], claims: &[Claim]) -> SkillFit {
-        let (sim, cfg) = (SimilarityConfig::default(), FitConfig::default());
+    fn both_paths_with(
+        t: &Taxonomy,
+        reqs: &[Requirement],
+        claims: &[Claim],
+        cfg: &FitConfig,
+        spec: &Specificity,
+    ) -> SkillFit {
+        let sim = SimilarityConfig::default();
         let anchors: Vec<_> = reqs.iter().map(|r| r.skill).collect();
         let e = Expansion::new(t, &sim, &anchors, AnchorSide::Needed, t.len());
         let mut s = FitScratch::default();
-        let a = fit_with_needed_expansion(t, &e, reqs, claims, &cfg, &mut s);
+        let a = fit_with_needed_expansion(t, &e, reqs, claims, cfg, spec, &mut s);
         let held: Vec<_> = claims.iter().map(|c| c.skill).collect();
         let e = Expansion::new(t, &sim, &held, AnchorSide::Held, t.len());
-        let b = fit_with_held_expansion(t, &e, reqs, claims, &cfg, &mut s);
+        let b = fit_with_held_expansion(t, &e, reqs, claims, cfg, spec, &mut s);
         assert_eq!(a, b, "both expansion sides agree");
-        let ex = explain_fit(t, &sim, reqs, claims, &cfg);
+        let ex = explain_fit(t, &sim, reqs, claims, cfg);
         let mut m = vec![0.0; reqs.len()];
         for x in &ex {
             m[x.requirement] = x.value;
         }
-        let from_explain = aggregate(reqs, &m, &m, &cfg);
+        let focus = focus_with(t, &sim, &NoLinks, reqs, claims, spec);
+        let from_explain = aggregate(reqs, &m, &m, focus, cfg, spec);
         assert_eq!(
             from_explain.score, a.score,
             "explanations show the scored numbers"
         );
         a
+    }
+
+    fn both_paths(t: &Taxonomy, reqs: &[Requirement], claims: &[Claim]) -> SkillFit {
+        let cfg = FitConfig {
+            focus: 0.0,
+            ..FitConfig::default()
+        };
+        both_paths_with(t, reqs, claims, &cfg, &Specificity::uniform())
     }
 
     #[test]
@@ -561,6 +674,39 @@ mod tests {
         );
         assert_eq!(ex[0].path, vec![1, 0]);
         assert_eq!(ex[1].held, None);
+    }
+
+    #[test]
+    fn specificity_weights_requirements_and_focus_rewards_a_focused_profile() {
+        let t = tax();
+        // JavaScript (id 0) is common, SQL (id 3) rare: a SQL match counts more.
+        let spec = Specificity::from_counts(&[90, 0, 50, 2], 100, &Default::default());
+        let reqs = [req(0, None, true), req(3, None, true)];
+        let cfg = FitConfig {
+            focus: 0.0,
+            ..FitConfig::default()
+        };
+        let js = both_paths_with(&t, &reqs, &[Claim::new(0, None)], &cfg, &spec);
+        let sql = both_paths_with(&t, &reqs, &[Claim::new(3, None)], &cfg, &spec);
+        assert!(sql.cov_must > 0.5 && js.cov_must < 0.5, "{sql:?} {js:?}");
+        let w = |s| spec.get(s);
+        assert!((sql.cov_must - w(3) / (w(0) + w(3))).abs() < 1e-12);
+        // Focus: the same match in a profile full of unrelated skills focuses less.
+        let cfg = FitConfig::default();
+        let narrow = both_paths_with(&t, &reqs, &[Claim::new(3, None)], &cfg, &spec);
+        let wide = both_paths_with(
+            &t,
+            &reqs,
+            &[Claim::new(3, None), Claim::new(2, None)],
+            &cfg,
+            &spec,
+        );
+        assert_eq!(narrow.focus, 1.0);
+        assert!((wide.focus - w(3) / (w(3) + w(2))).abs() < 1e-12);
+        assert_eq!(narrow.coverage, wide.coverage);
+        assert!(narrow.score > wide.score);
+        let phi = cfg.focus;
+        assert!((wide.score - ((1.0 - phi) * wide.coverage + phi * wide.focus)).abs() < 1e-12);
     }
 
     #[test]

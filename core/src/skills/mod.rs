@@ -17,14 +17,15 @@ mod fit;
 mod normalize;
 mod resolve;
 mod similarity;
+mod specificity;
 mod taxonomy;
 
 pub use builtin::{BUILTIN_CATEGORIES, builtin, parse_tsv};
 pub use esco::{EscoImport, EscoOccupation, EscoReport, import_esco_dir};
 pub use fit::{
     Claim, FitConfig, FitScratch, Requirement, RequirementMatch, SkillFit, explain_fit,
-    explain_fit_with, fit_with_held_expansion, fit_with_needed_expansion, pair_similarity,
-    pair_similarity_with,
+    explain_fit_with, fit_with_held_expansion, fit_with_needed_expansion, focus_with,
+    pair_similarity, pair_similarity_with,
 };
 pub use normalize::{loose_key, normalize_label};
 pub use resolve::{
@@ -34,4 +35,5 @@ pub use resolve::{
 pub use similarity::{
     AnchorSide, Expansion, ExpansionEntry, ExtraLinks, MatchKind, NoLinks, SimilarityConfig,
 };
+pub use specificity::{Specificity, SpecificityConfig, idf, specificity_weight};
 pub use taxonomy::{Neighbour, Relation, SkillId, SkillNode, Taxonomy, TaxonomyBuilder};

@@ -1,0 +1,101 @@
+//! Specificity weighting and the focus term in the engine: rare requirements count more and
+//! say so, counts follow every upsert and removal exactly, and a focused profile beats a
+//! scattered one with the same matches.
+
+mod common;
+
+use common::{freelancer, job, now, skills_of};
+use fairmatch::{Engine, RecommendOptions};
+
+fn opts() -> RecommendOptions {
+    RecommendOptions {
+        now: Some(now()),
+        ..RecommendOptions::top(20)
+    }
+}
+
+/// Twenty freelancers hold Excel, one holds Rust; "rust" and "excel" hold one each.
+fn market() -> Engine {
+    let e = Engine::default();
+    let mut batch: Vec<_> = (0..20)
+        .map(|i| freelancer(&format!("x{i:02}"), &[("Excel", 3.0)], 40.0))
+        .collect();
+    batch.push(freelancer("rust", &[("Rust", 3.0)], 40.0));
+    batch.push(freelancer("excel", &[("Excel", 3.0)], 40.0));
+    e.upsert_freelancers(batch).unwrap();
+    e.upsert_job(job("j", &[("Rust", 3.0), ("Excel", 3.0)], &[]))
+        .unwrap();
+    e
+}
+
+#[test]
+fn a_rare_requirement_weighs_more_and_the_explanation_says_so() {
+    let e = market();
+    let r = e.recommend_freelancers("j", &opts()).unwrap();
+    assert_eq!(r.matches[0].id, "rust", "the rare skill decides");
+    let sx = skills_of(&r.matches[0]);
+    let rust = &sx.matched[0];
+    let excel = &sx.missing[0];
+    assert!(rust.specificity > 2.0 * excel.specificity, "{sx:?}");
+    let notes = &r.matches[0].explanation.as_ref().unwrap().notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("Rust: rare skill: weight")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.starts_with("Excel: common skill: weight")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn counts_follow_upserts_and_removals_exactly() {
+    let e = market();
+    let want = e.recommend_freelancers("j", &opts()).unwrap();
+    // Add ten more Rust holders, change one of them, then remove them all again.
+    for i in 0..10 {
+        e.upsert_freelancer(freelancer(&format!("tmp{i}"), &[("Rust", 2.0)], 30.0))
+            .unwrap();
+    }
+    e.upsert_freelancer(freelancer("tmp3", &[("Python", 2.0)], 30.0))
+        .unwrap();
+    let during = e.recommend_freelancers("j", &opts()).unwrap();
+    let rust_weight = |r: &fairmatch::Recommendations| {
+        skills_of(r.matches.iter().find(|m| m.id == "rust").unwrap()).matched[0].specificity
+    };
+    assert!(rust_weight(&during) < rust_weight(&want));
+    for i in 0..10 {
+        e.remove_freelancer(&format!("tmp{i}")).unwrap();
+    }
+    assert_eq!(e.recommend_freelancers("j", &opts()).unwrap(), want);
+}
+
+#[test]
+fn a_focused_profile_beats_a_scattered_one_with_the_same_match() {
+    let e = Engine::default();
+    e.upsert_freelancers(vec![
+        freelancer("focused", &[("Rust", 4.0)], 40.0),
+        freelancer(
+            "scattered",
+            &[
+                ("Rust", 4.0),
+                ("Bookkeeping", 4.0),
+                ("Copywriting", 4.0),
+                ("Figma", 4.0),
+            ],
+            40.0,
+        ),
+    ])
+    .unwrap();
+    e.upsert_job(job("j", &[("Rust", 3.0)], &[])).unwrap();
+    let r = e.recommend_freelancers("j", &opts()).unwrap();
+    assert_eq!(r.matches[0].id, "focused");
+    let (a, b) = (skills_of(&r.matches[0]), skills_of(&r.matches[1]));
+    assert_eq!(a.coverage, b.coverage, "same coverage");
+    assert_eq!(a.focus, 1.0);
+    assert!(b.focus > 0.0 && b.focus < 0.5, "{b:?}");
+}
