@@ -23,6 +23,7 @@ pub mod penalty;
 pub mod plot;
 pub mod rankers;
 pub mod report;
+pub mod resolution;
 pub mod simulate;
 pub mod source;
 
