@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::util::TrimSpace;
 
 /// A dense internal id: an index into the engine's per-entity vectors.
 pub type DocId = u32;
@@ -71,7 +72,7 @@ impl Interner {
         self.index.clear();
         self.index.reserve(self.names.len());
         for (i, n) in self.names.iter().enumerate() {
-            if n.trim().is_empty() {
+            if n.trim_space().is_empty() {
                 return Err(Error::corrupt(format!("empty interned id at {i}")));
             }
             if self.index.insert(n.clone(), i as DocId).is_some() {
@@ -84,7 +85,7 @@ impl Interner {
 
 /// Checks an external id: non-empty, not only whitespace, at most 512 bytes.
 pub fn validate_external_id(field: &str, id: &str) -> Result<()> {
-    if id.trim().is_empty() {
+    if id.trim_space().is_empty() {
         return Err(Error::invalid(field, "id must not be empty"));
     }
     if id.len() > 512 {

@@ -14,6 +14,7 @@ use crate::error::{EntityKind, Error, Result};
 use crate::ids::{DocId, Interner};
 use crate::score::factors::ReputationPrior;
 use crate::skills::{Claim, Requirement, SkillId, Taxonomy, normalize_label};
+use crate::util::TrimSpace;
 
 /// A freelancer compiled for scanning.
 #[derive(Debug, Clone)]
@@ -240,7 +241,7 @@ impl Catalog {
     }
 
     fn intern_zone(&mut self, field: &str, name: &str) -> Result<u32> {
-        let tz = Tz::from_str(name.trim())
+        let tz = Tz::from_str(name.trim_space())
             .map_err(|_| Error::invalid(field, format!("unknown IANA time zone `{name}`")))?;
         let id = self.zones.intern(field, tz.name())?;
         if id as usize == self.zone_tz.len() {
@@ -251,7 +252,7 @@ impl Catalog {
 
     fn intern_place(&mut self, field: &str, kind: &str, v: &str) -> Result<u32> {
         self.places
-            .intern(field, &format!("{kind}:{}", v.trim().to_lowercase()))
+            .intern(field, &format!("{kind}:{}", v.trim_space().to_lowercase()))
     }
 
     /// Compiles a validated freelancer. `history` is the effective history to keep.
@@ -274,7 +275,7 @@ impl Catalog {
                         skill: id,
                         level: s.level,
                     });
-                    labels.push(s.skill.trim().to_owned());
+                    labels.push(s.skill.trim_space().to_owned());
                 }
             }
         }
@@ -299,10 +300,14 @@ impl Catalog {
         }
         let (mut country, mut region) = (None, None);
         if let Some(loc) = &f.location {
-            if let Some(c) = loc.country.as_deref().filter(|c| !c.trim().is_empty()) {
+            if let Some(c) = loc
+                .country
+                .as_deref()
+                .filter(|c| !c.trim_space().is_empty())
+            {
                 country = Some(self.intern_place("freelancer.location.country", "country", c)?);
             }
-            if let Some(r) = loc.region.as_deref().filter(|r| !r.trim().is_empty()) {
+            if let Some(r) = loc.region.as_deref().filter(|r| !r.trim_space().is_empty()) {
                 region = Some(self.intern_place("freelancer.location.region", "region", r)?);
             }
         }
@@ -344,7 +349,7 @@ impl Catalog {
                         weight,
                         must,
                     });
-                    labels.push(s.skill.trim().to_owned());
+                    labels.push(s.skill.trim_space().to_owned());
                 }
             }
         }

@@ -5,6 +5,7 @@ use crate::ids::DocId;
 use crate::index::codec::{Reader, Writer, serde_via_bytes};
 use crate::index::distance::{Metric, norm_f64};
 use crate::util::BitSet;
+use crate::util::TrimSpace;
 
 /// Largest accepted dimension.
 pub const MAX_DIM: usize = 1 << 16;
@@ -105,7 +106,7 @@ impl VectorStore {
     /// Rejects an empty model id or one longer than [`MAX_MODEL_ID_LEN`] bytes (`model_id`),
     /// and `dim` outside `1..=MAX_DIM` (`dim`).
     pub fn new(model_id: &str, dim: usize, metric: Metric) -> Result<Self> {
-        if model_id.trim().is_empty() {
+        if model_id.trim_space().is_empty() {
             return Err(Error::invalid("model_id", "must not be empty"));
         }
         if model_id.len() > MAX_MODEL_ID_LEN {
