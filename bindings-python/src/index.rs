@@ -117,23 +117,7 @@ fn search_args(k: i64, ef: Option<i64>, allow: Option<&Bound<'_, PyAny>>) -> PyR
 
 /// Renames the core's `vector…` field to `vectors[i]…` for a batch row.
 fn at_row(e: Error, i: usize) -> Error {
-    let fix = |f: String| f.replacen("vector", &format!("vectors[{i}]"), 1);
-    match e {
-        Error::InvalidInput { field, reason } => Error::InvalidInput {
-            field: fix(field),
-            reason,
-        },
-        Error::DimensionMismatch {
-            field,
-            expected,
-            got,
-        } => Error::DimensionMismatch {
-            field: fix(field),
-            expected,
-            got,
-        },
-        e => e,
-    }
+    e.map_field(|f| f.replacen("vector", &format!("vectors[{i}]"), 1))
 }
 
 /// The operations the three index classes share.

@@ -66,6 +66,16 @@ impl Interner {
         self.names.is_empty()
     }
 
+    /// Forgets every name interned after the first `len` (undoes the interning of a write
+    /// that is then rejected; ids are handed out again only if never used).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        while self.names.len() > len {
+            if let Some(n) = self.names.pop() {
+                self.index.remove(&n);
+            }
+        }
+    }
+
     /// Rebuilds the lookup table after deserialisation; rejects duplicate or empty names
     /// (which a valid snapshot never contains).
     pub fn rebuild_index(&mut self) -> Result<()> {
@@ -110,5 +120,9 @@ mod tests {
         let mut back: Interner = serde_json::from_str(&json).unwrap();
         back.rebuild_index().unwrap();
         assert_eq!(back.get("b"), Some(1));
+        i.intern("id", "c").unwrap();
+        i.truncate(2);
+        assert_eq!((i.len(), i.get("c")), (2, None));
+        assert_eq!(i.intern("id", "d").unwrap(), 2);
     }
 }

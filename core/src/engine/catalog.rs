@@ -188,7 +188,37 @@ pub(crate) struct Catalog {
     pub live_jobs: usize,
 }
 
+/// The sizes of the catalogue's interners at one moment (see [`Catalog::mark`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InternMark {
+    adhoc: usize,
+    langs: usize,
+    places: usize,
+    zones: usize,
+}
+
 impl Catalog {
+    /// The interners' sizes now. Compiling an entity may intern new labels (ad-hoc skills,
+    /// languages, places, zones); a write that is then rejected calls [`Catalog::rollback`]
+    /// so that it leaves no trace (the ad-hoc labels are part of the snapshot).
+    pub fn mark(&self) -> InternMark {
+        InternMark {
+            adhoc: self.adhoc.len(),
+            langs: self.langs.len(),
+            places: self.places.len(),
+            zones: self.zones.len(),
+        }
+    }
+
+    /// Forgets every label interned since `m` (nothing stored refers to them yet).
+    pub fn rollback(&mut self, m: InternMark) {
+        self.adhoc.truncate(m.adhoc);
+        self.langs.truncate(m.langs);
+        self.places.truncate(m.places);
+        self.zones.truncate(m.zones);
+        self.zone_tz.truncate(m.zones);
+    }
+
     pub fn new(taxonomy: Arc<Taxonomy>) -> Self {
         Self {
             taxonomy,

@@ -389,12 +389,8 @@ impl<'a> RequestCtx<'a> {
             similarity: Some(&similarity),
             hourly_rate: freelancers.then_some(&rate as &dyn Fn(DocId) -> Option<f64>),
         };
-        let out = rerank::apply(&fo.policy, &items, k, &rctx).map_err(|e| match e {
-            Error::InvalidInput { field, reason } => {
-                Error::invalid(format!("options.fairness.{field}"), reason)
-            }
-            e => e,
-        })?;
+        let out = rerank::apply(&fo.policy, &items, k, &rctx)
+            .map_err(|e| e.map_field(|f| format!("options.fairness.{f}")))?;
         Ok(out
             .order
             .iter()

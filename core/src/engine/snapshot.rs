@@ -162,6 +162,19 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
         let entry = cat.compile_job(j).map_err(bad)?;
         cat.put_job(entry).map_err(bad)?;
     }
+    let vectors = match vectors {
+        // Older snapshots may hold job embeddings without a vector index: the first of them
+        // (in id order) fixes the engine's model and dimension, as on upsert.
+        None => cat
+            .jobs
+            .iter()
+            .flatten()
+            .find_map(|j| j.input.embedding.as_ref())
+            .map(super::new_vector_index)
+            .transpose()
+            .map_err(|e| Error::corrupt(format!("catalog: job embedding: {e}")))?,
+        v => v,
+    };
     if let Some(v) = &vectors {
         for id in v.store().ids() {
             if !cat

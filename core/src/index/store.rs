@@ -100,27 +100,40 @@ pub(crate) fn prepare(field: &str, metric: Metric, dim: usize, v: &[f32]) -> Res
     Ok(out)
 }
 
+/// The collection rules of [`VectorStore::new`]: a model id that is not empty and at most
+/// [`MAX_MODEL_ID_LEN`] bytes (error on `model_field`), a dimension in `1..=MAX_DIM` (error
+/// on `dim_field`). The engine checks embeddings with it before it stores anything.
+pub(crate) fn check_collection(
+    model_id: &str,
+    dim: usize,
+    model_field: &str,
+    dim_field: &str,
+) -> Result<()> {
+    if model_id.trim_space().is_empty() {
+        return Err(Error::invalid(model_field, "must not be empty"));
+    }
+    if model_id.len() > MAX_MODEL_ID_LEN {
+        return Err(Error::invalid(
+            model_field,
+            format!("must be at most {MAX_MODEL_ID_LEN} bytes"),
+        ));
+    }
+    if dim == 0 || dim > MAX_DIM {
+        return Err(Error::invalid(
+            dim_field,
+            format!("must be in 1..={MAX_DIM}, got {dim}"),
+        ));
+    }
+    Ok(())
+}
+
 impl VectorStore {
     /// An empty store for vectors of `model_id`, `dim` components, compared with `metric`.
     ///
     /// Rejects an empty model id or one longer than [`MAX_MODEL_ID_LEN`] bytes (`model_id`),
     /// and `dim` outside `1..=MAX_DIM` (`dim`).
     pub fn new(model_id: &str, dim: usize, metric: Metric) -> Result<Self> {
-        if model_id.trim_space().is_empty() {
-            return Err(Error::invalid("model_id", "must not be empty"));
-        }
-        if model_id.len() > MAX_MODEL_ID_LEN {
-            return Err(Error::invalid(
-                "model_id",
-                format!("must be at most {MAX_MODEL_ID_LEN} bytes"),
-            ));
-        }
-        if dim == 0 || dim > MAX_DIM {
-            return Err(Error::invalid(
-                "dim",
-                format!("must be in 1..={MAX_DIM}, got {dim}"),
-            ));
-        }
+        check_collection(model_id, dim, "model_id", "dim")?;
         Ok(VectorStore {
             model_id: model_id.to_owned(),
             dim,
