@@ -431,16 +431,25 @@ impl Catalog {
         })
     }
 
+    /// Makes room for at least `freelancers` and `jobs` slots (empty ones are removed
+    /// entities; a loaded snapshot keeps the slots it was saved with).
+    pub fn ensure_slots(&mut self, freelancers: usize, jobs: usize) {
+        if freelancers > self.freelancers.len() {
+            self.freelancers.resize_with(freelancers, || None);
+            self.rows.resize(freelancers, ScanRow::DEAD);
+        }
+        if jobs > self.jobs.len() {
+            self.jobs.resize_with(jobs, || None);
+        }
+    }
+
     /// Inserts or replaces a compiled freelancer.
     pub fn put_freelancer(&mut self, entry: FreelancerEntry) -> Result<DocId> {
         let id = self
             .freelancer_ids
             .intern("freelancer.id", &entry.input.id)?;
         let slot = id as usize;
-        if slot >= self.freelancers.len() {
-            self.freelancers.resize_with(slot + 1, || None);
-            self.rows.resize(slot + 1, ScanRow::DEAD);
-        }
+        self.ensure_slots(slot + 1, 0);
         if let Some(old) = &self.freelancers[slot] {
             self.stats.apply(&old.history, -1);
             self.arena_garbage += old.claims.len();
@@ -494,9 +503,7 @@ impl Catalog {
     pub fn put_job(&mut self, entry: JobEntry) -> Result<DocId> {
         let id = self.job_ids.intern("job.id", &entry.input.id)?;
         let slot = id as usize;
-        if slot >= self.jobs.len() {
-            self.jobs.resize_with(slot + 1, || None);
-        }
+        self.ensure_slots(0, slot + 1);
         if self.jobs[slot].is_none() {
             self.live_jobs += 1;
         }

@@ -319,15 +319,21 @@ impl<'a> RequestCtx<'a> {
                 .collect());
         };
         let group_of = |d: DocId| -> u32 {
-            if freelancers {
-                self.cat.freelancers[d as usize]
-                    .as_ref()
-                    .map_or(fo.groups.len() as u32, |e| fo.group_of(&e.input.attributes))
+            // `d` may be any ledger key (`aggregate` below), not only a candidate
+            let attrs = if freelancers {
+                self.cat
+                    .freelancers
+                    .get(d as usize)
+                    .and_then(Option::as_ref)
+                    .map(|e| &e.input.attributes)
             } else {
-                self.cat.jobs[d as usize]
-                    .as_ref()
-                    .map_or(fo.groups.len() as u32, |e| fo.group_of(&e.input.attributes))
-            }
+                self.cat
+                    .jobs
+                    .get(d as usize)
+                    .and_then(Option::as_ref)
+                    .map(|e| &e.input.attributes)
+            };
+            attrs.map_or(fo.groups.len() as u32, |a| fo.group_of(a))
         };
         let items: Vec<RerankItem> = ranked
             .iter()

@@ -10,3 +10,11 @@ mod topk;
 pub use bitset::BitSet;
 pub(crate) use text::{TrimSpace, is_space};
 pub use topk::{TopK, cmp_score_desc_id_asc};
+
+/// `a + b` for non-negative finite accumulators, saturating at `f64::MAX` instead of reaching
+/// infinity (which JSON cannot store and which turns later ratios into NaN). `b` may itself
+/// have overflowed to `+inf`.
+#[inline]
+pub(crate) fn add_saturating(a: f64, b: f64) -> f64 {
+    (a + b).min(f64::MAX)
+}
