@@ -8,6 +8,47 @@ mod common;
 use common::{freelancer, job, now};
 use fairmatch::{Engine, ExperienceLevel, Job, RecommendOptions};
 
+/// Environment variable that marks the child process of [`in_child`].
+const CHILD: &str = "FAIRMATCH_HARDENING_CHILD";
+
+/// Runs the calling test again in a child process of this test binary, with its address
+/// space limited to 2 GiB (`ulimit -v`, Unix), and fails if the child fails — by a failed
+/// assertion, a panic or an abort on allocation. Returns `true` in the child (run the body),
+/// `false` in the parent (done).
+fn in_child(test: &str) -> bool {
+    if std::env::var_os(CHILD).is_some() {
+        return true;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let mut cmd = if cfg!(unix) {
+        let mut c = std::process::Command::new("sh");
+        c.arg("-c")
+            .arg("ulimit -v 2097152 && exec \"$0\" \"$@\"")
+            .arg(&exe);
+        c
+    } else {
+        std::process::Command::new(&exe)
+    };
+    let out = cmd
+        .args([test, "--exact", "--test-threads=1", "--nocapture"])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{test} failed in its child process ({}):\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("1 passed"),
+        "{test} did not run in the child:\n{stdout}"
+    );
+    false
+}
+
 fn opts() -> RecommendOptions {
     RecommendOptions {
         now: Some(now()),
@@ -591,4 +632,102 @@ mod round_trip {
             prop_assert!(e.ledger().validate().is_ok());
         }
     }
+}
+
+/// Item 2: `HnswIndex::search` with a huge `k` (2^40, 10^9, 2^62) answers with every row and
+/// allocates nothing by `k`, like the flat and int8 indexes (child process, 2 GiB limit).
+#[test]
+fn item2_hnsw_huge_k_is_clamped() {
+    use fairmatch::index::{FlatIndex, HnswBuilder, Metric, QuantizedIndex, Query, VectorStore};
+    if !in_child("item2_hnsw_huge_k_is_clamped") {
+        return;
+    }
+    let mut s = VectorStore::new("m", 4, Metric::Cosine).unwrap();
+    for i in 0..50u32 {
+        let f = i as f32;
+        s.upsert(i * 3, &[f.sin(), f.cos(), 1.0, 0.5]).unwrap();
+    }
+    let h = HnswBuilder::new().build(s.clone()).unwrap();
+    let flat = FlatIndex::new(s.clone());
+    let qi = QuantizedIndex::build(s, 16).unwrap();
+    let q = [0.3f32, 0.1, 0.9, 0.2];
+    let query = Query::new("m", &q);
+    let all = flat.search(&query, 50, None).unwrap();
+    for k in [1usize << 40, 1_000_000_000, 1 << 62, usize::MAX] {
+        assert_eq!(h.search(&query, k, None, None).unwrap(), all, "k = {k}");
+        assert_eq!(
+            h.search_batch(&[query, query], k, None, None).unwrap()[1],
+            all
+        );
+        assert_eq!(flat.search(&query, k, None).unwrap(), all);
+        assert_eq!(qi.search(&query, k, None).unwrap().len(), 50);
+    }
+    // an explicit ef below the (clamped) k is still an error, not a crash
+    assert!(h.search(&query, 1 << 40, Some(10), None).is_err());
+}
+
+/// Item 4: memory follows the rows stored, not the ids: one row with id 2^28 (or u32::MAX)
+/// costs one row, and crafted index bytes naming such ids load without a large allocation
+/// and are then rejected by the engine (child process, 2 GiB limit).
+#[test]
+fn item4_memory_is_proportional_to_the_rows() {
+    use fairmatch::index::VectorStore;
+    use fairmatch::index::{FlatIndex, HnswBuilder, HnswIndex, Metric, QuantizedIndex, Query};
+    if !in_child("item4_memory_is_proportional_to_the_rows") {
+        return;
+    }
+    let mut qi =
+        QuantizedIndex::build(VectorStore::new("m", 1, Metric::Cosine).unwrap(), 64).unwrap();
+    for id in [1u32 << 28, u32::MAX, 7] {
+        qi.upsert(id, &[1.0]).unwrap();
+    }
+    assert!(
+        qi.store().memory_bytes() < 1 << 16,
+        "{}",
+        qi.store().memory_bytes()
+    );
+    assert!(qi.scan_bytes() < 1 << 16);
+    let hits = qi.search(&Query::new("m", &[1.0]), 5, None).unwrap();
+    assert_eq!(
+        hits.iter().map(|h| h.id).collect::<Vec<_>>(),
+        vec![7, 1 << 28, u32::MAX]
+    );
+    let mut s = VectorStore::new("m", 2, Metric::Cosine).unwrap();
+    s.upsert(u32::MAX - 1, &[1.0, 0.0]).unwrap();
+    s.upsert(1 << 30, &[0.0, 1.0]).unwrap();
+    let mut h = HnswBuilder::new().build(s.clone()).unwrap();
+    h.upsert(1 << 29, &[1.0, 1.0]).unwrap();
+    assert!(h.memory_bytes() < 1 << 20, "{}", h.memory_bytes());
+    // bytes naming huge ids load with memory for three rows
+    let back = HnswIndex::from_bytes(&h.to_bytes()).unwrap();
+    assert!(back.memory_bytes() < 1 << 20);
+    assert_eq!(
+        back.search(&Query::new("m", &[1.0, 0.9]), 1, None, None)
+            .unwrap()[0]
+            .id,
+        1 << 29
+    );
+    let flat = FlatIndex::from_bytes(&s.to_bytes()).unwrap();
+    assert!(flat.memory_bytes() < 1 << 16);
+
+    // an engine snapshot whose vector section names row 2^31: rejected, cheaply
+    let e = Engine::default();
+    e.upsert_freelancer(embedded("a", "m", vec![1.0, 0.0]))
+        .unwrap();
+    let bytes = e.to_bytes().unwrap();
+    let (version, mut sections) = fairmatch::persist::decode(&bytes, 99).unwrap();
+    let mut crafted = VectorStore::new("m", 2, Metric::Cosine).unwrap();
+    crafted.upsert(1 << 31, &[1.0, 0.0]).unwrap();
+    let crafted = HnswBuilder::new().build(crafted).unwrap();
+    sections
+        .iter_mut()
+        .find(|s| s.name == "vectors")
+        .unwrap()
+        .bytes = crafted.to_bytes();
+    let bad = fairmatch::persist::encode(version, &sections).unwrap();
+    let err = Engine::from_bytes(&bad).unwrap_err();
+    assert!(
+        matches!(err, fairmatch::Error::CorruptSnapshot { .. }),
+        "{err}"
+    );
 }

@@ -29,8 +29,9 @@ pub(crate) fn check_k(k: usize) -> Result<()> {
     Ok(())
 }
 
-/// A top-k collector that skips rows which cannot enter (rows arrive in ascending id, so an
-/// equal score never displaces a kept one: ties go to the lower id).
+/// A top-k collector that skips rows which cannot enter. Rows arrive in slot order, not id
+/// order, so a row scoring exactly the current worst still goes to the [`TopK`], whose order
+/// (score, then lower id) settles the tie.
 struct Collector {
     top: TopK<f32>,
     k: usize,
@@ -49,7 +50,7 @@ impl Collector {
     }
     #[inline(always)]
     fn offer(&mut self, score: f32, id: DocId) {
-        if !self.full || score > self.worst {
+        if !self.full || score >= self.worst {
             self.top.push(score, id);
             if self.top.len() == self.k {
                 self.full = true;
@@ -91,8 +92,9 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
             while r + 2 <= b1 {
                 let s = block::<FMA, L2, 4, 2>(qv, [row(r), row(r + 1)]);
                 for t in 0..2 {
-                    let id = (r + t) as DocId;
-                    if live.contains(id) {
+                    let slot = (r + t) as u32;
+                    if live.contains(slot) {
+                        let id = store.id_at(slot);
                         for u in 0..4 {
                             cols[j + u].offer(to_score(L2, s[u][t]), id);
                         }
@@ -101,11 +103,11 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
                 r += 2;
             }
             if r < b1 {
-                let id = r as DocId;
-                if live.contains(id) {
+                let slot = r as u32;
+                if live.contains(slot) {
                     let s = block::<FMA, L2, 4, 1>(qv, [row(r)]);
                     for u in 0..4 {
-                        cols[j + u].offer(to_score(L2, s[u][0]), id);
+                        cols[j + u].offer(to_score(L2, s[u][0]), store.id_at(slot));
                     }
                 }
             }
@@ -117,10 +119,10 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
         // software prefetch gave 0.82–1.00x and without it 0.70x (benches/README.md "Index").
         if qs.len() == 1 {
             for r in b0..b1 {
-                let id = r as DocId;
-                if live.contains(id) {
+                let slot = r as u32;
+                if live.contains(slot) {
                     let s = block::<FMA, L2, 1, 1>([qs[0]], [row(r)]);
-                    cols[0].offer(to_score(L2, s[0][0]), id);
+                    cols[0].offer(to_score(L2, s[0][0]), store.id_at(slot));
                 }
             }
             b0 = b1;
@@ -141,18 +143,18 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
                 let xs = [row(r), row(r + 1), row(r + 2), row(r + 3)];
                 let s = block::<FMA, L2, 1, 4>([qs[j]], xs);
                 for t in 0..4 {
-                    let id = (r + t) as DocId;
-                    if live.contains(id) {
-                        cols[j].offer(to_score(L2, s[0][t]), id);
+                    let slot = (r + t) as u32;
+                    if live.contains(slot) {
+                        cols[j].offer(to_score(L2, s[0][t]), store.id_at(slot));
                     }
                 }
                 r += 4;
             }
             while r < b1 {
-                let id = r as DocId;
-                if live.contains(id) {
+                let slot = r as u32;
+                if live.contains(slot) {
                     let s = block::<FMA, L2, 1, 1>([qs[j]], [row(r)]);
-                    cols[j].offer(to_score(L2, s[0][0]), id);
+                    cols[j].offer(to_score(L2, s[0][0]), store.id_at(slot));
                 }
                 r += 1;
             }
@@ -170,33 +172,26 @@ fn scan_ids_impl<const FMA: bool, const L2: bool>(
     allow: &AllowList<'_>,
     col: &mut Collector,
 ) {
-    let mut buf = [0 as DocId; 4];
+    // (slot, id) of up to four allowed live rows
+    let mut buf = [(0u32, 0 as DocId); 4];
     let mut n = 0;
-    let flush = |ids: &[DocId], col: &mut Collector| {
-        if ids.len() == 4 {
-            let s = block::<FMA, L2, 1, 4>(
-                [q],
-                [
-                    store.row(ids[0]),
-                    store.row(ids[1]),
-                    store.row(ids[2]),
-                    store.row(ids[3]),
-                ],
-            );
+    let flush = |rows: &[(u32, DocId)], col: &mut Collector| {
+        if rows.len() == 4 {
+            let xs: [&[f32]; 4] = std::array::from_fn(|t| store.row_at(rows[t].0));
+            let s = block::<FMA, L2, 1, 4>([q], xs);
             for t in 0..4 {
-                col.offer(to_score(L2, s[0][t]), ids[t]);
+                col.offer(to_score(L2, s[0][t]), rows[t].1);
             }
         } else {
-            for &id in ids {
-                let s = block::<FMA, L2, 1, 1>([q], [store.row(id)]);
+            for &(slot, id) in rows {
+                let s = block::<FMA, L2, 1, 1>([q], [store.row_at(slot)]);
                 col.offer(to_score(L2, s[0][0]), id);
             }
         }
     };
-    let live = store.live();
     allow.for_each(|id| {
-        if live.contains(id) {
-            buf[n] = id;
+        if let Some(slot) = store.slot_of(id) {
+            buf[n] = (slot, id);
             n += 1;
             if n == 4 {
                 flush(&buf, col);
@@ -464,7 +459,7 @@ mod tests {
         let mut all: Vec<(f32, u32)> = s
             .ids()
             .filter(|id| allow.is_none_or(|a| a.contains(*id)))
-            .map(|id| (score_pair(s.metric(), &qp, s.row(id)), id))
+            .map(|id| (score_pair(s.metric(), &qp, s.get(id).unwrap()), id))
             .collect();
         all.sort_by(|a, b| cmp_score_desc_id_asc(*a, *b));
         all.truncate(k);

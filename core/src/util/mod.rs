@@ -3,11 +3,13 @@
 //! knows what a freelancer or a job is.
 
 mod bitset;
+mod idmap;
 pub(crate) mod spelling;
 mod text;
 mod topk;
 
 pub use bitset::BitSet;
+pub(crate) use idmap::IdMap;
 pub(crate) use text::{TrimSpace, is_space};
 pub use topk::{TopK, cmp_score_desc_id_asc};
 
