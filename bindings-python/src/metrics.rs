@@ -39,11 +39,7 @@ fn count<L: BinaryLabel + Sync>(
     n: Option<usize>,
 ) -> fairmatch::Result<GroupConfusion> {
     match n {
-        Some(n) => {
-            let mut c = GroupConfusion::new(n);
-            c.extend(g, t, p, w)?;
-            Ok(c)
-        }
+        Some(n) => GroupConfusion::from_arrays_in(n, g, t, p, w, true),
         None => GroupConfusion::from_arrays_par(g, t, p, w),
     }
 }
@@ -268,11 +264,11 @@ impl PyGroupConfusion {
     /// An empty accumulator for group codes `0..n_groups` (a starting point for `merge`).
     #[staticmethod]
     #[pyo3(signature = (n_groups=0))]
-    fn empty(n_groups: usize) -> Self {
-        Self {
-            inner: GroupConfusion::new(n_groups),
+    fn empty(n_groups: usize) -> PyResult<Self> {
+        Ok(Self {
+            inner: GroupConfusion::with_groups(n_groups).py_err()?,
             labels: None,
-        }
+        })
     }
 
     /// Adds another accumulator (grows to the larger number of groups). Both must code

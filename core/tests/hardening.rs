@@ -731,3 +731,192 @@ fn item4_memory_is_proportional_to_the_rows() {
         "{err}"
     );
 }
+
+/// Item 3: group codes are dense, at most `MAX_GROUPS`; a code near 4e9 or 5e7, or
+/// `n_groups = 2^40`, is a typed error naming the field, never an allocation by the code
+/// (child process, 2 GiB limit). The largest allowed code works.
+#[test]
+fn item3_group_codes_are_dense_and_bounded() {
+    use fairmatch::metrics::*;
+    if !in_child("item3_group_codes_are_dense_and_bounded") {
+        return;
+    }
+    let field = |r: fairmatch::Error| match r {
+        fairmatch::Error::InvalidInput { field, .. } => field,
+        e => panic!("{e:?}"),
+    };
+    let (t, p) = ([1u8, 0], [1u8, 1]);
+    for code in [4_000_000_000u32, 50_000_000, MAX_GROUPS as u32] {
+        let g = [0, code];
+        let e = GroupConfusion::from_arrays(&g, &t, &p, None).unwrap_err();
+        assert_eq!(field(e), "groups[1]");
+        assert!(GroupConfusion::from_arrays_par(&g, &t, &p, Some(&[1.0, 2.0])).is_err());
+        let e = between_group_generalized_entropy_index(
+            &[1.0, 2.0],
+            &g,
+            None,
+            2.0,
+            GeiConvention::Speicher,
+            ZeroDivision::Nan,
+        )
+        .unwrap_err();
+        assert_eq!(field(e), "groups[1]");
+        let e =
+            expected_exposure(&[&[0, 1]], &[1.0, 0.0], &Default::default(), Some(&g)).unwrap_err();
+        assert_eq!(field(e), "item_groups[1]");
+    }
+    let huge = 1usize << 40;
+    assert_eq!(
+        field(GroupConfusion::with_groups(huge).unwrap_err()),
+        "n_groups"
+    );
+    assert!(GroupConfusion::from_arrays_in(huge, &[0, 1], &t, &p, None, false).is_err());
+    let model = fairmatch::PositionModel::Log;
+    assert_eq!(
+        field(ExposureAccumulator::new(huge, model.clone(), None).unwrap_err()),
+        "n_groups"
+    );
+    let zd = ZeroDivision::Nan;
+    let c = Combiner::MinMaxRatio;
+    assert!(group_exposure(&[0, 1], huge, &model, None, None, c, zd).is_err());
+    assert!(exposure_per_utility(&[0, 1], &[1.0, 1.0], huge, &model, None, None, c, zd).is_err());
+    assert!(awrf(&[0, 1], huge, 0.5, None, c, zd).is_err());
+    assert!(attention_shares(&[0, 1], huge, &model, None).is_err());
+    assert!(attribute_rank_parity(&[0, 1], huge, Combiner::MaxMinDiff, zd).is_err());
+    assert!(rating_gaps(&[4.0, 5.0], &[0, 1], huge, 0, 5.0).is_err());
+    assert!(intersect_groups(&[&[0], &[0]], &[1 << 16, 1 << 16]).is_err());
+    // the largest allowed code: fine (O(MAX_GROUPS) memory, a few tens of MB)
+    let g = [0, MAX_GROUPS as u32 - 1];
+    let c = GroupConfusion::from_arrays(&g, &t, &p, Some(&[1.0, 1.0])).unwrap();
+    assert_eq!(c.n_groups(), MAX_GROUPS);
+    let dpd = demographic_parity_difference(&c, &FairnessOptions::default()).unwrap();
+    assert_eq!(dpd, 0.0);
+    // sparse codes re-encode densely
+    let (codes, names) = encode_groups(&["4000000000", "7", "4000000000"]).unwrap();
+    assert_eq!((codes, names.len()), (vec![0, 1, 0], 2));
+}
+
+/// Item 12: sums of extreme finite values never turn into NaN (scale-invariant results are
+/// computed on values scaled by a power of two), and float64 labels that are exactly 0.0 or
+/// 1.0 are binary labels; other floats are rejected naming the row.
+#[test]
+fn item12_overflow_safe_metrics_and_float_labels() {
+    use fairmatch::metrics::*;
+    let zd = ZeroDivision::Nan;
+    let g = gini(&[1e308, 1e308, 0.0], false, zd).unwrap();
+    assert!((g - 1.0 / 3.0).abs() < 1e-15, "{g}");
+    assert_eq!(g, gini(&[1.0, 1.0, 0.0], false, zd).unwrap());
+    assert_eq!(
+        gini(&[f64::MAX; 4], true, zd).unwrap(),
+        0.0,
+        "equal values: no inequality"
+    );
+    for alpha in [0.0, 1.0, 2.0, 3.5] {
+        for conv in [GeiConvention::Speicher, GeiConvention::Aif360] {
+            let big = generalized_entropy_index(
+                &[1e308, 5e307, 1e307],
+                Some(&[1e308; 3]),
+                alpha,
+                conv,
+                zd,
+            )
+            .unwrap();
+            let small = generalized_entropy_index(&[1.0, 0.5, 0.1], None, alpha, conv, zd).unwrap();
+            assert!(big.is_finite(), "alpha {alpha}");
+            if conv == GeiConvention::Speicher || alpha != 0.0 {
+                assert!(
+                    (big - small).abs() < 1e-12,
+                    "alpha {alpha}: {big} vs {small}"
+                );
+            }
+        }
+    }
+    let bg = between_group_generalized_entropy_index(
+        &[1e308, 1e308, 1e307],
+        &[0, 0, 1],
+        Some(&[f64::MAX; 3]),
+        2.0,
+        GeiConvention::Speicher,
+        zd,
+    )
+    .unwrap();
+    assert!(bg.is_finite() && bg > 0.0);
+
+    // a parity ratio with weights of 1e308 equals the unweighted one (equal weights)
+    let groups = [0u32, 0, 1, 1, 1];
+    let (t, p) = ([1u8, 0, 1, 0, 1], [1u8, 0, 1, 1, 0]);
+    let o = FairnessOptions::default();
+    let plain = GroupConfusion::from_arrays(&groups, &t, &p, None).unwrap();
+    for build in [
+        GroupConfusion::from_arrays::<u8>,
+        GroupConfusion::from_arrays_par::<u8>,
+    ] {
+        let heavy = build(&groups, &t, &p, Some(&[1e308; 5])).unwrap();
+        assert_eq!(
+            demographic_parity_ratio(&heavy, &o).unwrap(),
+            demographic_parity_ratio(&plain, &o).unwrap()
+        );
+        assert_eq!(
+            equalized_odds_difference(&heavy, &o).unwrap(),
+            equalized_odds_difference(&plain, &o).unwrap()
+        );
+    }
+    // accumulating into an existing accumulator: overflow is an error, nothing changes
+    let full = Confusion::from_counts(f64::MAX, 0.0, 0.0, 0.0, 1).unwrap();
+    let mut acc = GroupConfusion::from_groups(vec![full, full]);
+    let before = acc.clone();
+    assert!(acc.merge(&before.clone()).is_err());
+    assert!(acc.extend(&groups, &t, &p, Some(&[f64::MAX; 5])).is_err());
+    assert_eq!(acc, before);
+
+    // float64 labels
+    let tf = [1.0f64, 0.0, 1.0, -0.0, 1.0];
+    let pf = [1.0f64, 0.0, 1.0, 1.0, 0.0];
+    let fl = GroupConfusion::from_arrays(&groups, &tf, &pf, None).unwrap();
+    assert_eq!(fl, plain);
+    for bad in [0.5, 2.0, f64::NAN, -1.0] {
+        let mut t2 = tf;
+        t2[3] = bad;
+        let e = GroupConfusion::from_arrays(&groups, &t2, &pf, None).unwrap_err();
+        assert!(e.to_string().contains("y_true[3]"), "{e}");
+    }
+
+    // Welch's t on huge values equals the test on the same values scaled down
+    let a = [1e300, 2e300, 3e300, 4e300];
+    let b = [2e300, 3e300, 5e300, 8e300];
+    let big = welch_t_test(&a, &b, Alternative::TwoSided).unwrap();
+    let small = welch_t_test(
+        &[1.0, 2.0, 3.0, 4.0],
+        &[2.0, 3.0, 5.0, 8.0],
+        Alternative::TwoSided,
+    )
+    .unwrap();
+    assert!((big.statistic - small.statistic).abs() < 1e-12);
+    assert!(
+        (big.p_value - small.p_value).abs() < 1e-12,
+        "{big:?} vs {small:?}"
+    );
+    assert!((big.mean_difference / 1e300 - small.mean_difference).abs() < 1e-9);
+    // exposure with position weights of 1e308: shares stay defined
+    let model = fairmatch::PositionModel::Custom {
+        weights: vec![1e308, 1e308, 1e308],
+    };
+    let shares = attention_shares(&[0, 1, 1], 2, &model, None).unwrap();
+    assert!(shares.iter().all(|x| x.is_finite()), "{shares:?}");
+    let mut acc = ExposureAccumulator::new(2, model, None).unwrap();
+    for _ in 0..3 {
+        acc.add_ranking(&[0, 1, 1], Some(&[1e308, f64::MAX, 1.0]))
+            .unwrap();
+    }
+    assert!(acc.total_exposure().iter().all(|x| x.is_finite()));
+    assert!(
+        acc.exposure_per_utility(None)
+            .unwrap()
+            .iter()
+            .all(|x| !x.is_nan())
+    );
+    // rating accumulators reject magnitudes whose squares would overflow
+    let mut rs = RatingStats::default();
+    assert!(rs.add(1e200).is_err());
+    assert!(RatingStats::of(&[1.0, 1e200]).is_err());
+}
