@@ -54,6 +54,7 @@ fn apply<'py>(
             impressions: Some(&imp),
             similarity: Some(&sim),
             hourly_rate: Some(&rate),
+            draw_key: None,
         };
         r::apply(&cfg, &items, k, &ctx)
     });

@@ -188,6 +188,16 @@ pub(crate) struct Catalog {
     pub live_jobs: usize,
 }
 
+/// The tie-break key of a ranked candidate (DESIGN.md §1): equal scores go to the lower
+/// external id, which is unique among the live entities of one side, so a ranking never
+/// depends on the order entities were upserted. (`doc` only orders the empty `ext` of the
+/// megilance_v1 preset, which reproduces the seed's catalogue order.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Tie<'a> {
+    pub ext: &'a str,
+    pub doc: DocId,
+}
+
 /// The sizes of the catalogue's interners at one moment (see [`Catalog::mark`]).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct InternMark {
@@ -509,6 +519,22 @@ impl Catalog {
         }
         self.jobs[slot] = Some(entry);
         Ok(id)
+    }
+
+    /// The tie-break key of live freelancer `doc` (its external id).
+    pub fn freelancer_tie(&self, doc: DocId) -> Tie<'_> {
+        let ext = self.freelancers[doc as usize]
+            .as_ref()
+            .map_or("", |e| e.input.id.as_str());
+        Tie { ext, doc }
+    }
+
+    /// The tie-break key of live job `doc` (its external id).
+    pub fn job_tie(&self, doc: DocId) -> Tie<'_> {
+        let ext = self.jobs[doc as usize]
+            .as_ref()
+            .map_or("", |e| e.input.id.as_str());
+        Tie { ext, doc }
     }
 
     pub fn freelancer_doc(&self, id: &str) -> Result<DocId> {

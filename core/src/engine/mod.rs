@@ -368,7 +368,7 @@ impl Engine {
     }
 
     /// The best freelancers for a stored job: hard filters (named vetoes), scoring under the
-    /// options' preset, top-k (ties by internal id), explanations for the k results.
+    /// options' preset, top-k (ties by external id), explanations for the k results.
     /// Rejects an unknown job id and invalid options.
     pub fn recommend_freelancers(
         &self,

@@ -238,25 +238,46 @@ impl ExposureLedger {
     /// A ledger over coarser keys: every key's exposure and merit added into `map(key)`
     /// (keys mapped to `None` are dropped). Same clock, decay and ranking count, so FairCo
     /// over groups can run on a ledger kept per individual (exposure and merit are additive).
+    /// Each sum adds its values in ascending order, so it does not depend on the numbering of
+    /// the source keys (an engine's internal ids follow the upsert order).
     pub fn aggregate(&self, map: impl Fn(u32) -> Option<u32>) -> ExposureLedger {
-        let mut out = ExposureLedger {
-            exposure: BTreeMap::new(),
-            merit: BTreeMap::new(),
-            ..self.clone_header()
+        let sum = |values: &BTreeMap<u32, f64>| {
+            let mut parts: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+            for (k, v) in values {
+                if let Some(g) = map(*k) {
+                    parts.entry(g).or_default().push(*v);
+                }
+            }
+            parts
+                .into_iter()
+                .map(|(g, mut vs)| {
+                    vs.sort_unstable_by(f64::total_cmp);
+                    (g, vs.into_iter().fold(0.0, add_saturating))
+                })
+                .collect()
         };
-        for (k, v) in &self.exposure {
-            if let Some(g) = map(*k) {
-                let e = out.exposure.entry(g).or_insert(0.0);
-                *e = add_saturating(*e, *v);
-            }
+        ExposureLedger {
+            exposure: sum(&self.exposure),
+            merit: sum(&self.merit),
+            ..self.clone_header()
         }
-        for (k, v) in &self.merit {
-            if let Some(g) = map(*k) {
-                let e = out.merit.entry(g).or_insert(0.0);
-                *e = add_saturating(*e, *v);
-            }
+    }
+
+    /// A ledger over new keys: for each `(from, to)`, key `to` holds what key `from` holds
+    /// (keys not listed are dropped; each `to` at most once). Same clock, decay and ranking
+    /// count. O(pairs · log keys): a request renumbering its candidates pays for them only.
+    pub fn remap(&self, pairs: &[(u32, u32)]) -> ExposureLedger {
+        let pick = |values: &BTreeMap<u32, f64>| {
+            pairs
+                .iter()
+                .filter_map(|(from, to)| values.get(from).map(|v| (*to, *v)))
+                .collect()
+        };
+        ExposureLedger {
+            exposure: pick(&self.exposure),
+            merit: pick(&self.merit),
+            ..self.clone_header()
         }
-        out
     }
 
     fn clone_header(&self) -> ExposureLedger {
