@@ -328,40 +328,44 @@ pub(crate) fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, field: &str) 
 }
 
 /// A converted value as a core type; the error names `field` and the path inside it. Needs
-/// no GIL (call it inside `py.detach`).
+/// no GIL (call it inside `py.detach`). The value is read once without path tracking (which
+/// doubles the cost); only a failed read is repeated to find the path of the error.
 pub(crate) fn from_value<T: DeserializeOwned>(v: Value, field: &str) -> fairmatch::Result<T> {
-    serde_path_to_error::deserialize(v).map_err(|e| {
-        let path = e.path().to_string();
-        let at = if path == "." || path.is_empty() {
-            field.to_owned()
-        } else if path.starts_with('[') || field.is_empty() {
-            format!("{field}{path}")
-        } else {
-            format!("{field}.{path}")
-        };
-        fairmatch::Error::invalid(at, e.into_inner().to_string())
+    T::deserialize(&v).or_else(|_| {
+        serde_path_to_error::deserialize::<_, T>(&v).map_err(|e| path_error(e, field, ""))
     })
+}
+
+/// The core error of a serde error at a path: field `field.<path>` (or `field[i]…`).
+fn path_error<E: std::fmt::Display>(
+    e: serde_path_to_error::Error<E>,
+    field: &str,
+    what: &str,
+) -> fairmatch::Error {
+    let path = e.path().to_string();
+    let at = if path == "." || path.is_empty() {
+        field.to_owned()
+    } else if path.starts_with('[') || field.is_empty() {
+        format!("{field}{path}")
+    } else {
+        format!("{field}.{path}")
+    };
+    fairmatch::Error::invalid(at, format!("{what}{}", e.into_inner()))
 }
 
 /// A JSON document (UTF-8 bytes) as a core type; the error names `field` and the path inside
 /// it (or the line and column of a syntax error). Needs no GIL. serde_json refuses nesting
 /// deeper than 128 levels.
 pub(crate) fn from_json<T: DeserializeOwned>(data: &[u8], field: &str) -> fairmatch::Result<T> {
-    let mut de = serde_json::Deserializer::from_slice(data);
-    let v = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let at = if path == "." || path.is_empty() {
-            field.to_owned()
-        } else if path.starts_with('[') {
-            format!("{field}{path}")
-        } else {
-            format!("{field}.{path}")
-        };
-        fairmatch::Error::invalid(at, format!("JSON: {}", e.into_inner()))
-    })?;
-    de.end()
-        .map_err(|e| fairmatch::Error::invalid(field, format!("JSON: {e}")))?;
-    Ok(v)
+    serde_json::from_slice(data).or_else(|_| {
+        // read again with path tracking, for the error's field
+        let mut de = serde_json::Deserializer::from_slice(data);
+        let v = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| path_error(e, field, "JSON: "))?;
+        de.end()
+            .map_err(|e| fairmatch::Error::invalid(field, format!("JSON: {e}")))?;
+        Ok(v)
+    })
 }
 
 /// The bytes of a JSON document given as `str` or `bytes`, if `obj` is one (`bytes` borrowed
