@@ -8,7 +8,7 @@ use crate::index::codec::serde_via_bytes;
 use crate::index::distance::{Metric, block, has_fma, prefetch_lines, to_score};
 use crate::index::filter::AllowList;
 use crate::index::store::{Hit, Query, VectorStore};
-use crate::util::TopK;
+use crate::util::{IdMap, NO_SLOT, TopK};
 
 /// Rows per cache block of the scan: 32 rows × 384 f32 = 48 KiB, which stays in L1/L2 while
 /// a chunk of queries passes over it.
@@ -48,10 +48,11 @@ impl Collector {
             full: false,
         }
     }
+    /// Offers a row; its id is looked up only if the row can enter.
     #[inline(always)]
-    fn offer(&mut self, score: f32, id: DocId) {
+    fn offer(&mut self, score: f32, id: impl FnOnce() -> DocId) {
         if !self.full || score >= self.worst {
-            self.top.push(score, id);
+            self.top.push(score, id());
             if self.top.len() == self.k {
                 self.full = true;
                 self.worst = self.top.threshold().unwrap_or(f32::NEG_INFINITY);
@@ -94,9 +95,8 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
                 for t in 0..2 {
                     let slot = (r + t) as u32;
                     if live.contains(slot) {
-                        let id = store.id_at(slot);
                         for u in 0..4 {
-                            cols[j + u].offer(to_score(L2, s[u][t]), id);
+                            cols[j + u].offer(to_score(L2, s[u][t]), || store.id_at(slot));
                         }
                     }
                 }
@@ -107,7 +107,7 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
                 if live.contains(slot) {
                     let s = block::<FMA, L2, 4, 1>(qv, [row(r)]);
                     for u in 0..4 {
-                        cols[j + u].offer(to_score(L2, s[u][0]), store.id_at(slot));
+                        cols[j + u].offer(to_score(L2, s[u][0]), || store.id_at(slot));
                     }
                 }
             }
@@ -122,7 +122,7 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
                 let slot = r as u32;
                 if live.contains(slot) {
                     let s = block::<FMA, L2, 1, 1>([qs[0]], [row(r)]);
-                    cols[0].offer(to_score(L2, s[0][0]), store.id_at(slot));
+                    cols[0].offer(to_score(L2, s[0][0]), || store.id_at(slot));
                 }
             }
             b0 = b1;
@@ -145,7 +145,7 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
                 for t in 0..4 {
                     let slot = (r + t) as u32;
                     if live.contains(slot) {
-                        cols[j].offer(to_score(L2, s[0][t]), store.id_at(slot));
+                        cols[j].offer(to_score(L2, s[0][t]), || store.id_at(slot));
                     }
                 }
                 r += 4;
@@ -154,7 +154,7 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
                 let slot = r as u32;
                 if live.contains(slot) {
                     let s = block::<FMA, L2, 1, 1>([qs[j]], [row(r)]);
-                    cols[j].offer(to_score(L2, s[0][0]), store.id_at(slot));
+                    cols[j].offer(to_score(L2, s[0][0]), || store.id_at(slot));
                 }
                 r += 1;
             }
@@ -172,6 +172,23 @@ fn scan_ids_impl<const FMA: bool, const L2: bool>(
     allow: &AllowList<'_>,
     col: &mut Collector,
 ) {
+    // one loop per form of the id map, so the lookup is not dispatched per id
+    match store.id_index() {
+        IdMap::Dense { slots, .. } => scan_ids_by::<FMA, L2>(store, q, allow, col, |id| {
+            slots.get(id as usize).copied().filter(|&s| s != NO_SLOT)
+        }),
+        IdMap::Hashed(m) => scan_ids_by::<FMA, L2>(store, q, allow, col, |id| m.get(&id).copied()),
+    }
+}
+
+#[inline(always)]
+fn scan_ids_by<const FMA: bool, const L2: bool>(
+    store: &VectorStore,
+    q: &[f32],
+    allow: &AllowList<'_>,
+    col: &mut Collector,
+    slot_of: impl Fn(DocId) -> Option<u32>,
+) {
     // (slot, id) of up to four allowed live rows
     let mut buf = [(0u32, 0 as DocId); 4];
     let mut n = 0;
@@ -180,17 +197,17 @@ fn scan_ids_impl<const FMA: bool, const L2: bool>(
             let xs: [&[f32]; 4] = std::array::from_fn(|t| store.row_at(rows[t].0));
             let s = block::<FMA, L2, 1, 4>([q], xs);
             for t in 0..4 {
-                col.offer(to_score(L2, s[0][t]), rows[t].1);
+                col.offer(to_score(L2, s[0][t]), || rows[t].1);
             }
         } else {
             for &(slot, id) in rows {
                 let s = block::<FMA, L2, 1, 1>([q], [store.row_at(slot)]);
-                col.offer(to_score(L2, s[0][0]), id);
+                col.offer(to_score(L2, s[0][0]), || id);
             }
         }
     };
     allow.for_each(|id| {
-        if let Some(slot) = store.slot_of(id) {
+        if let Some(slot) = slot_of(id) {
             buf[n] = (slot, id);
             n += 1;
             if n == 4 {

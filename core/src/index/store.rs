@@ -219,6 +219,10 @@ impl VectorStore {
     pub(crate) fn slot_of(&self, id: DocId) -> Option<u32> {
         self.index.get(id)
     }
+    /// The id → slot map (scans match on its form once, outside their loops).
+    pub(crate) fn id_index(&self) -> &IdMap {
+        &self.index
+    }
     /// All rows by slot (`slots() · dim` f32).
     pub(crate) fn raw(&self) -> &[f32] {
         &self.data

@@ -10,7 +10,8 @@
 
 use std::collections::HashMap;
 
-const NONE: u32 = u32::MAX;
+/// The empty slot of the dense form.
+pub(crate) const NONE: u32 = u32::MAX;
 /// Ids below this always fit the dense form.
 const DENSE_FLOOR: usize = 4096;
 

@@ -9,7 +9,7 @@ mod text;
 mod topk;
 
 pub use bitset::BitSet;
-pub(crate) use idmap::IdMap;
+pub(crate) use idmap::{IdMap, NONE as NO_SLOT};
 pub(crate) use text::{TrimSpace, is_space};
 pub use topk::{TopK, cmp_score_desc_id_asc};
 
