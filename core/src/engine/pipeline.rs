@@ -864,7 +864,10 @@ pub(crate) fn recommend_freelancers(
                         acc.below += 1;
                         continue;
                     }
-                    acc.top.push(total, cat.freelancer_tie(doc as DocId));
+                    // the tie key (the external id) only for a candidate that can enter
+                    if acc.top.threshold().is_none_or(|th| total >= th) {
+                        acc.top.push(total, cat.freelancer_tie(doc as DocId));
+                    }
                 }
                 acc
             };
@@ -1015,15 +1018,17 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
             below += 1;
             continue;
         }
-        let tie = match ctx.opts.preset {
-            Preset::Default => cat.job_tie(doc as DocId),
-            // the seed's catalogue order
-            Preset::MegilanceV1 => Tie {
-                ext: "",
-                doc: doc as DocId,
-            },
-        };
-        top.push(total, tie);
+        if top.threshold().is_none_or(|th| total >= th) {
+            let tie = match ctx.opts.preset {
+                Preset::Default => cat.job_tie(doc as DocId),
+                // the seed's catalogue order
+                Preset::MegilanceV1 => Tie {
+                    ext: "",
+                    doc: doc as DocId,
+                },
+            };
+            top.push(total, tie);
+        }
     }
     for (rank, (total, doc, moves)) in ctx.rerank(by_doc(top), false)?.into_iter().enumerate() {
         let Some(j) = cat.jobs[doc as usize].as_ref() else {
