@@ -14,6 +14,7 @@ use crate::error::{EntityKind, Error, Result};
 use crate::ids::{DocId, Interner};
 use crate::score::factors::ReputationPrior;
 use crate::skills::{Claim, Requirement, SkillId, Taxonomy, normalize_label};
+use crate::util::TrimSpace;
 
 /// A freelancer compiled for scanning.
 #[derive(Debug, Clone)]
@@ -187,7 +188,47 @@ pub(crate) struct Catalog {
     pub live_jobs: usize,
 }
 
+/// The tie-break key of a ranked candidate (DESIGN.md §1): equal scores go to the lower
+/// external id, which is unique among the live entities of one side, so a ranking never
+/// depends on the order entities were upserted. (`doc` only orders the empty `ext` of the
+/// megilance_v1 preset, which reproduces the seed's catalogue order.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Tie<'a> {
+    pub ext: &'a str,
+    pub doc: DocId,
+}
+
+/// The sizes of the catalogue's interners at one moment (see [`Catalog::mark`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InternMark {
+    adhoc: usize,
+    langs: usize,
+    places: usize,
+    zones: usize,
+}
+
 impl Catalog {
+    /// The interners' sizes now. Compiling an entity may intern new labels (ad-hoc skills,
+    /// languages, places, zones); a write that is then rejected calls [`Catalog::rollback`]
+    /// so that it leaves no trace (the ad-hoc labels are part of the snapshot).
+    pub fn mark(&self) -> InternMark {
+        InternMark {
+            adhoc: self.adhoc.len(),
+            langs: self.langs.len(),
+            places: self.places.len(),
+            zones: self.zones.len(),
+        }
+    }
+
+    /// Forgets every label interned since `m` (nothing stored refers to them yet).
+    pub fn rollback(&mut self, m: InternMark) {
+        self.adhoc.truncate(m.adhoc);
+        self.langs.truncate(m.langs);
+        self.places.truncate(m.places);
+        self.zones.truncate(m.zones);
+        self.zone_tz.truncate(m.zones);
+    }
+
     pub fn new(taxonomy: Arc<Taxonomy>) -> Self {
         Self {
             taxonomy,
@@ -240,7 +281,7 @@ impl Catalog {
     }
 
     fn intern_zone(&mut self, field: &str, name: &str) -> Result<u32> {
-        let tz = Tz::from_str(name.trim())
+        let tz = Tz::from_str(name.trim_space())
             .map_err(|_| Error::invalid(field, format!("unknown IANA time zone `{name}`")))?;
         let id = self.zones.intern(field, tz.name())?;
         if id as usize == self.zone_tz.len() {
@@ -251,7 +292,7 @@ impl Catalog {
 
     fn intern_place(&mut self, field: &str, kind: &str, v: &str) -> Result<u32> {
         self.places
-            .intern(field, &format!("{kind}:{}", v.trim().to_lowercase()))
+            .intern(field, &format!("{kind}:{}", v.trim_space().to_lowercase()))
     }
 
     /// Compiles a validated freelancer. `history` is the effective history to keep.
@@ -274,7 +315,7 @@ impl Catalog {
                         skill: id,
                         level: s.level,
                     });
-                    labels.push(s.skill.trim().to_owned());
+                    labels.push(s.skill.trim_space().to_owned());
                 }
             }
         }
@@ -299,10 +340,14 @@ impl Catalog {
         }
         let (mut country, mut region) = (None, None);
         if let Some(loc) = &f.location {
-            if let Some(c) = loc.country.as_deref().filter(|c| !c.trim().is_empty()) {
+            if let Some(c) = loc
+                .country
+                .as_deref()
+                .filter(|c| !c.trim_space().is_empty())
+            {
                 country = Some(self.intern_place("freelancer.location.country", "country", c)?);
             }
-            if let Some(r) = loc.region.as_deref().filter(|r| !r.trim().is_empty()) {
+            if let Some(r) = loc.region.as_deref().filter(|r| !r.trim_space().is_empty()) {
                 region = Some(self.intern_place("freelancer.location.region", "region", r)?);
             }
         }
@@ -344,7 +389,7 @@ impl Catalog {
                         weight,
                         must,
                     });
-                    labels.push(s.skill.trim().to_owned());
+                    labels.push(s.skill.trim_space().to_owned());
                 }
             }
         }
@@ -396,16 +441,25 @@ impl Catalog {
         })
     }
 
+    /// Makes room for at least `freelancers` and `jobs` slots (empty ones are removed
+    /// entities; a loaded snapshot keeps the slots it was saved with).
+    pub fn ensure_slots(&mut self, freelancers: usize, jobs: usize) {
+        if freelancers > self.freelancers.len() {
+            self.freelancers.resize_with(freelancers, || None);
+            self.rows.resize(freelancers, ScanRow::DEAD);
+        }
+        if jobs > self.jobs.len() {
+            self.jobs.resize_with(jobs, || None);
+        }
+    }
+
     /// Inserts or replaces a compiled freelancer.
     pub fn put_freelancer(&mut self, entry: FreelancerEntry) -> Result<DocId> {
         let id = self
             .freelancer_ids
             .intern("freelancer.id", &entry.input.id)?;
         let slot = id as usize;
-        if slot >= self.freelancers.len() {
-            self.freelancers.resize_with(slot + 1, || None);
-            self.rows.resize(slot + 1, ScanRow::DEAD);
-        }
+        self.ensure_slots(slot + 1, 0);
         if let Some(old) = &self.freelancers[slot] {
             self.stats.apply(&old.history, -1);
             self.arena_garbage += old.claims.len();
@@ -459,14 +513,28 @@ impl Catalog {
     pub fn put_job(&mut self, entry: JobEntry) -> Result<DocId> {
         let id = self.job_ids.intern("job.id", &entry.input.id)?;
         let slot = id as usize;
-        if slot >= self.jobs.len() {
-            self.jobs.resize_with(slot + 1, || None);
-        }
+        self.ensure_slots(0, slot + 1);
         if self.jobs[slot].is_none() {
             self.live_jobs += 1;
         }
         self.jobs[slot] = Some(entry);
         Ok(id)
+    }
+
+    /// The tie-break key of live freelancer `doc` (its external id).
+    pub fn freelancer_tie(&self, doc: DocId) -> Tie<'_> {
+        let ext = self.freelancers[doc as usize]
+            .as_ref()
+            .map_or("", |e| e.input.id.as_str());
+        Tie { ext, doc }
+    }
+
+    /// The tie-break key of live job `doc` (its external id).
+    pub fn job_tie(&self, doc: DocId) -> Tie<'_> {
+        let ext = self.jobs[doc as usize]
+            .as_ref()
+            .map_or("", |e| e.input.id.as_str());
+        Tie { ext, doc }
     }
 
     pub fn freelancer_doc(&self, id: &str) -> Result<DocId> {
