@@ -13,8 +13,11 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 use serde_json::Value;
 
-use crate::convert::{arr, from_py, from_py_or_default, numpy_loaded, opt_arr, parse_enum, to_py};
-use crate::error::{IntoPy, invalid, to_py as err};
+use crate::convert::{
+    arr, from_py, from_py_or_default, int, numpy_loaded, opt_arr, opt_int, opt_vec_of, parse_enum,
+    text, texts, to_py, vec_of, word,
+};
+use crate::error::{IntoPy, invalid};
 
 /// `(from_dict, (to_dict(),))`: the pickle form of every accumulator.
 pub(crate) fn reduce_via_dict<'py>(
@@ -41,10 +44,12 @@ impl PyExposureAccumulator {
     #[new]
     #[pyo3(signature = (n_groups, model=None, cutoff=None))]
     fn new(
-        n_groups: usize,
+        n_groups: &Bound<'_, PyAny>,
         model: Option<&Bound<'_, PyAny>>,
-        cutoff: Option<usize>,
+        cutoff: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let n_groups: usize = int(n_groups, "n_groups")?;
+        let cutoff: Option<usize> = opt_int(cutoff, "cutoff")?;
         let model: PositionModel = from_py_or_default(model, "model")?;
         let inner = ExposureAccumulator::new(n_groups, model, cutoff).py_err()?;
         Ok(Self { inner })
@@ -99,21 +104,23 @@ impl PyExposureAccumulator {
     }
 
     /// Each group's share of all exposure.
-    #[pyo3(signature = (zero_division="nan"))]
-    fn exposure_share(&self, zero_division: &str) -> PyResult<Vec<f64>> {
-        let z = m::ZeroDivision::parse(zero_division).map_err(err)?;
+    #[pyo3(signature = (zero_division=None))]
+    fn exposure_share(&self, zero_division: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<f64>> {
+        let z = crate::metrics::zd(zero_division)?;
         self.inner.exposure_share(z).py_err()
     }
 
     /// Exposure per group member (`group_sizes`: pool sizes; default: ranked-item counts).
     #[pyo3(signature = (group_sizes=None))]
-    fn group_exposure(&self, group_sizes: Option<Vec<f64>>) -> PyResult<Vec<f64>> {
+    fn group_exposure(&self, group_sizes: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<f64>> {
+        let group_sizes: Option<Vec<f64>> = opt_vec_of::<f64>(group_sizes, "group_sizes")?;
         self.inner.group_exposure(group_sizes.as_deref()).py_err()
     }
 
     /// Exposure per unit of mean relevance (EXPU) per group.
     #[pyo3(signature = (group_sizes=None))]
-    fn exposure_per_utility(&self, group_sizes: Option<Vec<f64>>) -> PyResult<Vec<f64>> {
+    fn exposure_per_utility(&self, group_sizes: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<f64>> {
+        let group_sizes: Option<Vec<f64>> = opt_vec_of::<f64>(group_sizes, "group_sizes")?;
         self.inner
             .exposure_per_utility(group_sizes.as_deref())
             .py_err()
@@ -269,28 +276,31 @@ impl PyRatingStats {
 
 /// Welch's t-test from two `RatingStats` (e.g. merged from workers); returns a dict.
 #[pyfunction]
-#[pyo3(signature = (a, b, alternative="two_sided"))]
+#[pyo3(signature = (a, b, alternative=None))]
 fn welch_from_stats<'py>(
     py: Python<'py>,
     a: &PyRatingStats,
     b: &PyRatingStats,
-    alternative: &str,
+    alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
     let alt: Alternative = parse_enum(alternative, "alternative")?;
     to_py(py, &m::welch_from_stats(&a.inner, &b.inner, alt).py_err()?)
 }
 
 /// Per-group descriptive rating gaps against group `reference`; a list of dicts.
 #[pyfunction]
-#[pyo3(signature = (ratings, groups, n_groups, reference=0, top=5.0))]
+#[pyo3(signature = (ratings, groups, n_groups, reference=None, top=5.0))]
 fn rating_gaps<'py>(
     py: Python<'py>,
     ratings: &Bound<'py, PyAny>,
     groups: &Bound<'py, PyAny>,
-    n_groups: usize,
-    reference: u32,
+    n_groups: &Bound<'_, PyAny>,
+    reference: Option<&Bound<'_, PyAny>>,
     top: f64,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let n_groups: usize = int(n_groups, "n_groups")?;
+    let reference: u32 = opt_int(reference, "reference")?.unwrap_or(0);
     let (r, g) = (
         arr::<f64>(ratings, "ratings")?,
         arr::<u32>(groups, "groups")?,
@@ -333,15 +343,18 @@ fn call_stat<'py>(err: &mut Option<PyErr>, f: impl FnOnce() -> PyResult<Bound<'p
 /// labels (a uint32 numpy array, or a list without numpy) and `resamples` shuffles;
 /// returns `{"statistic", "p_value", "resamples"}`.
 #[pyfunction]
-#[pyo3(signature = (labels, statistic, resamples=9999, seed=0, alternative="two_sided"))]
+#[pyo3(signature = (labels, statistic, resamples=None, seed=None, alternative=None))]
 fn permutation_test<'py>(
     py: Python<'py>,
     labels: &Bound<'py, PyAny>,
     statistic: &Bound<'py, PyAny>,
-    resamples: usize,
-    seed: u64,
-    alternative: &str,
+    resamples: Option<&Bound<'_, PyAny>>,
+    seed: Option<&Bound<'_, PyAny>>,
+    alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let resamples: usize = opt_int(resamples, "resamples")?.unwrap_or(9999);
+    let seed: u64 = opt_int(seed, "seed")?.unwrap_or(0);
+    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
     let alt: Alternative = parse_enum(alternative, "alternative")?;
     let l = arr::<u32>(labels, "labels")?;
     let mut e = None;
@@ -357,16 +370,19 @@ fn permutation_test<'py>(
 /// Seeded two-sample permutation test of `statistic(a, b)` (default: mean(a) − mean(b),
 /// computed without the GIL); returns `{"statistic", "p_value", "resamples"}`.
 #[pyfunction]
-#[pyo3(signature = (a, b, statistic=None, resamples=9999, seed=0, alternative="two_sided"))]
+#[pyo3(signature = (a, b, statistic=None, resamples=None, seed=None, alternative=None))]
 fn permutation_test_two_sample<'py>(
     py: Python<'py>,
     a: &Bound<'py, PyAny>,
     b: &Bound<'py, PyAny>,
     statistic: Option<&Bound<'py, PyAny>>,
-    resamples: usize,
-    seed: u64,
-    alternative: &str,
+    resamples: Option<&Bound<'_, PyAny>>,
+    seed: Option<&Bound<'_, PyAny>>,
+    alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let resamples: usize = opt_int(resamples, "resamples")?.unwrap_or(9999);
+    let seed: u64 = opt_int(seed, "seed")?.unwrap_or(0);
+    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
     let alt: Alternative = parse_enum(alternative, "alternative")?;
     let (a, b) = (arr::<f64>(a, "a")?, arr::<f64>(b, "b")?);
     let (xa, xb) = (a.slice(), b.slice());
@@ -395,23 +411,35 @@ fn permutation_test_two_sample<'py>(
 
 /// Reduces per-group values with a combiner (NaN entries skipped).
 #[pyfunction]
-#[pyo3(signature = (values, combiner, zero_division="nan"))]
-fn combine(values: Vec<f64>, combiner: &str, zero_division: &str) -> PyResult<f64> {
+#[pyo3(signature = (values, combiner, zero_division=None))]
+fn combine(
+    values: &Bound<'_, PyAny>,
+    combiner: &Bound<'_, PyAny>,
+    zero_division: Option<&Bound<'_, PyAny>>,
+) -> PyResult<f64> {
+    let values: Vec<f64> = vec_of::<f64>(values, "values")?;
+    let combiner: &str = &text(combiner, "combiner")?;
     let c = parse_enum(combiner, "combiner")?;
-    let z = m::ZeroDivision::parse(zero_division).map_err(err)?;
+    let z = crate::metrics::zd(zero_division)?;
     m::combine(&values, c, z).py_err()
 }
 
 /// String group labels → (codes, labels) with codes in first-seen order.
 #[pyfunction]
-fn encode_groups(labels: Vec<String>) -> PyResult<(Vec<u32>, Vec<String>)> {
+fn encode_groups(labels: &Bound<'_, PyAny>) -> PyResult<(Vec<u32>, Vec<String>)> {
+    let labels: Vec<String> = texts(labels, "labels")?;
     m::encode_groups(&labels).py_err()
 }
 
 /// The per-attribute tuple of an intersectional code from `intersect_groups`.
 #[pyfunction]
-fn decode_intersection(code: u32, cardinalities: Vec<u32>) -> Vec<u32> {
-    m::decode_intersection(code, &cardinalities)
+fn decode_intersection(
+    code: &Bound<'_, PyAny>,
+    cardinalities: &Bound<'_, PyAny>,
+) -> PyResult<Vec<u32>> {
+    let code: u32 = int(code, "code")?;
+    let cardinalities: Vec<u32> = vec_of::<u32>(cardinalities, "cardinalities")?;
+    Ok(m::decode_intersection(code, &cardinalities))
 }
 
 /// Adds the accumulator classes and functions to the `metrics` submodule.

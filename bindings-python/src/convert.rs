@@ -19,109 +19,369 @@ use serde_json::{Map, Number, Value};
 
 use crate::error::invalid;
 
+/// The path of the value being converted, kept on the stack and rendered only for an error
+/// (`freelancers[3].skills[0].level`).
+#[derive(Clone, Copy)]
+enum Path<'a> {
+    Root(&'a str),
+    Key(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, usize),
+}
+
+impl Path<'_> {
+    fn render(&self) -> String {
+        match self {
+            Path::Root(f) => (*f).to_owned(),
+            Path::Key(p, k) => {
+                let p = p.render();
+                if p.is_empty() {
+                    (*k).to_owned()
+                } else {
+                    format!("{p}.{k}")
+                }
+            }
+            Path::Index(p, i) => format!("{}[{i}]", p.render()),
+        }
+    }
+}
+
 /// Converts any JSON-like Python object to a `serde_json::Value`.
 ///
 /// Accepts dict (str keys), list, tuple, str, int, float, bool, None, numpy scalars and
 /// arrays (via `tolist()`), and `datetime` (ISO 8601; a naive datetime is taken as UTC).
-/// NaN and infinities are rejected with `InvalidInputError` naming `field`.
+/// Rejects, with `InvalidInputError` naming the key: NaN and infinities, text that is not
+/// valid Unicode (lone surrogates), containers nested deeper than `fairmatch::MAX_NESTING`
+/// and a container that contains itself (a cycle) — never a stack overflow.
 pub(crate) fn to_value(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Value> {
-    if obj.is_none() {
-        Ok(Value::Null)
-    } else if obj.is_instance_of::<PyBool>() {
-        Ok(Value::Bool(obj.extract()?))
-    } else if obj.is_instance_of::<PyInt>() {
-        int_value(obj, field)
-    } else if obj.is_instance_of::<PyFloat>() {
-        float_value(obj.extract()?, field)
-    } else if let Ok(s) = obj.cast::<PyString>() {
-        Ok(Value::String(s.to_cow()?.into_owned()))
-    } else if let Ok(d) = obj.cast::<PyDict>() {
-        let mut m = Map::with_capacity(d.len());
-        for (k, v) in d.iter() {
-            let key: String = k
-                .extract()
-                .map_err(|_| invalid(field, "dict keys must be strings"))?;
-            let sub = join(field, &key);
-            m.insert(key, to_value(&v, &sub)?);
+    Conv { open: Vec::new() }.value(obj, &Path::Root(field))
+}
+
+/// One conversion: the containers open on the current path (for cycles and depth).
+struct Conv {
+    open: Vec<usize>,
+}
+
+impl Conv {
+    fn value(&mut self, obj: &Bound<'_, PyAny>, at: &Path<'_>) -> PyResult<Value> {
+        if obj.is_none() {
+            Ok(Value::Null)
+        } else if obj.is_instance_of::<PyBool>() {
+            Ok(Value::Bool(obj.extract()?))
+        } else if obj.is_instance_of::<PyInt>() {
+            int_value(obj, at)
+        } else if obj.is_instance_of::<PyFloat>() {
+            float_value(obj.extract()?, at)
+        } else if let Ok(s) = obj.cast::<PyString>() {
+            Ok(Value::String(str_of(s, at)?))
+        } else if let Ok(d) = obj.cast::<PyDict>() {
+            self.enter(obj, at)?;
+            let mut m = Map::with_capacity(d.len());
+            for (k, v) in d.iter() {
+                let key = match k.cast::<PyString>() {
+                    Ok(k) => str_of(k, at)?,
+                    Err(_) => return Err(invalid(at.render(), "dict keys must be strings")),
+                };
+                let child = self.value(&v, &Path::Key(at, &key))?;
+                m.insert(key, child);
+            }
+            self.open.pop();
+            Ok(Value::Object(m))
+        } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+            self.enter(obj, at)?;
+            let mut out = Vec::with_capacity(obj.len().unwrap_or(0));
+            for (i, v) in obj.try_iter()?.enumerate() {
+                out.push(self.value(&v?, &Path::Index(at, i))?);
+            }
+            self.open.pop();
+            Ok(Value::Array(out))
+        } else {
+            self.other(obj, at)
         }
-        Ok(Value::Object(m))
-    } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        let mut out = Vec::new();
-        for (i, v) in obj.try_iter()?.enumerate() {
-            out.push(to_value(&v?, &format!("{field}[{i}]"))?);
+    }
+
+    /// Opens a container on the path: rejects a cycle and nesting past `MAX_NESTING`.
+    fn enter(&mut self, obj: &Bound<'_, PyAny>, at: &Path<'_>) -> PyResult<()> {
+        let addr = obj.as_ptr() as usize;
+        if self.open.contains(&addr) {
+            return Err(invalid(
+                at.render(),
+                "contains itself (a self-referential dict or list)",
+            ));
         }
-        Ok(Value::Array(out))
-    } else {
-        other_value(obj, field)
+        if self.open.len() >= fairmatch::MAX_NESTING {
+            return Err(invalid(
+                at.render(),
+                format!(
+                    "nested deeper than {} levels of dicts and lists",
+                    fairmatch::MAX_NESTING
+                ),
+            ));
+        }
+        self.open.push(addr);
+        Ok(())
+    }
+
+    /// numpy scalars/arrays, datetimes, mappings and other sequences.
+    fn other(&mut self, obj: &Bound<'_, PyAny>, at: &Path<'_>) -> PyResult<Value> {
+        let py = obj.py();
+        if obj.hasattr("tolist")? {
+            // numpy scalar (tolist() gives the Python scalar) or ndarray (nested lists)
+            return self.value(&obj.call_method0("tolist")?, at);
+        }
+        if obj.hasattr("isoformat")? {
+            let naive = obj.hasattr("tzinfo")? && obj.getattr("tzinfo")?.is_none();
+            let mut s = str_of(obj.call_method0("isoformat")?.cast::<PyString>()?, at)?;
+            if naive && obj.hasattr("hour")? {
+                s.push('Z');
+            }
+            return Ok(Value::String(s));
+        }
+        let abc = py.import("collections.abc")?;
+        if obj.is_instance(&abc.getattr("Mapping")?)? {
+            // the mapping itself stays open on the path: a cycle through it is caught
+            self.enter(obj, at)?;
+            let d = PyDict::from_sequence(&obj.call_method0("items")?)?;
+            let v = self.value(d.as_any(), at);
+            self.open.pop();
+            return v;
+        }
+        if obj.hasattr("__index__")? {
+            return int_value(&obj.call_method0("__index__")?, at);
+        }
+        if obj.hasattr("__float__")? {
+            return float_value(obj.call_method0("__float__")?.extract()?, at);
+        }
+        if obj.is_instance(&abc.getattr("Sequence")?)? && !obj.is_instance_of::<PyBytes>() {
+            self.enter(obj, at)?;
+            let items = obj.try_iter()?.collect::<PyResult<Vec<_>>>()?;
+            let v = self.value(PyList::new(py, items)?.as_any(), at);
+            self.open.pop();
+            return v;
+        }
+        Err(invalid(
+            at.render(),
+            format!("unsupported type `{}`", obj.get_type().name()?),
+        ))
     }
 }
 
-fn join(field: &str, key: &str) -> String {
-    if field.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{field}.{key}")
-    }
+/// The text of a Python `str`; a lone surrogate (not valid Unicode) is an `InvalidInputError`
+/// naming the key instead of a `UnicodeEncodeError`.
+fn str_of(s: &Bound<'_, PyString>, at: &Path<'_>) -> PyResult<String> {
+    s.to_cow().map(|c| c.into_owned()).map_err(|_| {
+        invalid(
+            at.render(),
+            "is not valid Unicode text (it contains a lone surrogate)",
+        )
+    })
 }
 
-fn int_value(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Value> {
+fn int_value(obj: &Bound<'_, PyAny>, at: &Path<'_>) -> PyResult<Value> {
     if let Ok(i) = obj.extract::<i64>() {
         Ok(Value::Number(i.into()))
     } else if let Ok(u) = obj.extract::<u64>() {
         Ok(Value::Number(u.into()))
     } else {
-        Err(invalid(field, "integer out of range"))
+        Err(invalid(at.render(), "integer out of range"))
     }
 }
 
-fn float_value(x: f64, field: &str) -> PyResult<Value> {
+fn float_value(x: f64, at: &Path<'_>) -> PyResult<Value> {
     Number::from_f64(x)
         .map(Value::Number)
-        .ok_or_else(|| invalid(field, format!("must be a finite number, got {x}")))
+        .ok_or_else(|| invalid(at.render(), format!("must be a finite number, got {x}")))
 }
 
-/// numpy scalars/arrays, datetimes, mappings and other sequences.
-fn other_value(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Value> {
-    let py = obj.py();
-    if obj.hasattr("tolist")? {
-        // numpy scalar (tolist() gives the Python scalar) or ndarray (nested lists)
-        return to_value(&obj.call_method0("tolist")?, field);
-    }
-    if obj.hasattr("isoformat")? {
-        let naive = obj.hasattr("tzinfo")? && obj.getattr("tzinfo")?.is_none();
-        let mut s: String = obj.call_method0("isoformat")?.extract()?;
-        if naive && obj.hasattr("hour")? {
-            s.push('Z');
-        }
-        return Ok(Value::String(s));
-    }
-    let abc = py.import("collections.abc")?;
-    if obj.is_instance(&abc.getattr("Mapping")?)? {
-        return to_value(
-            PyDict::from_sequence(&obj.call_method0("items")?)?.as_any(),
+/// A text argument (an id, a name): a `str` that is valid Unicode. Anything else is an
+/// `InvalidInputError` naming `field`.
+pub(crate) fn text(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<String> {
+    match obj.cast::<PyString>() {
+        Ok(s) => str_of(s, &Path::Root(field)),
+        Err(_) => Err(invalid(
             field,
-        );
+            format!("must be a str, got {}", obj.get_type().name()?),
+        )),
     }
-    if obj.hasattr("__index__")? {
-        return int_value(&obj.call_method0("__index__")?, field);
-    }
-    if obj.hasattr("__float__")? {
-        return float_value(obj.call_method0("__float__")?.extract()?, field);
-    }
-    if obj.is_instance(&abc.getattr("Sequence")?)? && !obj.is_instance_of::<PyBytes>() {
-        let items = obj.try_iter()?.collect::<PyResult<Vec<_>>>()?;
-        return to_value(PyList::new(py, items)?.as_any(), field);
-    }
-    Err(invalid(
-        field,
-        format!("unsupported type `{}`", obj.get_type().name()?),
-    ))
 }
 
-/// Converts a Python object to a core type through serde; errors name `field`.
+/// An integer argument in the range of `T` (a count, a code, a seed): an out-of-range or
+/// negative value is an `InvalidInputError` naming `field` (not a bare `OverflowError`).
+pub(crate) fn int<T>(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<T>
+where
+    T: TryFrom<i128> + Bounded,
+{
+    let Ok(i) = obj.extract::<i128>() else {
+        return Err(invalid(
+            field,
+            format!("must be an int, got {}", obj.get_type().name()?),
+        ));
+    };
+    T::try_from(i).map_err(|_| {
+        invalid(
+            field,
+            format!("must be in {}..={}, got {i}", T::MIN, T::MAX),
+        )
+    })
+}
+
+/// [`int`] for an optional argument (`None` = absent).
+pub(crate) fn opt_int<T>(obj: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<Option<T>>
+where
+    T: TryFrom<i128> + Bounded,
+{
+    match obj {
+        Some(o) if !o.is_none() => int(o, field).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// An optional text argument (`None` = absent).
+pub(crate) fn opt_text(obj: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<Option<String>> {
+    match obj {
+        Some(o) if !o.is_none() => text(o, field).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// A text argument of a fixed vocabulary (`method`, `zero_division`, …) with its default
+/// spelling when absent.
+pub(crate) fn word(obj: Option<&Bound<'_, PyAny>>, field: &str, default: &str) -> PyResult<String> {
+    Ok(opt_text(obj, field)?.unwrap_or_else(|| default.to_owned()))
+}
+
+/// An optional `{id: value}` dict argument: ids are row ids (0..2^32), values read by `value`;
+/// errors name `field[id]`.
+pub(crate) fn id_map<'py, T>(
+    obj: Option<&Bound<'py, PyAny>>,
+    field: &str,
+    value: impl Fn(&Bound<'py, PyAny>, &str) -> PyResult<T>,
+) -> PyResult<Option<std::collections::HashMap<u32, T>>> {
+    let Some(o) = obj.filter(|o| !o.is_none()) else {
+        return Ok(None);
+    };
+    let d = o
+        .cast::<PyDict>()
+        .map_err(|_| invalid(field, "must be a dict of id → value"))?;
+    let mut out = std::collections::HashMap::with_capacity(d.len());
+    for (k, v) in d.iter() {
+        let id: u32 = int(&k, &format!("{field} key"))?;
+        out.insert(id, value(&v, &format!("{field}[{id}]"))?);
+    }
+    Ok(Some(out))
+}
+
+/// A float argument (`field`); anything else is an `InvalidInputError`.
+pub(crate) fn float(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<f64> {
+    obj.extract::<f64>()
+        .map_err(|_| invalid(field, "must be a number"))
+}
+
+/// A list of text arguments (`labels`); errors name `field[i]`.
+pub(crate) fn texts(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Vec<String>> {
+    let it = obj
+        .try_iter()
+        .map_err(|_| invalid(field, "must be a sequence of str"))?;
+    it.enumerate()
+        .map(|(i, x)| text(&x?, &format!("{field}[{i}]")))
+        .collect()
+}
+
+/// A list of 1-d arrays (`attributes`, `rankings`); errors name `field[i][j]`.
+pub(crate) fn arrs<'py, T>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Vec<Vec<T>>>
+where
+    T: numpy::Element + for<'a> FromPyObject<'a, 'py> + Copy,
+{
+    let it = obj
+        .try_iter()
+        .map_err(|_| invalid(field, "must be a sequence of sequences"))?;
+    it.enumerate()
+        .map(|(i, x)| {
+            Ok(arr::<T>(&x?, &format!("{field}[{i}]"))?
+                .slice()
+                .into_owned())
+        })
+        .collect()
+}
+
+/// The range of an integer argument type, for messages.
+pub(crate) trait Bounded {
+    /// Smallest value.
+    const MIN: i128;
+    /// Largest value.
+    const MAX: i128;
+}
+
+macro_rules! bounded {
+    ($($t:ty),*) => {$(
+        impl Bounded for $t {
+            const MIN: i128 = <$t>::MIN as i128;
+            const MAX: i128 = <$t>::MAX as i128;
+        }
+    )*};
+}
+bounded!(usize, u32, u64, i64);
+
+/// Converts a Python object to a core type through serde; errors name `field` and the key
+/// inside it (`options.k`, `freelancer.skills[0].level`).
 pub(crate) fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<T> {
-    let v = to_value(obj, field)?;
-    serde_json::from_value(v).map_err(|e| invalid(field, e.to_string()))
+    from_value(to_value(obj, field)?, field).map_err(crate::error::to_py)
+}
+
+/// A converted value as a core type; the error names `field` and the path inside it. Needs
+/// no GIL (call it inside `py.detach`). The value is read once without path tracking (which
+/// doubles the cost); only a failed read is repeated to find the path of the error.
+pub(crate) fn from_value<T: DeserializeOwned>(v: Value, field: &str) -> fairmatch::Result<T> {
+    T::deserialize(&v).or_else(|_| {
+        serde_path_to_error::deserialize::<_, T>(&v).map_err(|e| path_error(e, field, ""))
+    })
+}
+
+/// The core error of a serde error at a path: field `field.<path>` (or `field[i]…`).
+fn path_error<E: std::fmt::Display>(
+    e: serde_path_to_error::Error<E>,
+    field: &str,
+    what: &str,
+) -> fairmatch::Error {
+    let path = e.path().to_string();
+    let at = if path == "." || path.is_empty() {
+        field.to_owned()
+    } else if path.starts_with('[') || field.is_empty() {
+        format!("{field}{path}")
+    } else {
+        format!("{field}.{path}")
+    };
+    fairmatch::Error::invalid(at, format!("{what}{}", e.into_inner()))
+}
+
+/// A JSON document (UTF-8 bytes) as a core type; the error names `field` and the path inside
+/// it (or the line and column of a syntax error). Needs no GIL. serde_json refuses nesting
+/// deeper than 128 levels.
+pub(crate) fn from_json<T: DeserializeOwned>(data: &[u8], field: &str) -> fairmatch::Result<T> {
+    serde_json::from_slice(data).or_else(|_| {
+        // read again with path tracking, for the error's field
+        let mut de = serde_json::Deserializer::from_slice(data);
+        let v = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| path_error(e, field, "JSON: "))?;
+        de.end()
+            .map_err(|e| fairmatch::Error::invalid(field, format!("JSON: {e}")))?;
+        Ok(v)
+    })
+}
+
+/// The bytes of a JSON document given as `str` or `bytes`, if `obj` is one (`bytes` borrowed
+/// without a copy). A `str` with a lone surrogate is an `InvalidInputError` naming `field`.
+pub(crate) fn json_text<'a>(
+    obj: &'a Bound<'_, PyAny>,
+    field: &str,
+) -> PyResult<Option<Cow<'a, [u8]>>> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Some(Cow::Borrowed(b.as_bytes())));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        let t = str_of(s, &Path::Root(field))?;
+        return Ok(Some(Cow::Owned(t.into_bytes())));
+    }
+    Ok(None)
 }
 
 /// Like [`from_py`], with `None` meaning the core's default.
@@ -137,7 +397,7 @@ pub(crate) fn from_py_or_default<T: DeserializeOwned + Default>(
 
 /// Parses a core enum from its serde spelling (e.g. `"between_groups"`).
 pub(crate) fn parse_enum<T: DeserializeOwned>(s: &str, field: &str) -> PyResult<T> {
-    serde_json::from_value(Value::String(s.to_owned())).map_err(|e| invalid(field, e.to_string()))
+    from_value(Value::String(s.to_owned()), field).map_err(crate::error::to_py)
 }
 
 /// Converts any serialisable core output to plain Python dicts/lists (directly, without an
@@ -199,7 +459,10 @@ where
         obj.clone()
     };
     let mut out = Vec::new();
-    for (i, x) in seq.try_iter()?.enumerate() {
+    let items = seq
+        .try_iter()
+        .map_err(|_| invalid(field, "must be a sequence or a 1-d array"))?;
+    for (i, x) in items.enumerate() {
         let x = x?;
         out.push(
             x.extract::<T>()
@@ -207,6 +470,25 @@ where
         );
     }
     Ok(Arr::Owned(out))
+}
+
+/// A 1-d numeric input as an owned `Vec` (see [`arr`]); errors name `field[i]`.
+pub(crate) fn vec_of<'py, T>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Vec<T>>
+where
+    T: numpy::Element + for<'a> FromPyObject<'a, 'py> + Copy,
+{
+    Ok(arr::<T>(obj, field)?.slice().into_owned())
+}
+
+/// [`vec_of`] for an optional argument.
+pub(crate) fn opt_vec_of<'py, T>(
+    obj: Option<&Bound<'py, PyAny>>,
+    field: &str,
+) -> PyResult<Option<Vec<T>>>
+where
+    T: numpy::Element + for<'a> FromPyObject<'a, 'py> + Copy,
+{
+    Ok(opt_arr::<T>(obj, field)?.map(|a| a.slice().into_owned()))
 }
 
 /// Optional array.
@@ -235,14 +517,16 @@ pub(crate) enum Labels<'py> {
     I32(Arr<'py, i32>),
     /// uint32 dtype.
     U32(Arr<'py, u32>),
-    /// int64 or anything else.
+    /// int64 or any other integers.
     I64(Arr<'py, i64>),
+    /// float64 (binary when exactly 0.0 or 1.0; the core rejects other values by row).
+    F64(Arr<'py, f64>),
 }
 
 /// Reads binary labels.
 pub(crate) fn labels<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Labels<'py>> {
     if !numpy_loaded(obj.py()) {
-        return Ok(Labels::I64(arr::<i64>(obj, field)?));
+        return ints_or_floats(obj, field);
     }
     macro_rules! try_dtype {
         ($t:ty, $v:ident) => {
@@ -256,7 +540,16 @@ pub(crate) fn labels<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Labe
     try_dtype!(i8, I8);
     try_dtype!(i32, I32);
     try_dtype!(u32, U32);
-    Ok(Labels::I64(arr::<i64>(obj, field)?))
+    try_dtype!(f64, F64);
+    ints_or_floats(obj, field)
+}
+
+/// Labels of another type: integers (and bools) as `i64`, else floats as `f64`.
+fn ints_or_floats<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Labels<'py>> {
+    match arr::<i64>(obj, field) {
+        Ok(a) => Ok(Labels::I64(a)),
+        Err(_) => Ok(Labels::F64(arr::<f64>(obj, field)?)),
+    }
 }
 
 impl Labels<'_> {
@@ -269,6 +562,22 @@ impl Labels<'_> {
             Labels::I32(a) => a.slice().iter().map(|&b| i64::from(b)).collect(),
             Labels::U32(a) => a.slice().iter().map(|&b| i64::from(b)).collect(),
             Labels::I64(a) => a.slice().into_owned(),
+            // only used when neither side is F64 (see `is_float`)
+            Labels::F64(a) => a.slice().iter().map(|&b| b as i64).collect(),
+        }
+    }
+
+    /// Whether the labels are floats.
+    pub(crate) fn is_float(&self) -> bool {
+        matches!(self, Labels::F64(_))
+    }
+
+    /// Labels as `f64` (used when `y_true` and `y_pred` differ in dtype and one is float:
+    /// every value keeps its exact meaning, 0.5 stays non-binary).
+    pub(crate) fn to_f64(&self) -> Vec<f64> {
+        match self {
+            Labels::F64(a) => a.slice().into_owned(),
+            other => other.to_i64().into_iter().map(|x| x as f64).collect(),
         }
     }
 }

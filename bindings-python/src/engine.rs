@@ -9,7 +9,9 @@ use fairmatch::{EngineConfig, Freelancer, Impressions, Job, Outcome, RecommendOp
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
-use crate::convert::{from_py, from_py_or_default, to_py};
+use crate::convert::{
+    from_json, from_py, from_py_or_default, from_value, json_text, text, to_py, to_value,
+};
 use crate::error::IntoPy;
 use crate::taxonomy::PyTaxonomy;
 
@@ -29,6 +31,33 @@ fn opts(o: Option<&Bound<'_, PyAny>>) -> PyResult<RecommendOptions> {
     from_py_or_default(o, "options")
 }
 
+/// A write's input, converted to plain values with the GIL held; parsed into core types,
+/// validated and applied with it released (`Input::parse` needs no GIL).
+enum Input<'a> {
+    /// Dicts and lists, converted to a JSON value tree.
+    Value(serde_json::Value),
+    /// A JSON document (`str` or `bytes`): nothing is converted with the GIL held.
+    Json(std::borrow::Cow<'a, [u8]>),
+}
+
+impl<'a> Input<'a> {
+    /// `obj` as dicts/lists, or as a JSON document when `json_ok` and it is `str`/`bytes`.
+    fn read(obj: &'a Bound<'_, PyAny>, field: &str, json_ok: bool) -> PyResult<Self> {
+        if json_ok && let Some(j) = json_text(obj, field)? {
+            return Ok(Input::Json(j));
+        }
+        Ok(Input::Value(to_value(obj, field)?))
+    }
+
+    /// The core value (no GIL needed); errors name `field` and the key inside it.
+    fn parse<T: serde::de::DeserializeOwned>(self, field: &str) -> fairmatch::Result<T> {
+        match self {
+            Input::Value(v) => from_value(v, field),
+            Input::Json(j) => from_json(&j, field),
+        }
+    }
+}
+
 #[pymethods]
 impl PyEngine {
     /// `Engine(taxonomy=None, config=None)`: an empty engine over `taxonomy` (default: the
@@ -42,49 +71,75 @@ impl PyEngine {
         Ok(Self { inner })
     }
 
-    /// Inserts or replaces one freelancer (a `Freelancer` dict).
+    /// Inserts or replaces one freelancer (a `Freelancer` dict). Errors name
+    /// `freelancer.<key>`; nothing changes on error.
     fn upsert_freelancer(&self, py: Python<'_>, freelancer: &Bound<'_, PyAny>) -> PyResult<()> {
-        let f: Freelancer = from_py(freelancer, "freelancer")?;
-        py.detach(|| self.inner.upsert_freelancer(f)).py_err()
+        let input = Input::read(freelancer, "freelancer", false)?;
+        py.detach(|| {
+            let f: Freelancer = input.parse("freelancer")?;
+            self.inner.upsert_freelancer(f)
+        })
+        .py_err()
     }
 
-    /// Inserts or replaces many freelancers atomically (all or none).
+    /// Inserts or replaces many freelancers atomically (all or none): a list of `Freelancer`
+    /// dicts, or the same list as a JSON document (`str` or `bytes`, the bulk path: parsed
+    /// with the GIL released). Errors name `freelancers[i].<key>`.
     fn upsert_freelancers(&self, py: Python<'_>, freelancers: &Bound<'_, PyAny>) -> PyResult<()> {
-        let batch: Vec<Freelancer> = from_py(freelancers, "freelancers")?;
-        py.detach(|| self.inner.upsert_freelancers(batch)).py_err()
+        let input = Input::read(freelancers, "freelancers", true)?;
+        py.detach(|| {
+            let batch: Vec<Freelancer> = input.parse("freelancers")?;
+            self.inner.upsert_freelancers(batch)
+        })
+        .py_err()
     }
 
-    /// Inserts or replaces one job (a `Job` dict).
+    /// Inserts or replaces one job (a `Job` dict). Errors name `job.<key>`.
     fn upsert_job(&self, py: Python<'_>, job: &Bound<'_, PyAny>) -> PyResult<()> {
-        let j: Job = from_py(job, "job")?;
-        py.detach(|| self.inner.upsert_job(j)).py_err()
+        let input = Input::read(job, "job", false)?;
+        py.detach(|| {
+            let j: Job = input.parse("job")?;
+            self.inner.upsert_job(j)
+        })
+        .py_err()
     }
 
-    /// Inserts or replaces many jobs atomically (all or none).
+    /// Inserts or replaces many jobs atomically (all or none): a list of `Job` dicts or a
+    /// JSON document of it (`str`/`bytes`). Errors name `jobs[i].<key>`.
     fn upsert_jobs(&self, py: Python<'_>, jobs: &Bound<'_, PyAny>) -> PyResult<()> {
-        let batch: Vec<Job> = from_py(jobs, "jobs")?;
-        py.detach(|| self.inner.upsert_jobs(batch)).py_err()
+        let input = Input::read(jobs, "jobs", true)?;
+        py.detach(|| {
+            let batch: Vec<Job> = input.parse("jobs")?;
+            self.inner.upsert_jobs(batch)
+        })
+        .py_err()
     }
 
     /// Removes a freelancer; `UnknownIdError` if absent.
-    fn remove_freelancer(&self, py: Python<'_>, id: &str) -> PyResult<()> {
-        py.detach(|| self.inner.remove_freelancer(id)).py_err()
+    fn remove_freelancer(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<()> {
+        let id = text(id, "id")?;
+        py.detach(|| self.inner.remove_freelancer(&id)).py_err()
     }
 
     /// Removes a job; `UnknownIdError` if absent.
-    fn remove_job(&self, py: Python<'_>, id: &str) -> PyResult<()> {
-        py.detach(|| self.inner.remove_job(id)).py_err()
+    fn remove_job(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<()> {
+        let id = text(id, "id")?;
+        py.detach(|| self.inner.remove_job(&id)).py_err()
     }
 
     /// The stored freelancer as a dict; `UnknownIdError` if absent.
-    fn freelancer<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
-        let f = self.inner.freelancer(id).py_err()?;
+    fn freelancer<'py>(
+        &self,
+        py: Python<'py>,
+        id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let f = self.inner.freelancer(&text(id, "id")?).py_err()?;
         to_py(py, &f)
     }
 
     /// The stored job as a dict; `UnknownIdError` if absent.
-    fn job<'py>(&self, py: Python<'py>, id: &str) -> PyResult<Bound<'py, PyAny>> {
-        let j = self.inner.job(id).py_err()?;
+    fn job<'py>(&self, py: Python<'py>, id: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let j = self.inner.job(&text(id, "id")?).py_err()?;
         to_py(py, &j)
     }
 
@@ -103,12 +158,13 @@ impl PyEngine {
     fn recommend_freelancers<'py>(
         &self,
         py: Python<'py>,
-        job_id: &str,
+        job_id: &Bound<'py, PyAny>,
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let job_id = text(job_id, "job_id")?;
         let o = opts(options)?;
         let r = py
-            .detach(|| self.inner.recommend_freelancers(job_id, &o))
+            .detach(|| self.inner.recommend_freelancers(&job_id, &o))
             .py_err()?;
         to_py(py, &r)
     }
@@ -118,12 +174,13 @@ impl PyEngine {
     fn recommend_jobs<'py>(
         &self,
         py: Python<'py>,
-        freelancer_id: &str,
+        freelancer_id: &Bound<'py, PyAny>,
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let freelancer_id = text(freelancer_id, "freelancer_id")?;
         let o = opts(options)?;
         let r = py
-            .detach(|| self.inner.recommend_jobs(freelancer_id, &o))
+            .detach(|| self.inner.recommend_jobs(&freelancer_id, &o))
             .py_err()?;
         to_py(py, &r)
     }
@@ -133,27 +190,39 @@ impl PyEngine {
     fn score<'py>(
         &self,
         py: Python<'py>,
-        job_id: &str,
-        freelancer_id: &str,
+        job_id: &Bound<'py, PyAny>,
+        freelancer_id: &Bound<'py, PyAny>,
         options: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let (job_id, freelancer_id) = (
+            text(job_id, "job_id")?,
+            text(freelancer_id, "freelancer_id")?,
+        );
         let o = opts(options)?;
         let r = py
-            .detach(|| self.inner.score(job_id, freelancer_id, &o))
+            .detach(|| self.inner.score(&job_id, &freelancer_id, &o))
             .py_err()?;
         to_py(py, &r)
     }
 
     /// Records that a ranking was shown (an `Impressions` dict).
     fn record_impressions(&self, py: Python<'_>, impressions: &Bound<'_, PyAny>) -> PyResult<()> {
-        let imp: Impressions = from_py(impressions, "impressions")?;
-        py.detach(|| self.inner.record_impressions(&imp)).py_err()
+        let input = Input::read(impressions, "impressions", false)?;
+        py.detach(|| {
+            let imp: Impressions = input.parse("impressions")?;
+            self.inner.record_impressions(&imp)
+        })
+        .py_err()
     }
 
     /// Records an outcome (viewed, applied, hired, …; an `Outcome` dict).
     fn record_outcome(&self, py: Python<'_>, outcome: &Bound<'_, PyAny>) -> PyResult<()> {
-        let o: Outcome = from_py(outcome, "outcome")?;
-        py.detach(|| self.inner.record_outcome(&o)).py_err()
+        let input = Input::read(outcome, "outcome", false)?;
+        py.detach(|| {
+            let o: Outcome = input.parse("outcome")?;
+            self.inner.record_outcome(&o)
+        })
+        .py_err()
     }
 
     /// Bias audit over the event log: `options` is an attribute name or an `AuditOptions`
@@ -163,9 +232,10 @@ impl PyEngine {
         py: Python<'py>,
         options: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let o: AuditOptions = match options.extract::<String>() {
-            Ok(attr) => AuditOptions::new(attr),
-            Err(_) => from_py(options, "options")?,
+        let o: AuditOptions = if options.is_instance_of::<pyo3::types::PyString>() {
+            AuditOptions::new(text(options, "options")?)
+        } else {
+            from_py(options, "options")?
         };
         let r = py.detach(|| self.inner.audit(&o)).py_err()?;
         to_py(py, &r)

@@ -19,7 +19,7 @@ use numpy::{PyReadonlyArray2, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyTuple};
 
-use crate::convert::{arr, numpy_loaded, to_py};
+use crate::convert::{arr, int, numpy_loaded, opt_int, text, to_py};
 use crate::error::{IntoPy, invalid};
 
 /// Rows of a 2-d float32 input: a numpy view, or converted rows.
@@ -81,14 +81,16 @@ fn mat<'py>(obj: &Bound<'py, PyAny>, field: &str) -> PyResult<Mat<'py>> {
     Ok(Mat::Rows(rows))
 }
 
-/// A non-negative integer argument as `usize` (negative → `InvalidInputError` on `field`).
-fn count(v: i64, field: &str) -> PyResult<usize> {
-    usize::try_from(v).map_err(|_| invalid(field, format!("must be ≥ 0, got {v}")))
+/// A row id (`DocId`, 0..2^32).
+fn doc_id(v: &Bound<'_, PyAny>, field: &str) -> PyResult<u32> {
+    int::<u32>(v, field)
 }
 
-/// A row id (`DocId`, 0..2^32).
-fn doc_id(v: i64, field: &str) -> PyResult<u32> {
-    u32::try_from(v).map_err(|_| invalid(field, format!("must be in 0..2^32, got {v}")))
+/// An optional model id argument.
+fn model_arg(m: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    m.filter(|m| !m.is_none())
+        .map(|m| text(m, "model_id"))
+        .transpose()
 }
 
 /// Allowed ids in any order (duplicates allowed): sorted and deduplicated for the core.
@@ -107,33 +109,17 @@ fn allow_ids(obj: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Vec<u32>>> {
 /// `k`, `ef` and the allow-list of a search, checked and converted.
 type SearchArgs = (usize, Option<usize>, Option<Vec<u32>>);
 
-fn search_args(k: i64, ef: Option<i64>, allow: Option<&Bound<'_, PyAny>>) -> PyResult<SearchArgs> {
-    Ok((
-        count(k, "k")?,
-        ef.map(|e| count(e, "ef")).transpose()?,
-        allow_ids(allow)?,
-    ))
+fn search_args(
+    k: &Bound<'_, PyAny>,
+    ef: Option<&Bound<'_, PyAny>>,
+    allow: Option<&Bound<'_, PyAny>>,
+) -> PyResult<SearchArgs> {
+    Ok((int(k, "k")?, opt_int(ef, "ef")?, allow_ids(allow)?))
 }
 
 /// Renames the core's `vector…` field to `vectors[i]…` for a batch row.
 fn at_row(e: Error, i: usize) -> Error {
-    let fix = |f: String| f.replacen("vector", &format!("vectors[{i}]"), 1);
-    match e {
-        Error::InvalidInput { field, reason } => Error::InvalidInput {
-            field: fix(field),
-            reason,
-        },
-        Error::DimensionMismatch {
-            field,
-            expected,
-            got,
-        } => Error::DimensionMismatch {
-            field: fix(field),
-            expected,
-            got,
-        },
-        e => e,
-    }
+    e.map_field(|f| f.replacen("vector", &format!("vectors[{i}]"), 1))
 }
 
 /// The operations the three index classes share.
@@ -302,7 +288,12 @@ impl<T: Index> Shared<T> {
         self.lock.write().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn upsert(&self, py: Python<'_>, id: i64, vector: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn upsert(
+        &self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        vector: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         let id = doc_id(id, "id")?;
         let v = arr::<f32>(vector, "vector")?;
         let v = v.slice();
@@ -352,31 +343,32 @@ impl<T: Index> Shared<T> {
         .py_err()
     }
 
-    fn remove(&self, py: Python<'_>, id: i64) -> PyResult<bool> {
+    fn remove(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<bool> {
         let id = doc_id(id, "id")?;
         Ok(py.detach(|| self.write().remove(id)))
     }
 
-    fn contains(&self, id: i64) -> bool {
-        u32::try_from(id).is_ok_and(|id| self.read().store().contains(id))
+    fn contains(&self, id: &Bound<'_, PyAny>) -> bool {
+        doc_id(id, "id").is_ok_and(|id| self.read().store().contains(id))
     }
 
     fn search<'py>(
         &self,
         py: Python<'py>,
         query: &Bound<'py, PyAny>,
-        k: i64,
-        ef: Option<i64>,
+        k: &Bound<'py, PyAny>,
+        ef: Option<&Bound<'py, PyAny>>,
         allow: Option<&Bound<'py, PyAny>>,
-        model_id: Option<&str>,
+        model_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let (k, ef, allow) = search_args(k, ef, allow)?;
+        let model_id = model_arg(model_id)?;
         let q = arr::<f32>(query, "query")?;
         let q = q.slice();
         let hits = py
             .detach(|| {
                 let ix = self.read();
-                let model = model_id.unwrap_or(ix.store().model_id());
+                let model = model_id.as_deref().unwrap_or(ix.store().model_id());
                 let a = allow.as_deref().map(AllowList::Sorted);
                 ix.search(&Query::new(model, &q), k, ef, a)
             })
@@ -388,18 +380,19 @@ impl<T: Index> Shared<T> {
         &self,
         py: Python<'py>,
         queries: &Bound<'py, PyAny>,
-        k: i64,
-        ef: Option<i64>,
+        k: &Bound<'py, PyAny>,
+        ef: Option<&Bound<'py, PyAny>>,
         allow: Option<&Bound<'py, PyAny>>,
-        model_id: Option<&str>,
+        model_id: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
         let (k, ef, allow) = search_args(k, ef, allow)?;
+        let model_id = model_arg(model_id)?;
         let m = mat(queries, "queries")?;
         let rows = m.rows();
         let all = py
             .detach(|| {
                 let ix = self.read();
-                let model = model_id.unwrap_or(ix.store().model_id());
+                let model = model_id.as_deref().unwrap_or(ix.store().model_id());
                 let qs: Vec<Query<'_>> = rows.iter().map(|r| Query::new(model, r)).collect();
                 let a = allow.as_deref().map(AllowList::Sorted);
                 ix.search_batch(&qs, k, ef, a)
@@ -441,12 +434,17 @@ fn hits_to_py<'py>(py: Python<'py>, hits: &[Hit]) -> PyResult<Bound<'py, PyList>
     Ok(out)
 }
 
-fn metric(s: &str) -> PyResult<Metric> {
-    s.parse::<Metric>().py_err()
-}
-
-fn store(model_id: &str, dim: i64, metric_name: &str) -> PyResult<VectorStore> {
-    VectorStore::new(model_id, count(dim, "dim")?, metric(metric_name)?).py_err()
+/// The store of a new index from the constructor's `model_id`, `dim` and `metric`.
+fn store(
+    model_id: &Bound<'_, PyAny>,
+    dim: &Bound<'_, PyAny>,
+    metric: Option<&Bound<'_, PyAny>>,
+) -> PyResult<VectorStore> {
+    let metric = match metric.filter(|m| !m.is_none()) {
+        Some(m) => text(m, "metric")?.parse::<Metric>().py_err()?,
+        None => Metric::Cosine,
+    };
+    VectorStore::new(&text(model_id, "model_id")?, int(dim, "dim")?, metric).py_err()
 }
 
 fn reduce<'py>(
@@ -496,7 +494,7 @@ macro_rules! index_class {
             }
 
             /// Whether row `id` is live.
-            fn __contains__(&self, id: i64) -> bool {
+            fn __contains__(&self, id: &Bound<'_, PyAny>) -> bool {
                 self.s.contains(id)
             }
 
@@ -507,7 +505,12 @@ macro_rules! index_class {
 
             /// Inserts or replaces row `id` (validated: dimension, finite components,
             /// non-zero under cosine).
-            fn upsert(&self, py: Python<'_>, id: i64, vector: &Bound<'_, PyAny>) -> PyResult<()> {
+            fn upsert(
+                &self,
+                py: Python<'_>,
+                id: &Bound<'_, PyAny>,
+                vector: &Bound<'_, PyAny>,
+            ) -> PyResult<()> {
                 self.s.upsert(py, id, vector)
             }
 
@@ -524,7 +527,7 @@ macro_rules! index_class {
             }
 
             /// Removes row `id`; returns whether it was live.
-            fn remove(&self, py: Python<'_>, id: i64) -> PyResult<bool> {
+            fn remove(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<bool> {
                 self.s.remove(py, id)
             }
 
@@ -560,9 +563,9 @@ macro_rules! index_class_no_ef {
                 &self,
                 py: Python<'py>,
                 query: &Bound<'py, PyAny>,
-                k: i64,
+                k: &Bound<'py, PyAny>,
                 allow: Option<&Bound<'py, PyAny>>,
-                model_id: Option<&str>,
+                model_id: Option<&Bound<'py, PyAny>>,
             ) -> PyResult<Bound<'py, PyList>> {
                 self.s.search(py, query, k, None, allow, model_id)
             }
@@ -573,9 +576,9 @@ macro_rules! index_class_no_ef {
                 &self,
                 py: Python<'py>,
                 queries: &Bound<'py, PyAny>,
-                k: i64,
+                k: &Bound<'py, PyAny>,
                 allow: Option<&Bound<'py, PyAny>>,
-                model_id: Option<&str>,
+                model_id: Option<&Bound<'py, PyAny>>,
             ) -> PyResult<Bound<'py, PyList>> {
                 self.s.search_batch(py, queries, k, None, allow, model_id)
             }
@@ -592,8 +595,12 @@ index_class_no_ef!(
     "Exact vector search (the oracle): `FlatIndex(model_id, dim, metric=\"cosine\")`.",
     {
         #[new]
-        #[pyo3(signature = (model_id, dim, metric="cosine"))]
-        fn new(model_id: &str, dim: i64, metric: &str) -> PyResult<Self> {
+        #[pyo3(signature = (model_id, dim, metric=None))]
+        fn new(
+            model_id: &Bound<'_, PyAny>,
+            dim: &Bound<'_, PyAny>,
+            metric: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<Self> {
             Ok(Self {
                 s: Shared::new(FlatIndex::new(store(model_id, dim, metric)?)),
             })
@@ -618,34 +625,37 @@ index_class!(
      search for very selective lists.",
     {
         #[new]
-        #[pyo3(signature = (model_id, dim, metric="cosine", *, m=16, ef_construction=200, ef_search=64, max_layer=16, rebuild_tombstone_share=0.25, exact_fallback_share=0.05, int8_filter_share=0.0, parallel_build=true, seed=0x5EED))]
+        #[pyo3(signature = (model_id, dim, metric=None, *, m=None, ef_construction=None, ef_search=None, max_layer=None, rebuild_tombstone_share=None, exact_fallback_share=None, int8_filter_share=None, parallel_build=None, seed=None))]
         #[allow(clippy::too_many_arguments)]
         fn new(
             py: Python<'_>,
-            model_id: &str,
-            dim: i64,
-            metric: &str,
-            m: i64,
-            ef_construction: i64,
-            ef_search: i64,
-            max_layer: i64,
-            rebuild_tombstone_share: f32,
-            exact_fallback_share: f32,
-            int8_filter_share: f32,
-            parallel_build: bool,
-            seed: i128,
+            model_id: &Bound<'_, PyAny>,
+            dim: &Bound<'_, PyAny>,
+            metric: Option<&Bound<'_, PyAny>>,
+            m: Option<&Bound<'_, PyAny>>,
+            ef_construction: Option<&Bound<'_, PyAny>>,
+            ef_search: Option<&Bound<'_, PyAny>>,
+            max_layer: Option<&Bound<'_, PyAny>>,
+            rebuild_tombstone_share: Option<f32>,
+            exact_fallback_share: Option<f32>,
+            int8_filter_share: Option<f32>,
+            parallel_build: Option<bool>,
+            seed: Option<&Bound<'_, PyAny>>,
         ) -> PyResult<Self> {
+            // unset arguments take the core's defaults
+            let d = HnswConfig::default();
             let cfg = HnswConfig {
-                m: count(m, "hnsw.m")?,
-                ef_construction: count(ef_construction, "hnsw.ef_construction")?,
-                ef_search: count(ef_search, "hnsw.ef_search")?,
-                max_layer: count(max_layer, "hnsw.max_layer")?,
-                rebuild_tombstone_share,
-                exact_fallback_share,
-                int8_filter_share,
-                parallel_build,
-                seed: u64::try_from(seed)
-                    .map_err(|_| invalid("hnsw.seed", format!("must be in 0..2^64, got {seed}")))?,
+                m: opt_int(m, "hnsw.m")?.unwrap_or(d.m),
+                ef_construction: opt_int(ef_construction, "hnsw.ef_construction")?
+                    .unwrap_or(d.ef_construction),
+                ef_search: opt_int(ef_search, "hnsw.ef_search")?.unwrap_or(d.ef_search),
+                max_layer: opt_int(max_layer, "hnsw.max_layer")?.unwrap_or(d.max_layer),
+                rebuild_tombstone_share: rebuild_tombstone_share
+                    .unwrap_or(d.rebuild_tombstone_share),
+                exact_fallback_share: exact_fallback_share.unwrap_or(d.exact_fallback_share),
+                int8_filter_share: int8_filter_share.unwrap_or(d.int8_filter_share),
+                parallel_build: parallel_build.unwrap_or(d.parallel_build),
+                seed: opt_int(seed, "hnsw.seed")?.unwrap_or(d.seed),
             };
             let st = store(model_id, dim, metric)?;
             let ix = py
@@ -661,10 +671,10 @@ index_class!(
             &self,
             py: Python<'py>,
             query: &Bound<'py, PyAny>,
-            k: i64,
-            ef: Option<i64>,
+            k: &Bound<'py, PyAny>,
+            ef: Option<&Bound<'py, PyAny>>,
             allow: Option<&Bound<'py, PyAny>>,
-            model_id: Option<&str>,
+            model_id: Option<&Bound<'py, PyAny>>,
         ) -> PyResult<Bound<'py, PyList>> {
             self.s.search(py, query, k, ef, allow, model_id)
         }
@@ -675,10 +685,10 @@ index_class!(
             &self,
             py: Python<'py>,
             queries: &Bound<'py, PyAny>,
-            k: i64,
-            ef: Option<i64>,
+            k: &Bound<'py, PyAny>,
+            ef: Option<&Bound<'py, PyAny>>,
             allow: Option<&Bound<'py, PyAny>>,
-            model_id: Option<&str>,
+            model_id: Option<&Bound<'py, PyAny>>,
         ) -> PyResult<Bound<'py, PyList>> {
             self.s.search_batch(py, queries, k, ef, allow, model_id)
         }
@@ -695,8 +705,8 @@ index_class!(
         }
 
         /// Changes the default `ef` of later searches.
-        fn set_ef_search(&self, ef: i64) -> PyResult<()> {
-            let ef = count(ef, "hnsw.ef_search")?;
+        fn set_ef_search(&self, ef: &Bound<'_, PyAny>) -> PyResult<()> {
+            let ef = int(ef, "hnsw.ef_search")?;
             self.s.write().set_ef_search(ef).py_err()
         }
 
@@ -736,9 +746,15 @@ index_class_no_ef!(
      scales are trained by the first `upsert_many` into an empty index; later rows reuse them.",
     {
         #[new]
-        #[pyo3(signature = (model_id, dim, metric="cosine", *, rerank_candidates=DEFAULT_RERANK_CANDIDATES as i64))]
-        fn new(model_id: &str, dim: i64, metric: &str, rerank_candidates: i64) -> PyResult<Self> {
-            let rc = count(rerank_candidates, "rerank_candidates")?;
+        #[pyo3(signature = (model_id, dim, metric=None, *, rerank_candidates=None))]
+        fn new(
+            model_id: &Bound<'_, PyAny>,
+            dim: &Bound<'_, PyAny>,
+            metric: Option<&Bound<'_, PyAny>>,
+            rerank_candidates: Option<&Bound<'_, PyAny>>,
+        ) -> PyResult<Self> {
+            let rc = opt_int(rerank_candidates, "rerank_candidates")?
+                .unwrap_or(DEFAULT_RERANK_CANDIDATES);
             let ix = QuantizedIndex::build(store(model_id, dim, metric)?, rc).py_err()?;
             Ok(Self { s: Shared::new(ix) })
         }

@@ -15,18 +15,26 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple};
 
 use crate::convert::{
-    Arr, Groups, Labels, arr, from_py, groups, labels, opt_arr, parse_enum, to_py,
+    Arr, Groups, Labels, arr, arrs, from_py, from_py_or_default, groups, int, labels, opt_arr,
+    opt_int, opt_vec_of, parse_enum, text, to_py, vec_of, word,
 };
 use crate::error::{IntoPy, invalid, to_py as err};
 
-fn zd(s: &str) -> PyResult<ZeroDivision> {
-    ZeroDivision::parse(s).map_err(err)
+/// The `zero_division` argument (default `nan`).
+pub(crate) fn zd(obj: Option<&Bound<'_, PyAny>>) -> PyResult<ZeroDivision> {
+    ZeroDivision::parse(&word(obj, "zero_division", "nan")?).map_err(err)
 }
 
-fn fopts(method: &str, agg: &str, zero_division: &str) -> PyResult<FairnessOptions> {
+/// The `method`, `agg` and `zero_division` arguments of the fairlearn-style metrics
+/// (defaults `between_groups`, `worst_case`, `nan`).
+fn fopts(
+    method: Option<&Bound<'_, PyAny>>,
+    agg: Option<&Bound<'_, PyAny>>,
+    zero_division: Option<&Bound<'_, PyAny>>,
+) -> PyResult<FairnessOptions> {
     Ok(FairnessOptions {
-        method: parse_enum::<Method>(method, "method")?,
-        agg: parse_enum::<Agg>(agg, "agg")?,
+        method: parse_enum::<Method>(&word(method, "method", "between_groups")?, "method")?,
+        agg: parse_enum::<Agg>(&word(agg, "agg", "worst_case")?, "agg")?,
         zero_division: zd(zero_division)?,
     })
 }
@@ -39,11 +47,7 @@ fn count<L: BinaryLabel + Sync>(
     n: Option<usize>,
 ) -> fairmatch::Result<GroupConfusion> {
     match n {
-        Some(n) => {
-            let mut c = GroupConfusion::new(n);
-            c.extend(g, t, p, w)?;
-            Ok(c)
-        }
+        Some(n) => GroupConfusion::from_arrays_in(n, g, t, p, w, true),
         None => GroupConfusion::from_arrays_par(g, t, p, w),
     }
 }
@@ -67,6 +71,10 @@ fn confusion(
                     let (a, b) = (a.slice(), b.slice());
                     py.detach(|| count(g, &a, &b, w, n))
                 })*
+                _ if t.is_float() || p.is_float() => {
+                    let (a, b) = (t.to_f64(), p.to_f64());
+                    py.detach(|| count(g, &a, &b, w, n))
+                }
                 _ => {
                     let (a, b) = (t.to_i64(), p.to_i64());
                     py.detach(|| count(g, &a, &b, w, n))
@@ -74,7 +82,7 @@ fn confusion(
             }
         };
     }
-    same!(Bool, U8, I8, I32, U32, I64).py_err()
+    same!(Bool, U8, I8, I32, U32, I64, F64).py_err()
 }
 
 /// Per-group confusion matrices (weighted), the input of the classification metrics.
@@ -99,8 +107,9 @@ impl PyGroupConfusion {
         y_pred: &Bound<'_, PyAny>,
         sensitive_features: &Bound<'_, PyAny>,
         sample_weight: Option<&Bound<'_, PyAny>>,
-        n_groups: Option<usize>,
+        n_groups: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
+        let n_groups: Option<usize> = opt_int(n_groups, "n_groups")?;
         let (t, p) = (labels(y_true, "y_true")?, labels(y_pred, "y_pred")?);
         let g = groups(sensitive_features, "sensitive_features")?;
         let w = opt_arr::<f64>(sample_weight, "sample_weight")?;
@@ -130,39 +139,42 @@ impl PyGroupConfusion {
     }
 
     /// Per-group values of `rate` (`selection`, `tpr`, `fpr`, …) with their status.
-    #[pyo3(signature = (rate, zero_division="nan"))]
+    #[pyo3(signature = (rate, zero_division=None))]
     fn rates<'py>(
         &self,
         py: Python<'py>,
-        rate: &str,
-        zero_division: &str,
+        rate: &Bound<'_, PyAny>,
+        zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
+        let rate: &str = &text(rate, "rate")?;
         let r = parse_enum(rate, "rate")?;
         let out = self.inner.rates(r, zd(zero_division)?).py_err()?;
         to_py(py, &out)
     }
 
     /// The full fairness report (per-group rows and every aggregate) as a dict.
-    #[pyo3(signature = (method="between_groups", agg="worst_case", zero_division="nan"))]
+    #[pyo3(signature = (method=None, agg=None, zero_division=None))]
     fn report<'py>(
         &self,
         py: Python<'py>,
-        method: &str,
-        agg: &str,
-        zero_division: &str,
+        method: Option<&Bound<'_, PyAny>>,
+        agg: Option<&Bound<'_, PyAny>>,
+        zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let o = fopts(method, agg, zero_division)?;
         to_py(py, &self.inner.report(&o).py_err()?)
     }
 
     /// AIF360-style comparison of pooled unprivileged vs privileged groups.
-    #[pyo3(signature = (unprivileged, privileged, zero_division="nan"))]
+    #[pyo3(signature = (unprivileged, privileged, zero_division=None))]
     fn compare(
         &self,
-        unprivileged: Vec<u32>,
-        privileged: Vec<u32>,
-        zero_division: &str,
+        unprivileged: &Bound<'_, PyAny>,
+        privileged: &Bound<'_, PyAny>,
+        zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyPrivilegedComparison> {
+        let unprivileged: Vec<u32> = vec_of::<u32>(unprivileged, "unprivileged")?;
+        let privileged: Vec<u32> = vec_of::<u32>(privileged, "privileged")?;
         let inner = self
             .inner
             .compare(&unprivileged, &privileged, zd(zero_division)?)
@@ -171,58 +183,76 @@ impl PyGroupConfusion {
     }
 
     /// fairlearn `demographic_parity_difference`.
-    #[pyo3(signature = (method="between_groups", zero_division="nan"))]
-    fn demographic_parity_difference(&self, method: &str, zero_division: &str) -> PyResult<f64> {
-        m::demographic_parity_difference(&self.inner, &fopts(method, "worst_case", zero_division)?)
-            .py_err()
+    #[pyo3(signature = (method=None, zero_division=None))]
+    fn demographic_parity_difference(
+        &self,
+        method: Option<&Bound<'_, PyAny>>,
+        zero_division: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<f64> {
+        m::demographic_parity_difference(&self.inner, &fopts(method, None, zero_division)?).py_err()
     }
 
     /// fairlearn `demographic_parity_ratio`.
-    #[pyo3(signature = (method="between_groups", zero_division="nan"))]
-    fn demographic_parity_ratio(&self, method: &str, zero_division: &str) -> PyResult<f64> {
-        m::demographic_parity_ratio(&self.inner, &fopts(method, "worst_case", zero_division)?)
-            .py_err()
+    #[pyo3(signature = (method=None, zero_division=None))]
+    fn demographic_parity_ratio(
+        &self,
+        method: Option<&Bound<'_, PyAny>>,
+        zero_division: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<f64> {
+        m::demographic_parity_ratio(&self.inner, &fopts(method, None, zero_division)?).py_err()
     }
 
     /// fairlearn `equal_opportunity_difference`.
-    #[pyo3(signature = (method="between_groups", zero_division="nan"))]
-    fn equal_opportunity_difference(&self, method: &str, zero_division: &str) -> PyResult<f64> {
-        m::equal_opportunity_difference(&self.inner, &fopts(method, "worst_case", zero_division)?)
-            .py_err()
+    #[pyo3(signature = (method=None, zero_division=None))]
+    fn equal_opportunity_difference(
+        &self,
+        method: Option<&Bound<'_, PyAny>>,
+        zero_division: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<f64> {
+        m::equal_opportunity_difference(&self.inner, &fopts(method, None, zero_division)?).py_err()
     }
 
     /// fairlearn `equal_opportunity_ratio`.
-    #[pyo3(signature = (method="between_groups", zero_division="nan"))]
-    fn equal_opportunity_ratio(&self, method: &str, zero_division: &str) -> PyResult<f64> {
-        m::equal_opportunity_ratio(&self.inner, &fopts(method, "worst_case", zero_division)?)
-            .py_err()
+    #[pyo3(signature = (method=None, zero_division=None))]
+    fn equal_opportunity_ratio(
+        &self,
+        method: Option<&Bound<'_, PyAny>>,
+        zero_division: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<f64> {
+        m::equal_opportunity_ratio(&self.inner, &fopts(method, None, zero_division)?).py_err()
     }
 
     /// fairlearn `equalized_odds_difference` (`agg`: `worst_case` or `mean`).
-    #[pyo3(signature = (method="between_groups", agg="worst_case", zero_division="nan"))]
+    #[pyo3(signature = (method=None, agg=None, zero_division=None))]
     fn equalized_odds_difference(
         &self,
-        method: &str,
-        agg: &str,
-        zero_division: &str,
+        method: Option<&Bound<'_, PyAny>>,
+        agg: Option<&Bound<'_, PyAny>>,
+        zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
         m::equalized_odds_difference(&self.inner, &fopts(method, agg, zero_division)?).py_err()
     }
 
     /// fairlearn `equalized_odds_ratio` (`agg`: `worst_case` or `mean`).
-    #[pyo3(signature = (method="between_groups", agg="worst_case", zero_division="nan"))]
-    fn equalized_odds_ratio(&self, method: &str, agg: &str, zero_division: &str) -> PyResult<f64> {
+    #[pyo3(signature = (method=None, agg=None, zero_division=None))]
+    fn equalized_odds_ratio(
+        &self,
+        method: Option<&Bound<'_, PyAny>>,
+        agg: Option<&Bound<'_, PyAny>>,
+        zero_division: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<f64> {
         m::equalized_odds_ratio(&self.inner, &fopts(method, agg, zero_division)?).py_err()
     }
 
     /// Generalized entropy index of the AIF360 benefit `b = ŷ − y + 1` (weighted).
-    #[pyo3(signature = (alpha=2.0, convention="speicher", zero_division="nan"))]
+    #[pyo3(signature = (alpha=2.0, convention=None, zero_division=None))]
     fn generalized_entropy_index(
         &self,
         alpha: f64,
-        convention: &str,
-        zero_division: &str,
+        convention: Option<&Bound<'_, PyAny>>,
+        zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
+        let convention: &str = &word(convention, "convention", "speicher")?;
         let c: GeiConvention = parse_enum(convention, "convention")?;
         self.inner
             .generalized_entropy_index(alpha, c, zd(zero_division)?)
@@ -230,13 +260,14 @@ impl PyGroupConfusion {
     }
 
     /// Between-group generalized entropy index of the benefit.
-    #[pyo3(signature = (alpha=2.0, convention="speicher", zero_division="nan"))]
+    #[pyo3(signature = (alpha=2.0, convention=None, zero_division=None))]
     fn between_group_generalized_entropy_index(
         &self,
         alpha: f64,
-        convention: &str,
-        zero_division: &str,
+        convention: Option<&Bound<'_, PyAny>>,
+        zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
+        let convention: &str = &word(convention, "convention", "speicher")?;
         let c: GeiConvention = parse_enum(convention, "convention")?;
         self.inner
             .between_group_generalized_entropy_index(alpha, c, zd(zero_division)?)
@@ -244,22 +275,22 @@ impl PyGroupConfusion {
     }
 
     /// Theil index (GEI with α = 1) of the benefit.
-    #[pyo3(signature = (zero_division="nan"))]
-    fn theil_index(&self, zero_division: &str) -> PyResult<f64> {
+    #[pyo3(signature = (zero_division=None))]
+    fn theil_index(&self, zero_division: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
         self.inner.theil_index(zd(zero_division)?).py_err()
     }
 
     /// Coefficient of variation of the benefit.
-    #[pyo3(signature = (zero_division="nan"))]
-    fn coefficient_of_variation(&self, zero_division: &str) -> PyResult<f64> {
+    #[pyo3(signature = (zero_division=None))]
+    fn coefficient_of_variation(&self, zero_division: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
         self.inner
             .coefficient_of_variation(zd(zero_division)?)
             .py_err()
     }
 
     /// Between-group Theil index of the benefit.
-    #[pyo3(signature = (zero_division="nan"))]
-    fn between_group_theil_index(&self, zero_division: &str) -> PyResult<f64> {
+    #[pyo3(signature = (zero_division=None))]
+    fn between_group_theil_index(&self, zero_division: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
         self.inner
             .between_group_theil_index(zd(zero_division)?)
             .py_err()
@@ -267,12 +298,13 @@ impl PyGroupConfusion {
 
     /// An empty accumulator for group codes `0..n_groups` (a starting point for `merge`).
     #[staticmethod]
-    #[pyo3(signature = (n_groups=0))]
-    fn empty(n_groups: usize) -> Self {
-        Self {
-            inner: GroupConfusion::new(n_groups),
+    #[pyo3(signature = (n_groups=None))]
+    fn empty(n_groups: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let n_groups: usize = opt_int(n_groups, "n_groups")?.unwrap_or(0);
+        Ok(Self {
+            inner: GroupConfusion::with_groups(n_groups).py_err()?,
             labels: None,
-        }
+        })
     }
 
     /// Adds another accumulator (grows to the larger number of groups). Both must code
@@ -401,11 +433,13 @@ impl PyPrivilegedComparison {
     }
     /// `rate(unprivileged) − rate(privileged)` for any rate (`selection`, `base_rate`,
     /// `tpr`, `fpr`, `tnr`, `fnr`, `accuracy`).
-    fn difference(&self, rate: &str) -> PyResult<f64> {
+    fn difference(&self, rate: &Bound<'_, PyAny>) -> PyResult<f64> {
+        let rate: &str = &text(rate, "rate")?;
         self.inner.difference(parse_enum(rate, "rate")?).py_err()
     }
     /// `rate(unprivileged) / rate(privileged)`; x/0 follows the policy.
-    fn ratio(&self, rate: &str) -> PyResult<f64> {
+    fn ratio(&self, rate: &Bound<'_, PyAny>) -> PyResult<f64> {
+        let rate: &str = &text(rate, "rate")?;
         self.inner.ratio(parse_enum(rate, "rate")?).py_err()
     }
     /// Pooled counts of the unprivileged groups.
@@ -431,10 +465,10 @@ impl PyPrivilegedComparison {
 }
 
 macro_rules! fairlearn_fn {
-    ($name:ident, $doc:literal, $agg:expr) => {
+    ($name:ident, $doc:literal) => {
         #[doc = $doc]
         #[pyfunction]
-        #[pyo3(signature = (y_true, y_pred, *, sensitive_features, sample_weight=None, method="between_groups", agg=$agg, zero_division="nan", n_groups=None))]
+        #[pyo3(signature = (y_true, y_pred, *, sensitive_features, sample_weight=None, method=None, agg=None, zero_division=None, n_groups=None))]
         #[allow(clippy::too_many_arguments)]
         fn $name(
             py: Python<'_>,
@@ -442,10 +476,10 @@ macro_rules! fairlearn_fn {
             y_pred: &Bound<'_, PyAny>,
             sensitive_features: &Bound<'_, PyAny>,
             sample_weight: Option<&Bound<'_, PyAny>>,
-            method: &str,
-            agg: &str,
-            zero_division: &str,
-            n_groups: Option<usize>,
+            method: Option<&Bound<'_, PyAny>>,
+            agg: Option<&Bound<'_, PyAny>>,
+            zero_division: Option<&Bound<'_, PyAny>>,
+            n_groups: Option<&Bound<'_, PyAny>>,
         ) -> PyResult<f64> {
             let o = fopts(method, agg, zero_division)?;
             let c = PyGroupConfusion::new(py, y_true, y_pred, sensitive_features, sample_weight, n_groups)?;
@@ -456,44 +490,38 @@ macro_rules! fairlearn_fn {
 
 fairlearn_fn!(
     demographic_parity_difference,
-    "fairlearn-compatible demographic parity difference.",
-    "worst_case"
+    "fairlearn-compatible demographic parity difference."
 );
 fairlearn_fn!(
     demographic_parity_ratio,
-    "fairlearn-compatible demographic parity ratio.",
-    "worst_case"
+    "fairlearn-compatible demographic parity ratio."
 );
 fairlearn_fn!(
     equal_opportunity_difference,
-    "fairlearn-compatible equal opportunity difference.",
-    "worst_case"
+    "fairlearn-compatible equal opportunity difference."
 );
 fairlearn_fn!(
     equal_opportunity_ratio,
-    "fairlearn-compatible equal opportunity ratio.",
-    "worst_case"
+    "fairlearn-compatible equal opportunity ratio."
 );
 fairlearn_fn!(
     equalized_odds_difference,
-    "fairlearn-compatible equalized odds difference (`agg`: worst_case | mean).",
-    "worst_case"
+    "fairlearn-compatible equalized odds difference (`agg`: worst_case | mean)."
 );
 fairlearn_fn!(
     equalized_odds_ratio,
-    "fairlearn-compatible equalized odds ratio (`agg`: worst_case | mean).",
-    "worst_case"
+    "fairlearn-compatible equalized odds ratio (`agg`: worst_case | mean)."
 );
 
 /// Disparate impact from selection counts: (su/tu) / (sp/tp).
 #[pyfunction]
-#[pyo3(signature = (selected_unprivileged, total_unprivileged, selected_privileged, total_privileged, zero_division="nan"))]
+#[pyo3(signature = (selected_unprivileged, total_unprivileged, selected_privileged, total_privileged, zero_division=None))]
 fn disparate_impact_from_counts(
     selected_unprivileged: f64,
     total_unprivileged: f64,
     selected_privileged: f64,
     total_privileged: f64,
-    zero_division: &str,
+    zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
     let z = zd(zero_division)?;
     m::disparate_impact_from_counts(
@@ -510,9 +538,11 @@ fn disparate_impact_from_counts(
 #[pyfunction]
 fn intersect_groups(
     py: Python<'_>,
-    attributes: Vec<Vec<u32>>,
-    cardinalities: Vec<u32>,
+    attributes: &Bound<'_, PyAny>,
+    cardinalities: &Bound<'_, PyAny>,
 ) -> PyResult<Vec<u32>> {
+    let attributes: Vec<Vec<u32>> = arrs::<u32>(attributes, "attributes")?;
+    let cardinalities: Vec<u32> = vec_of::<u32>(cardinalities, "cardinalities")?;
     let refs: Vec<&[u32]> = attributes.iter().map(|a| a.as_slice()).collect();
     py.detach(|| m::intersect_groups(&refs, &cardinalities))
         .py_err()
@@ -520,12 +550,12 @@ fn intersect_groups(
 
 /// Gini coefficient of non-negative values (`normalized`: divide by (n−1)/n).
 #[pyfunction]
-#[pyo3(signature = (values, normalized=false, zero_division="nan"))]
+#[pyo3(signature = (values, normalized=false, zero_division=None))]
 fn gini(
     py: Python<'_>,
     values: &Bound<'_, PyAny>,
     normalized: bool,
-    zero_division: &str,
+    zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
     let (v, z) = (arr::<f64>(values, "values")?, zd(zero_division)?);
     let s = v.slice();
@@ -534,15 +564,16 @@ fn gini(
 
 /// Generalized entropy index of benefits `b` (optionally weighted).
 #[pyfunction]
-#[pyo3(signature = (b, weights=None, alpha=2.0, convention="speicher", zero_division="nan"))]
+#[pyo3(signature = (b, weights=None, alpha=2.0, convention=None, zero_division=None))]
 fn generalized_entropy_index(
     py: Python<'_>,
     b: &Bound<'_, PyAny>,
     weights: Option<&Bound<'_, PyAny>>,
     alpha: f64,
-    convention: &str,
-    zero_division: &str,
+    convention: Option<&Bound<'_, PyAny>>,
+    zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
+    let convention: &str = &word(convention, "convention", "speicher")?;
     let (b, w) = (arr::<f64>(b, "b")?, opt_arr::<f64>(weights, "weights")?);
     let (c, z) = (
         parse_enum::<GeiConvention>(convention, "convention")?,
@@ -555,7 +586,7 @@ fn generalized_entropy_index(
 
 /// Between-group generalized entropy index of benefits `b` over group codes.
 #[pyfunction]
-#[pyo3(signature = (b, groups, weights=None, alpha=2.0, convention="speicher", zero_division="nan"))]
+#[pyo3(signature = (b, groups, weights=None, alpha=2.0, convention=None, zero_division=None))]
 #[allow(clippy::too_many_arguments)]
 fn between_group_generalized_entropy_index(
     py: Python<'_>,
@@ -563,9 +594,10 @@ fn between_group_generalized_entropy_index(
     groups: &Bound<'_, PyAny>,
     weights: Option<&Bound<'_, PyAny>>,
     alpha: f64,
-    convention: &str,
-    zero_division: &str,
+    convention: Option<&Bound<'_, PyAny>>,
+    zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
+    let convention: &str = &word(convention, "convention", "speicher")?;
     let (b, g, w) = (
         arr::<f64>(b, "b")?,
         arr::<u32>(groups, "groups")?,
@@ -600,26 +632,28 @@ fn two_sample_test<'py, T: serde::Serialize + Send>(
 
 /// Welch's t-test (scipy `ttest_ind(equal_var=False)`); returns a dict.
 #[pyfunction]
-#[pyo3(signature = (a, b, alternative="two_sided"))]
+#[pyo3(signature = (a, b, alternative=None))]
 fn welch_t_test<'py>(
     py: Python<'py>,
     a: &Bound<'py, PyAny>,
     b: &Bound<'py, PyAny>,
-    alternative: &str,
+    alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
     two_sample_test(py, a, b, alternative, m::welch_t_test)
 }
 
 /// Mann-Whitney U (scipy `mannwhitneyu`, asymptotic, tie-corrected); returns a dict.
 #[pyfunction]
-#[pyo3(signature = (a, b, continuity=true, alternative="two_sided"))]
+#[pyo3(signature = (a, b, continuity=true, alternative=None))]
 fn mann_whitney_u<'py>(
     py: Python<'py>,
     a: &Bound<'py, PyAny>,
     b: &Bound<'py, PyAny>,
     continuity: bool,
-    alternative: &str,
+    alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
     two_sample_test(py, a, b, alternative, |x, y, alt| {
         m::mann_whitney_u(x, y, continuity, alt)
     })
@@ -627,14 +661,15 @@ fn mann_whitney_u<'py>(
 
 /// Mann-Whitney U from per-value count histograms (e.g. star ratings 1–5).
 #[pyfunction]
-#[pyo3(signature = (counts_a, counts_b, continuity=true, alternative="two_sided"))]
+#[pyo3(signature = (counts_a, counts_b, continuity=true, alternative=None))]
 fn mann_whitney_u_counts<'py>(
     py: Python<'py>,
     counts_a: Vec<u64>,
     counts_b: Vec<u64>,
     continuity: bool,
-    alternative: &str,
+    alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
     let alt = parse_enum(alternative, "alternative")?;
     to_py(
         py,
@@ -644,13 +679,14 @@ fn mann_whitney_u_counts<'py>(
 
 /// Brunner-Munzel test (scipy `brunnermunzel`, t distribution); returns a dict.
 #[pyfunction]
-#[pyo3(signature = (a, b, alternative="two_sided"))]
+#[pyo3(signature = (a, b, alternative=None))]
 fn brunner_munzel<'py>(
     py: Python<'py>,
     a: &Bound<'py, PyAny>,
     b: &Bound<'py, PyAny>,
-    alternative: &str,
+    alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
     two_sample_test(py, a, b, alternative, m::brunner_munzel)
 }
 
@@ -672,31 +708,62 @@ fn benjamini_hochberg(py: Python<'_>, p_values: &Bound<'_, PyAny>) -> PyResult<V
 
 /// Bayesian (shrunk) average rating: (C·prior_mean + sum) / (C + n).
 #[pyfunction]
-fn bayesian_average(sum: f64, n: u64, prior_mean: f64, prior_strength: f64) -> PyResult<f64> {
+fn bayesian_average(
+    sum: f64,
+    n: &Bound<'_, PyAny>,
+    prior_mean: f64,
+    prior_strength: f64,
+) -> PyResult<f64> {
+    let n: u64 = int(n, "n")?;
     m::bayesian_average(sum, n, prior_mean, prior_strength).py_err()
 }
 
 /// Skew@k of `group` in a ranking of group codes against target shares.
 #[pyfunction]
-fn skew(ranking: Vec<u32>, target: Vec<f64>, group: u32, k: usize) -> PyResult<f64> {
+fn skew(
+    ranking: &Bound<'_, PyAny>,
+    target: &Bound<'_, PyAny>,
+    group: &Bound<'_, PyAny>,
+    k: &Bound<'_, PyAny>,
+) -> PyResult<f64> {
+    let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
+    let target: Vec<f64> = vec_of::<f64>(target, "target")?;
+    let group: u32 = int(group, "group")?;
+    let k: usize = int(k, "k")?;
     m::skew(&ranking, &target, group, k).py_err()
 }
 
 /// MinSkew@k.
 #[pyfunction]
-fn min_skew(ranking: Vec<u32>, target: Vec<f64>, k: usize) -> PyResult<f64> {
+fn min_skew(
+    ranking: &Bound<'_, PyAny>,
+    target: &Bound<'_, PyAny>,
+    k: &Bound<'_, PyAny>,
+) -> PyResult<f64> {
+    let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
+    let target: Vec<f64> = vec_of::<f64>(target, "target")?;
+    let k: usize = int(k, "k")?;
     m::min_skew(&ranking, &target, k).py_err()
 }
 
 /// MaxSkew@k.
 #[pyfunction]
-fn max_skew(ranking: Vec<u32>, target: Vec<f64>, k: usize) -> PyResult<f64> {
+fn max_skew(
+    ranking: &Bound<'_, PyAny>,
+    target: &Bound<'_, PyAny>,
+    k: &Bound<'_, PyAny>,
+) -> PyResult<f64> {
+    let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
+    let target: Vec<f64> = vec_of::<f64>(target, "target")?;
+    let k: usize = int(k, "k")?;
     m::max_skew(&ranking, &target, k).py_err()
 }
 
 /// Normalised discounted KL divergence of a ranking of group codes.
 #[pyfunction]
-fn ndkl(ranking: Vec<u32>, target: Vec<f64>) -> PyResult<f64> {
+fn ndkl(ranking: &Bound<'_, PyAny>, target: &Bound<'_, PyAny>) -> PyResult<f64> {
+    let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
+    let target: Vec<f64> = vec_of::<f64>(target, "target")?;
     m::ndkl(&ranking, &target).py_err()
 }
 
@@ -705,10 +772,12 @@ fn ndkl(ranking: Vec<u32>, target: Vec<f64>) -> PyResult<f64> {
 #[pyo3(signature = (ranking, target, exclude_last=false))]
 fn infeasible<'py>(
     py: Python<'py>,
-    ranking: Vec<u32>,
-    target: Vec<f64>,
+    ranking: &Bound<'_, PyAny>,
+    target: &Bound<'_, PyAny>,
     exclude_last: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
+    let target: Vec<f64> = vec_of::<f64>(target, "target")?;
     to_py(
         py,
         &m::infeasible(&ranking, &target, exclude_last).py_err()?,
@@ -717,18 +786,23 @@ fn infeasible<'py>(
 
 /// Group exposure and its combination (`model`: a PositionModel dict, default log).
 #[pyfunction]
-#[pyo3(signature = (ranking, n_groups, model=None, cutoff=None, group_sizes=None, combiner="min_max_ratio", zero_division="nan"))]
+#[pyo3(signature = (ranking, n_groups, model=None, cutoff=None, group_sizes=None, combiner=None, zero_division=None))]
 #[allow(clippy::too_many_arguments)]
 fn group_exposure(
-    ranking: Vec<u32>,
-    n_groups: usize,
+    ranking: &Bound<'_, PyAny>,
+    n_groups: &Bound<'_, PyAny>,
     model: Option<&Bound<'_, PyAny>>,
-    cutoff: Option<usize>,
-    group_sizes: Option<Vec<f64>>,
-    combiner: &str,
-    zero_division: &str,
+    cutoff: Option<&Bound<'_, PyAny>>,
+    group_sizes: Option<&Bound<'_, PyAny>>,
+    combiner: Option<&Bound<'_, PyAny>>,
+    zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(f64, Vec<f64>)> {
-    let model: PositionModel = crate::convert::from_py_or_default(model, "model")?;
+    let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
+    let n_groups: usize = int(n_groups, "n_groups")?;
+    let cutoff: Option<usize> = opt_int(cutoff, "cutoff")?;
+    let group_sizes: Option<Vec<f64>> = opt_vec_of::<f64>(group_sizes, "group_sizes")?;
+    let combiner: &str = &word(combiner, "combiner", "min_max_ratio")?;
+    let model: PositionModel = from_py_or_default(model, "model")?;
     let c = parse_enum(combiner, "combiner")?;
     m::group_exposure(
         &ranking,
@@ -744,19 +818,25 @@ fn group_exposure(
 
 /// Exposure per unit of relevance, combined across groups.
 #[pyfunction]
-#[pyo3(signature = (ranking, relevance, n_groups, model=None, cutoff=None, group_sizes=None, combiner="min_max_ratio", zero_division="nan"))]
+#[pyo3(signature = (ranking, relevance, n_groups, model=None, cutoff=None, group_sizes=None, combiner=None, zero_division=None))]
 #[allow(clippy::too_many_arguments)]
 fn exposure_per_utility(
-    ranking: Vec<u32>,
-    relevance: Vec<f64>,
-    n_groups: usize,
+    ranking: &Bound<'_, PyAny>,
+    relevance: &Bound<'_, PyAny>,
+    n_groups: &Bound<'_, PyAny>,
     model: Option<&Bound<'_, PyAny>>,
-    cutoff: Option<usize>,
-    group_sizes: Option<Vec<f64>>,
-    combiner: &str,
-    zero_division: &str,
+    cutoff: Option<&Bound<'_, PyAny>>,
+    group_sizes: Option<&Bound<'_, PyAny>>,
+    combiner: Option<&Bound<'_, PyAny>>,
+    zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(f64, Vec<f64>)> {
-    let model: PositionModel = crate::convert::from_py_or_default(model, "model")?;
+    let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
+    let relevance: Vec<f64> = vec_of::<f64>(relevance, "relevance")?;
+    let n_groups: usize = int(n_groups, "n_groups")?;
+    let cutoff: Option<usize> = opt_int(cutoff, "cutoff")?;
+    let group_sizes: Option<Vec<f64>> = opt_vec_of::<f64>(group_sizes, "group_sizes")?;
+    let combiner: &str = &word(combiner, "combiner", "min_max_ratio")?;
+    let model: PositionModel = from_py_or_default(model, "model")?;
     let c = parse_enum(combiner, "combiner")?;
     m::exposure_per_utility(
         &ranking,
@@ -773,15 +853,19 @@ fn exposure_per_utility(
 
 /// Attention-weighted rank fairness (geometric attention with parameter `p`).
 #[pyfunction]
-#[pyo3(signature = (ranking, n_groups, p, group_sizes=None, combiner="min_max_ratio", zero_division="nan"))]
+#[pyo3(signature = (ranking, n_groups, p, group_sizes=None, combiner=None, zero_division=None))]
 fn awrf(
-    ranking: Vec<u32>,
-    n_groups: usize,
+    ranking: &Bound<'_, PyAny>,
+    n_groups: &Bound<'_, PyAny>,
     p: f64,
-    group_sizes: Option<Vec<f64>>,
-    combiner: &str,
-    zero_division: &str,
+    group_sizes: Option<&Bound<'_, PyAny>>,
+    combiner: Option<&Bound<'_, PyAny>>,
+    zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(f64, Vec<f64>)> {
+    let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
+    let n_groups: usize = int(n_groups, "n_groups")?;
+    let group_sizes: Option<Vec<f64>> = opt_vec_of::<f64>(group_sizes, "group_sizes")?;
+    let combiner: &str = &word(combiner, "combiner", "min_max_ratio")?;
     let c = parse_enum(combiner, "combiner")?;
     m::awrf(
         &ranking,
@@ -798,52 +882,65 @@ fn awrf(
 #[pyfunction]
 #[pyo3(signature = (ranking, n_groups, model=None, cutoff=None))]
 fn attention_shares(
-    ranking: Vec<u32>,
-    n_groups: usize,
+    ranking: &Bound<'_, PyAny>,
+    n_groups: &Bound<'_, PyAny>,
     model: Option<&Bound<'_, PyAny>>,
-    cutoff: Option<usize>,
+    cutoff: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Vec<f64>> {
-    let model: PositionModel = crate::convert::from_py_or_default(model, "model")?;
+    let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
+    let n_groups: usize = int(n_groups, "n_groups")?;
+    let cutoff: Option<usize> = opt_int(cutoff, "cutoff")?;
+    let model: PositionModel = from_py_or_default(model, "model")?;
     m::attention_shares(&ranking, n_groups, &model, cutoff).py_err()
 }
 
 /// Binary AWRF (TREC Fair Ranking style) of `minor` vs `major`.
 #[pyfunction]
 fn awrf_binary(
-    ranking: Vec<u32>,
-    minor: u32,
-    major: u32,
+    ranking: &Bound<'_, PyAny>,
+    minor: &Bound<'_, PyAny>,
+    major: &Bound<'_, PyAny>,
     model: &Bound<'_, PyAny>,
     target_share: f64,
 ) -> PyResult<f64> {
+    let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
+    let minor: u32 = int(minor, "minor")?;
+    let major: u32 = int(major, "major")?;
     let model: PositionModel = from_py(model, "model")?;
     m::awrf_binary(&ranking, minor, major, &model, target_share).py_err()
 }
 
 /// Attribute rank parity (FairRankTune ARP).
 #[pyfunction]
-#[pyo3(signature = (ranking, n_groups, combiner="max_min_diff", zero_division="nan"))]
+#[pyo3(signature = (ranking, n_groups, combiner=None, zero_division=None))]
 fn attribute_rank_parity(
-    ranking: Vec<u32>,
-    n_groups: usize,
-    combiner: &str,
-    zero_division: &str,
+    ranking: &Bound<'_, PyAny>,
+    n_groups: &Bound<'_, PyAny>,
+    combiner: Option<&Bound<'_, PyAny>>,
+    zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(f64, Vec<f64>)> {
+    let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
+    let n_groups: usize = int(n_groups, "n_groups")?;
+    let combiner: &str = &word(combiner, "combiner", "max_min_diff")?;
     let c = parse_enum(combiner, "combiner")?;
     m::attribute_rank_parity(&ranking, n_groups, c, zd(zero_division)?).py_err()
 }
 
 /// Yang & Stoyanovich rND / rKL / rRD of a ranking's protected flags.
 #[pyfunction]
-#[pyo3(signature = (protected, measure, step=10, discount="code", normalize=true, zero_division="nan"))]
+#[pyo3(signature = (protected, measure, step=None, discount=None, normalize=true, zero_division=None))]
 fn yang_stoyanovich(
-    protected: Vec<bool>,
-    measure: &str,
-    step: usize,
-    discount: &str,
+    protected: &Bound<'_, PyAny>,
+    measure: &Bound<'_, PyAny>,
+    step: Option<&Bound<'_, PyAny>>,
+    discount: Option<&Bound<'_, PyAny>>,
     normalize: bool,
-    zero_division: &str,
+    zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
+    let protected: Vec<bool> = vec_of::<bool>(protected, "protected")?;
+    let measure: &str = &text(measure, "measure")?;
+    let step: usize = opt_int(step, "step")?.unwrap_or(10);
+    let discount: &str = &word(discount, "discount", "code")?;
     let (ms, d) = (
         parse_enum(measure, "measure")?,
         parse_enum(discount, "discount")?,
@@ -856,12 +953,15 @@ fn yang_stoyanovich(
 #[pyo3(signature = (rankings, relevance, model=None, item_groups=None))]
 fn expected_exposure<'py>(
     py: Python<'py>,
-    rankings: Vec<Vec<u32>>,
-    relevance: Vec<f64>,
+    rankings: &Bound<'_, PyAny>,
+    relevance: &Bound<'_, PyAny>,
     model: Option<&Bound<'py, PyAny>>,
-    item_groups: Option<Vec<u32>>,
+    item_groups: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let model: PositionModel = crate::convert::from_py_or_default(model, "model")?;
+    let rankings: Vec<Vec<u32>> = arrs::<u32>(rankings, "rankings")?;
+    let relevance: Vec<f64> = vec_of::<f64>(relevance, "relevance")?;
+    let item_groups: Option<Vec<u32>> = opt_vec_of::<u32>(item_groups, "item_groups")?;
+    let model: PositionModel = from_py_or_default(model, "model")?;
     let refs: Vec<&[u32]> = rankings.iter().map(|r| r.as_slice()).collect();
     to_py(
         py,

@@ -13,7 +13,7 @@ use fairmatch::rerank::{
 };
 use pyo3::prelude::*;
 
-use crate::convert::{from_py, parse_enum, to_py};
+use crate::convert::{float, from_py, id_map, int, parse_enum, text, to_py, vec_of, word};
 use crate::error::IntoPy;
 
 /// Applies a policy (or chain) to scored items and returns `{"order": [...], "moves": [...]}`.
@@ -28,12 +28,16 @@ fn apply<'py>(
     py: Python<'py>,
     config: &Bound<'py, PyAny>,
     items: &Bound<'py, PyAny>,
-    k: usize,
+    k: &Bound<'_, PyAny>,
     ledger: Option<&Bound<'py, PyAny>>,
-    impressions: Option<HashMap<DocId, u64>>,
-    hourly_rates: Option<HashMap<DocId, f64>>,
-    vectors: Option<HashMap<DocId, Vec<f32>>>,
+    impressions: Option<&Bound<'py, PyAny>>,
+    hourly_rates: Option<&Bound<'py, PyAny>>,
+    vectors: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let impressions: Option<HashMap<DocId, u64>> = id_map(impressions, "impressions", int)?;
+    let hourly_rates: Option<HashMap<DocId, f64>> = id_map(hourly_rates, "hourly_rates", float)?;
+    let vectors: Option<HashMap<DocId, Vec<f32>>> = id_map(vectors, "vectors", vec_of::<f32>)?;
+    let k: usize = int(k, "k")?;
     let cfg: RerankerConfig = from_py(config, "config")?;
     let items: Vec<RerankItem> = from_py(items, "items")?;
     let ledger: Option<ExposureLedger> = ledger.map(|l| from_py(l, "ledger")).transpose()?;
@@ -54,6 +58,7 @@ fn apply<'py>(
             impressions: Some(&imp),
             similarity: Some(&sim),
             hourly_rate: Some(&rate),
+            draw_key: None,
         };
         r::apply(&cfg, &items, k, &ctx)
     });
@@ -62,21 +67,24 @@ fn apply<'py>(
 
 /// The unadjusted FA*IR m-table: `table[i-1]` = minimum protected count in the top i.
 #[pyfunction]
-fn mtable(k: usize, p: f64, alpha: f64) -> PyResult<Vec<u32>> {
+fn mtable(k: &Bound<'_, PyAny>, p: f64, alpha: f64) -> PyResult<Vec<u32>> {
+    let k: usize = int(k, "k")?;
     r::mtable(k, p, alpha).py_err()
 }
 
 /// The α-adjusted FA*IR m-table (cached); returns a dict with `table`, `adjusted_alpha`,
 /// `fail_probability`, …. `mode`: `exact` or `fsc_compat`.
 #[pyfunction]
-#[pyo3(signature = (k, p, alpha, mode="exact"))]
+#[pyo3(signature = (k, p, alpha, mode=None))]
 fn adjusted_mtable<'py>(
     py: Python<'py>,
-    k: usize,
+    k: &Bound<'_, PyAny>,
     p: f64,
     alpha: f64,
-    mode: &str,
+    mode: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
+    let k: usize = int(k, "k")?;
+    let mode: &str = &word(mode, "mode", "exact")?;
     let mode: MTableMode = parse_enum(mode, "mode")?;
     let t = py
         .detach(|| r::adjusted_mtable(k, p, alpha, mode))
@@ -86,8 +94,15 @@ fn adjusted_mtable<'py>(
 
 /// Probability that a fair ranking fails the m-table.
 #[pyfunction]
-#[pyo3(signature = (table, p, mode="exact"))]
-fn fail_probability(py: Python<'_>, table: Vec<u32>, p: f64, mode: &str) -> PyResult<f64> {
+#[pyo3(signature = (table, p, mode=None))]
+fn fail_probability(
+    py: Python<'_>,
+    table: &Bound<'_, PyAny>,
+    p: f64,
+    mode: Option<&Bound<'_, PyAny>>,
+) -> PyResult<f64> {
+    let table: Vec<u32> = vec_of::<u32>(table, "table")?;
+    let mode: &str = &word(mode, "mode", "exact")?;
     let mode: MTableMode = parse_enum(mode, "mode")?;
     py.detach(|| r::fail_probability(&table, p, mode)).py_err()
 }
@@ -96,18 +111,23 @@ fn fail_probability(py: Python<'_>, table: Vec<u32>, p: f64, mode: &str) -> PyRe
 #[pyfunction]
 fn fair_top_k(
     items: &Bound<'_, PyAny>,
-    protected: Vec<u32>,
-    k: usize,
-    mtable: Vec<u32>,
+    protected: &Bound<'_, PyAny>,
+    k: &Bound<'_, PyAny>,
+    mtable: &Bound<'_, PyAny>,
 ) -> PyResult<Vec<DocId>> {
+    let protected: Vec<u32> = vec_of::<u32>(protected, "protected")?;
+    let k: usize = int(k, "k")?;
+    let mtable: Vec<u32> = vec_of::<u32>(mtable, "mtable")?;
     let items: Vec<RerankItem> = from_py(items, "items")?;
     r::fair_top_k(&items, &protected, k, &mtable).py_err()
 }
 
 /// Whether protected flags (best first) satisfy the m-table.
 #[pyfunction]
-fn is_fair(protected_flags: Vec<bool>, mtable: Vec<u32>) -> bool {
-    r::is_fair(&protected_flags, &mtable)
+fn is_fair(protected_flags: &Bound<'_, PyAny>, mtable: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let protected_flags: Vec<bool> = vec_of::<bool>(protected_flags, "protected_flags")?;
+    let mtable: Vec<u32> = vec_of::<u32>(mtable, "mtable")?;
+    Ok(r::is_fair(&protected_flags, &mtable))
 }
 
 /// Geyik et al. re-ranking (`algorithm`: det_greedy | det_cons | det_relaxed |
@@ -116,9 +136,11 @@ fn is_fair(protected_flags: Vec<bool>, mtable: Vec<u32>) -> bool {
 fn geyik_rerank(
     items: &Bound<'_, PyAny>,
     targets: &Bound<'_, PyAny>,
-    k: usize,
-    algorithm: &str,
+    k: &Bound<'_, PyAny>,
+    algorithm: &Bound<'_, PyAny>,
 ) -> PyResult<Vec<DocId>> {
+    let k: usize = int(k, "k")?;
+    let algorithm: &str = &text(algorithm, "algorithm")?;
     let items: Vec<RerankItem> = from_py(items, "items")?;
     let targets: Vec<GroupTarget> = from_py(targets, "targets")?;
     let alg: GeyikAlgorithm = parse_enum(algorithm, "algorithm")?;

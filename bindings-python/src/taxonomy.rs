@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use pyo3::prelude::*;
 
+use crate::convert::{int, text};
 use crate::error::IntoPy;
 
 /// An immutable skills taxonomy shared by engines.
@@ -34,13 +35,15 @@ impl PyTaxonomy {
     }
 
     /// The skill id a label or alias resolves to (normalised), or `None`.
-    fn resolve(&self, label: &str) -> Option<u32> {
-        self.inner.resolve(label)
+    fn resolve(&self, label: &Bound<'_, PyAny>) -> PyResult<Option<u32>> {
+        let label: &str = &text(label, "label")?;
+        Ok(self.inner.resolve(label))
     }
 
     /// The canonical label of a skill id, or `None`.
-    fn label(&self, id: u32) -> Option<String> {
-        self.inner.get(id).map(|n| n.label.clone())
+    fn label(&self, id: &Bound<'_, PyAny>) -> PyResult<Option<String>> {
+        let id: u32 = int(id, "id")?;
+        Ok(self.inner.get(id).map(|n| n.label.clone()))
     }
 
     /// The taxonomy's name.

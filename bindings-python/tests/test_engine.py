@@ -96,7 +96,8 @@ def test_taxonomy() -> None:
 def test_every_error_type(engine: fairmatch.Engine, tmp_path: Path) -> None:
     with pytest.raises(fairmatch.InvalidInputError) as ei:
         engine.upsert_freelancer({"id": "x", "bogus": 1})
-    assert ei.value.field == "freelancer" and ei.value.code == "INVALID_INPUT"
+    # the error names the unknown key itself
+    assert ei.value.field == "freelancer.bogus" and ei.value.code == "INVALID_INPUT"
     assert isinstance(ei.value, ValueError) and isinstance(ei.value, fairmatch.FairmatchError)
     with pytest.raises(ValueError) as ve:
         engine.upsert_freelancer({"id": "x", "skills": [{"skill": "python", "level": 9}]})

@@ -140,6 +140,29 @@ impl Error {
         }
     }
 
+    /// The same error with its field path rewritten by `f` (for [`Error::InvalidInput`] and
+    /// [`Error::DimensionMismatch`]; other variants name no field and pass unchanged). Used
+    /// where a caller knows more context than the callee: `skills[0]` inside
+    /// `freelancers[3].`, `lambda` inside `options.fairness.`.
+    pub fn map_field(self, f: impl FnOnce(String) -> String) -> Self {
+        match self {
+            Error::InvalidInput { field, reason } => Error::InvalidInput {
+                field: f(field),
+                reason,
+            },
+            Error::DimensionMismatch {
+                field,
+                expected,
+                got,
+            } => Error::DimensionMismatch {
+                field: f(field),
+                expected,
+                got,
+            },
+            e => e,
+        }
+    }
+
     /// A stable, machine-readable code for this error (used as the Node `code` and in logs).
     pub fn code(&self) -> &'static str {
         match self {
@@ -189,6 +212,8 @@ mod tests {
             "invalid input for `job.budget.min`: must be ≤ max"
         );
         assert_eq!(e.code(), "INVALID_INPUT");
+        let e = e.map_field(|f| format!("jobs[2].{f}"));
+        assert!(e.to_string().contains("`jobs[2].job.budget.min`"));
         let e = Error::unknown(EntityKind::Freelancer, "f-9");
         assert_eq!(e.to_string(), "unknown freelancer id `f-9`");
     }

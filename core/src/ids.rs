@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::util::TrimSpace;
 
 /// A dense internal id: an index into the engine's per-entity vectors.
 pub type DocId = u32;
@@ -65,13 +66,23 @@ impl Interner {
         self.names.is_empty()
     }
 
+    /// Forgets every name interned after the first `len` (undoes the interning of a write
+    /// that is then rejected; ids are handed out again only if never used).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        while self.names.len() > len {
+            if let Some(n) = self.names.pop() {
+                self.index.remove(&n);
+            }
+        }
+    }
+
     /// Rebuilds the lookup table after deserialisation; rejects duplicate or empty names
     /// (which a valid snapshot never contains).
     pub fn rebuild_index(&mut self) -> Result<()> {
         self.index.clear();
         self.index.reserve(self.names.len());
         for (i, n) in self.names.iter().enumerate() {
-            if n.trim().is_empty() {
+            if n.trim_space().is_empty() {
                 return Err(Error::corrupt(format!("empty interned id at {i}")));
             }
             if self.index.insert(n.clone(), i as DocId).is_some() {
@@ -84,7 +95,7 @@ impl Interner {
 
 /// Checks an external id: non-empty, not only whitespace, at most 512 bytes.
 pub fn validate_external_id(field: &str, id: &str) -> Result<()> {
-    if id.trim().is_empty() {
+    if id.trim_space().is_empty() {
         return Err(Error::invalid(field, "id must not be empty"));
     }
     if id.len() > 512 {
@@ -109,5 +120,9 @@ mod tests {
         let mut back: Interner = serde_json::from_str(&json).unwrap();
         back.rebuild_index().unwrap();
         assert_eq!(back.get("b"), Some(1));
+        i.intern("id", "c").unwrap();
+        i.truncate(2);
+        assert_eq!((i.len(), i.get("c")), (2, None));
+        assert_eq!(i.intern("id", "d").unwrap(), 2);
     }
 }

@@ -49,7 +49,7 @@ pub(crate) mod util;
 
 pub use domain::{
     Budget, BudgetKind, Embedding, ExperienceLevel, Freelancer, History, Importance, Impressions,
-    Job, Location, LocationPolicy, MustHavePolicy, Outcome, OutcomeKind, SkillClaim,
+    Job, Location, LocationPolicy, MAX_NESTING, MustHavePolicy, Outcome, OutcomeKind, SkillClaim,
     SkillRequirement, TimezoneRequirement, WorkingHours,
 };
 pub use engine::{

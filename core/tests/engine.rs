@@ -228,7 +228,7 @@ fn bad_input_is_rejected_naming_the_field_and_changes_nothing() {
     let err = e
         .upsert_freelancers(vec![good.clone(), f.clone()])
         .unwrap_err();
-    assert_eq!(field_of(err), "[1].freelancer.history.contracts_completed");
+    assert_eq!(field_of(err), "freelancers[1].history.contracts_completed");
     assert_eq!(e.freelancer_count(), 1);
     assert!(
         e.upsert_freelancers(vec![good.clone(), good]).is_err(),

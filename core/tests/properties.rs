@@ -198,7 +198,7 @@ fn identical_across_runs_and_thread_counts() {
         .collect();
     assert_eq!(head, top);
     assert_eq!((all.scored, all.candidates), (one.scored, one.candidates));
-    // Ties are broken by internal id: equal scores appear in insertion order.
+    // Ties are broken by external id (hardening.rs item 10 checks the order independence).
     for w in one.matches.windows(2) {
         assert!(w[0].score >= w[1].score);
     }

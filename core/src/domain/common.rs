@@ -5,6 +5,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, check_finite};
+use crate::util::TrimSpace;
 
 /// Checks a proficiency level on the 1–5 scale.
 pub(crate) fn check_level(field: &str, level: f64) -> Result<()> {
@@ -20,7 +21,7 @@ pub(crate) fn check_level(field: &str, level: f64) -> Result<()> {
 
 /// Checks an IANA time zone name (`Europe/Berlin`, `UTC`).
 pub(crate) fn check_timezone(field: &str, tz: &str) -> Result<chrono_tz::Tz> {
-    chrono_tz::Tz::from_str(tz.trim())
+    chrono_tz::Tz::from_str(tz.trim_space())
         .map_err(|_| Error::invalid(field, format!("unknown IANA time zone `{tz}`")))
 }
 
@@ -38,7 +39,7 @@ pub(crate) fn check_currency(field: &str, c: &str) -> Result<()> {
 
 /// Lower-cased, trimmed language tag (`EN ` → `en`).
 pub fn normalize_language(l: &str) -> String {
-    l.trim().to_lowercase()
+    l.trim_space().to_lowercase()
 }
 
 /// Local working hours of a day, `start` < `end`, hours in 0–24 (fractions allowed).
@@ -102,7 +103,7 @@ pub struct Embedding {
 impl Embedding {
     /// Rejects an empty model id, an empty vector and non-finite components.
     pub fn validate(&self, field: &str) -> Result<()> {
-        if self.model.trim().is_empty() {
+        if self.model.trim_space().is_empty() {
             return Err(Error::invalid(
                 format!("{field}.model"),
                 "must not be empty",

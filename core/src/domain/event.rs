@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, check_finite};
 use crate::ids::validate_external_id;
+use crate::util::spelling::spelled_enum;
 
 /// One ranked list shown to a client (freelancers for a job) or to a freelancer (jobs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,8 +94,9 @@ impl Impressions {
     }
 }
 
-/// What happened after an impression.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// What happened after an impression. Read case-insensitively (`-` or a space for `_`); the
+/// verb forms are accepted too (`view`, `apply`, `shortlist`, `hire`, `complete`, `review`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeKind {
     /// The client opened the profile (or the freelancer the job).
@@ -110,6 +112,27 @@ pub enum OutcomeKind {
     /// A review was left (needs `rating`).
     Reviewed,
 }
+
+spelled_enum!(
+    OutcomeKind,
+    "outcome kind",
+    [
+        Viewed = "viewed",
+        Applied = "applied",
+        Shortlisted = "shortlisted",
+        Hired = "hired",
+        Completed = "completed",
+        Reviewed = "reviewed",
+    ],
+    [
+        "view" => Viewed,
+        "apply" => Applied,
+        "shortlist" => Shortlisted,
+        "hire" => Hired,
+        "complete" => Completed,
+        "review" => Reviewed,
+    ]
+);
 
 /// One outcome for a freelancer (and usually a job).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

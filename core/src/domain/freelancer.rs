@@ -10,6 +10,7 @@ use super::common::{
 };
 use crate::error::{Error, Result, check_non_negative};
 use crate::ids::validate_external_id;
+use crate::util::TrimSpace;
 
 /// A skill a freelancer holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -209,7 +210,7 @@ impl Freelancer {
         validate_external_id("freelancer.id", &self.id)?;
         for (i, s) in self.skills.iter().enumerate() {
             let f = format!("freelancer.skills[{i}]");
-            if s.skill.trim().is_empty() {
+            if s.skill.trim_space().is_empty() {
                 return Err(Error::invalid(format!("{f}.skill"), "must not be empty"));
             }
             if let Some(l) = s.level {
@@ -249,7 +250,7 @@ impl Freelancer {
             h.validate("freelancer.history")?;
         }
         for (k, v) in &self.attributes {
-            if k.trim().is_empty() || v.trim().is_empty() {
+            if k.trim_space().is_empty() || v.trim_space().is_empty() {
                 return Err(Error::invalid(
                     "freelancer.attributes",
                     "attribute names and values must not be empty",

@@ -10,9 +10,13 @@ use super::common::{
 };
 use crate::error::{Error, Result, check_finite, check_non_negative};
 use crate::ids::validate_external_id;
+use crate::util::TrimSpace;
+use crate::util::spelling::spelled_enum;
 
-/// Must-have or nice-to-have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Must-have or nice-to-have. Read case-insensitively (`-` or a space for `_`); accepted:
+/// `must` (`must_have`, `required`, `mandatory`), `nice` (`nice_to_have`, `optional`,
+/// `preferred`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Importance {
     /// Required (enters Cov_must / Fit_must and the eligibility gate).
@@ -39,8 +43,9 @@ pub struct SkillRequirement {
     pub importance: Importance,
 }
 
-/// Whether must-haves are hard filters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// Whether must-haves are hard filters. Read case-insensitively (`-` or a space for `_`):
+/// `soft`, `hard`, `hard_allow_implied`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MustHavePolicy {
     /// Must-haves are scored, never vetoed (default).
@@ -53,8 +58,10 @@ pub enum MustHavePolicy {
     HardAllowImplied,
 }
 
-/// Hourly or fixed price.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Hourly or fixed price. Read case-insensitively (the seeds' `"Hourly"`/`"Fixed"`, `-` or a
+/// space for `_`); accepted: `hourly` (`hour`, `per_hour`), `fixed` (`fixed_price`,
+/// `fixed_rate`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BudgetKind {
     /// A range of hourly rates.
@@ -83,8 +90,12 @@ pub struct Budget {
     pub estimated_hours: Option<f64>,
 }
 
-/// Seniority the client asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// Seniority the client asks for. Read case-insensitively (`-` or a space for `_`); accepted:
+/// `entry` (`junior`, `beginner`, `entry_level`), `intermediate` (`mid`, `mid_level`,
+/// `medior`), `expert` (`senior`, `advanced`, `expert_level`). The seeds stored `entry |
+/// intermediate | expert` and one of them also `advanced` above expert (research/seeds.md
+/// §4.5); fairmatch has three levels, so `advanced` reads as `expert`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExperienceLevel {
     /// Entry level.
@@ -94,6 +105,57 @@ pub enum ExperienceLevel {
     /// Expert.
     Expert,
 }
+
+spelled_enum!(
+    Importance,
+    "importance",
+    [Must = "must", Nice = "nice"],
+    [
+        "must_have" => Must,
+        "required" => Must,
+        "mandatory" => Must,
+        "nice_to_have" => Nice,
+        "optional" => Nice,
+        "preferred" => Nice,
+    ]
+);
+spelled_enum!(
+    MustHavePolicy,
+    "must-have policy",
+    [
+        Soft = "soft",
+        Hard = "hard",
+        HardAllowImplied = "hard_allow_implied"
+    ],
+    []
+);
+spelled_enum!(
+    BudgetKind,
+    "budget kind",
+    [Hourly = "hourly", Fixed = "fixed"],
+    [
+        "hour" => Hourly,
+        "per_hour" => Hourly,
+        "fixed_price" => Fixed,
+        "fixed_rate" => Fixed,
+    ]
+);
+spelled_enum!(
+    ExperienceLevel,
+    "experience level",
+    [Entry = "entry", Intermediate = "intermediate", Expert = "expert"],
+    [
+        "junior" => Entry,
+        "beginner" => Entry,
+        "entry_level" => Entry,
+        "mid" => Intermediate,
+        "mid_level" => Intermediate,
+        "medior" => Intermediate,
+        "senior" => Expert,
+        "advanced" => Expert,
+        "expert_level" => Expert,
+    ]
+);
 
 /// Working-time overlap the client needs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -211,7 +273,7 @@ impl Job {
         validate_external_id("job.id", &self.id)?;
         for (i, s) in self.skills.iter().enumerate() {
             let f = format!("job.skills[{i}]");
-            if s.skill.trim().is_empty() {
+            if s.skill.trim_space().is_empty() {
                 return Err(Error::invalid(format!("{f}.skill"), "must not be empty"));
             }
             if let Some(l) = s.min_level {
@@ -284,7 +346,7 @@ impl Job {
             ("countries", &self.location.countries),
             ("regions", &self.location.regions),
         ] {
-            if let Some(i) = list.iter().position(|x| x.trim().is_empty()) {
+            if let Some(i) = list.iter().position(|x| x.trim_space().is_empty()) {
                 return Err(Error::invalid(
                     format!("job.location.{name}[{i}]"),
                     "must not be empty",

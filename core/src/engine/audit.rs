@@ -21,6 +21,7 @@ use crate::metrics::{
     Alternative, GroupRates, Method, RatingStats, ZeroDivision, benjamini_hochberg,
     disparate_impact_from_counts, gini, mann_whitney_u_counts, welch_from_stats,
 };
+use crate::util::TrimSpace;
 
 /// What to audit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,7 +150,7 @@ fn window(opts: &AuditOptions, bucket: i64) -> (Option<i64>, Option<i64>) {
 /// Builds the report (see the module docs). Rejects an empty attribute name, `from ≥ to`,
 /// and an unknown reference group; with `ZeroDivision::Error`, an undefined rate.
 pub(crate) fn audit(s: &State, opts: &AuditOptions) -> Result<AuditReport> {
-    if opts.attribute.trim().is_empty() {
+    if opts.attribute.trim_space().is_empty() {
         return Err(Error::invalid("audit.attribute", "must not be empty"));
     }
     if let (Some(f), Some(t)) = (opts.from, opts.to)

@@ -19,6 +19,7 @@ use crate::skills::{
     AdhocLinks, Claim, Requirement, Resolution, ResolutionConfig, SkillId, Taxonomy,
     normalize_label,
 };
+use crate::util::TrimSpace;
 
 /// A freelancer compiled for scanning.
 #[derive(Debug, Clone)]
@@ -209,7 +210,48 @@ pub(crate) struct Catalog {
     pub live_jobs: usize,
 }
 
+/// The tie-break key of a ranked candidate (DESIGN.md §1): equal scores go to the lower
+/// external id, which is unique among the live entities of one side, so a ranking never
+/// depends on the order entities were upserted. (`doc` only orders the empty `ext` of the
+/// megilance_v1 preset, which reproduces the seed's catalogue order.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Tie<'a> {
+    pub ext: &'a str,
+    pub doc: DocId,
+}
+
+/// The sizes of the catalogue's interners at one moment (see [`Catalog::mark`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct InternMark {
+    adhoc: usize,
+    langs: usize,
+    places: usize,
+    zones: usize,
+}
+
 impl Catalog {
+    /// The interners' sizes now. Compiling an entity may intern new labels (ad-hoc skills,
+    /// languages, places, zones); a write that is then rejected calls [`Catalog::rollback`]
+    /// so that it leaves no trace (the ad-hoc labels are part of the snapshot).
+    pub fn mark(&self) -> InternMark {
+        InternMark {
+            adhoc: self.adhoc.len(),
+            langs: self.langs.len(),
+            places: self.places.len(),
+            zones: self.zones.len(),
+        }
+    }
+
+    /// Forgets every label interned since `m` (nothing stored refers to them yet).
+    pub fn rollback(&mut self, m: InternMark) {
+        self.adhoc.truncate(m.adhoc);
+        self.adhoc_links.truncate(m.adhoc);
+        self.langs.truncate(m.langs);
+        self.places.truncate(m.places);
+        self.zones.truncate(m.zones);
+        self.zone_tz.truncate(m.zones);
+    }
+
     pub fn new(taxonomy: Arc<Taxonomy>, resolution: ResolutionConfig) -> Self {
         Self {
             taxonomy,
@@ -356,7 +398,7 @@ impl Catalog {
     }
 
     fn intern_zone(&mut self, field: &str, name: &str) -> Result<u32> {
-        let tz = Tz::from_str(name.trim())
+        let tz = Tz::from_str(name.trim_space())
             .map_err(|_| Error::invalid(field, format!("unknown IANA time zone `{name}`")))?;
         let id = self.zones.intern(field, tz.name())?;
         if id as usize == self.zone_tz.len() {
@@ -367,7 +409,7 @@ impl Catalog {
 
     fn intern_place(&mut self, field: &str, kind: &str, v: &str) -> Result<u32> {
         self.places
-            .intern(field, &format!("{kind}:{}", v.trim().to_lowercase()))
+            .intern(field, &format!("{kind}:{}", v.trim_space().to_lowercase()))
     }
 
     /// Compiles a validated freelancer. `history` is the effective history to keep.
@@ -389,7 +431,7 @@ impl Catalog {
                     claims[j].level = max_opt(claims[j].level, s.level);
                     if sim > claims[j].label_similarity {
                         claims[j].label_similarity = sim;
-                        labels[j] = s.skill.trim().to_owned();
+                        labels[j] = s.skill.trim_space().to_owned();
                         resolutions[j] = r;
                     }
                 }
@@ -399,7 +441,7 @@ impl Catalog {
                         level: s.level,
                         label_similarity: sim,
                     });
-                    labels.push(s.skill.trim().to_owned());
+                    labels.push(s.skill.trim_space().to_owned());
                     resolutions.push(r);
                 }
             }
@@ -426,10 +468,14 @@ impl Catalog {
         }
         let (mut country, mut region) = (None, None);
         if let Some(loc) = &f.location {
-            if let Some(c) = loc.country.as_deref().filter(|c| !c.trim().is_empty()) {
+            if let Some(c) = loc
+                .country
+                .as_deref()
+                .filter(|c| !c.trim_space().is_empty())
+            {
                 country = Some(self.intern_place("freelancer.location.country", "country", c)?);
             }
-            if let Some(r) = loc.region.as_deref().filter(|r| !r.trim().is_empty()) {
+            if let Some(r) = loc.region.as_deref().filter(|r| !r.trim_space().is_empty()) {
                 region = Some(self.intern_place("freelancer.location.region", "region", r)?);
             }
         }
@@ -470,7 +516,7 @@ impl Catalog {
                     r.weight = r.weight.max(weight);
                     if sim > r.label_similarity {
                         r.label_similarity = sim;
-                        labels[k] = s.skill.trim().to_owned();
+                        labels[k] = s.skill.trim_space().to_owned();
                         resolutions[k] = res;
                     }
                 }
@@ -482,7 +528,7 @@ impl Catalog {
                         must,
                         label_similarity: sim,
                     });
-                    labels.push(s.skill.trim().to_owned());
+                    labels.push(s.skill.trim_space().to_owned());
                     resolutions.push(res);
                 }
             }
@@ -536,16 +582,25 @@ impl Catalog {
         })
     }
 
+    /// Makes room for at least `freelancers` and `jobs` slots (empty ones are removed
+    /// entities; a loaded snapshot keeps the slots it was saved with).
+    pub fn ensure_slots(&mut self, freelancers: usize, jobs: usize) {
+        if freelancers > self.freelancers.len() {
+            self.freelancers.resize_with(freelancers, || None);
+            self.rows.resize(freelancers, ScanRow::DEAD);
+        }
+        if jobs > self.jobs.len() {
+            self.jobs.resize_with(jobs, || None);
+        }
+    }
+
     /// Inserts or replaces a compiled freelancer.
     pub fn put_freelancer(&mut self, entry: FreelancerEntry) -> Result<DocId> {
         let id = self
             .freelancer_ids
             .intern("freelancer.id", &entry.input.id)?;
         let slot = id as usize;
-        if slot >= self.freelancers.len() {
-            self.freelancers.resize_with(slot + 1, || None);
-            self.rows.resize(slot + 1, ScanRow::DEAD);
-        }
+        self.ensure_slots(slot + 1, 0);
         if let Some(old) = self.freelancers[slot].take() {
             self.stats.apply(&old.history, -1);
             self.arena_garbage += old.claims.len();
@@ -616,14 +671,28 @@ impl Catalog {
     pub fn put_job(&mut self, entry: JobEntry) -> Result<DocId> {
         let id = self.job_ids.intern("job.id", &entry.input.id)?;
         let slot = id as usize;
-        if slot >= self.jobs.len() {
-            self.jobs.resize_with(slot + 1, || None);
-        }
+        self.ensure_slots(0, slot + 1);
         if self.jobs[slot].is_none() {
             self.live_jobs += 1;
         }
         self.jobs[slot] = Some(entry);
         Ok(id)
+    }
+
+    /// The tie-break key of live freelancer `doc` (its external id).
+    pub fn freelancer_tie(&self, doc: DocId) -> Tie<'_> {
+        let ext = self.freelancers[doc as usize]
+            .as_ref()
+            .map_or("", |e| e.input.id.as_str());
+        Tie { ext, doc }
+    }
+
+    /// The tie-break key of live job `doc` (its external id).
+    pub fn job_tie(&self, doc: DocId) -> Tie<'_> {
+        let ext = self.jobs[doc as usize]
+            .as_ref()
+            .map_or("", |e| e.input.id.as_str());
+        Tie { ext, doc }
     }
 
     pub fn freelancer_doc(&self, id: &str) -> Result<DocId> {

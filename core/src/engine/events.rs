@@ -14,9 +14,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::OutcomeKind;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_non_negative};
 use crate::ids::DocId;
 use crate::position::PositionModel;
+use crate::util::add_saturating;
 
 /// How events are kept.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,39 +86,57 @@ pub struct Counters {
 }
 
 impl Counters {
-    /// Adds `o` into `self`.
+    /// Adds `o` into `self`. Counts saturate at `u64::MAX` and sums at `f64::MAX` (a loaded
+    /// log may already hold extreme values; adding to them never wraps or overflows).
     pub fn merge(&mut self, o: &Counters) {
-        self.impressions += o.impressions;
-        self.exposure += o.exposure;
-        self.viewed += o.viewed;
-        self.applied += o.applied;
-        self.shortlisted += o.shortlisted;
-        self.hired += o.hired;
-        self.completed += o.completed;
-        self.reviews += o.reviews;
-        self.rating_sum += o.rating_sum;
-        self.rating_sq_sum += o.rating_sq_sum;
+        let n = |a: &mut u64, b: u64| *a = a.saturating_add(b);
+        let x = |a: &mut f64, b: f64| *a = add_saturating(*a, b);
+        n(&mut self.impressions, o.impressions);
+        x(&mut self.exposure, o.exposure);
+        n(&mut self.viewed, o.viewed);
+        n(&mut self.applied, o.applied);
+        n(&mut self.shortlisted, o.shortlisted);
+        n(&mut self.hired, o.hired);
+        n(&mut self.completed, o.completed);
+        n(&mut self.reviews, o.reviews);
+        x(&mut self.rating_sum, o.rating_sum);
+        x(&mut self.rating_sq_sum, o.rating_sq_sum);
         for (a, b) in self.stars.iter_mut().zip(o.stars) {
-            *a += b;
+            n(a, b);
         }
     }
 
-    fn add_outcome(&mut self, kind: OutcomeKind, rating: Option<f64>) {
+    /// The counts of one outcome.
+    fn of_outcome(kind: OutcomeKind, rating: Option<f64>) -> Counters {
+        let mut c = Counters::default();
         match kind {
-            OutcomeKind::Viewed => self.viewed += 1,
-            OutcomeKind::Applied => self.applied += 1,
-            OutcomeKind::Shortlisted => self.shortlisted += 1,
-            OutcomeKind::Hired => self.hired += 1,
-            OutcomeKind::Completed => self.completed += 1,
+            OutcomeKind::Viewed => c.viewed = 1,
+            OutcomeKind::Applied => c.applied = 1,
+            OutcomeKind::Shortlisted => c.shortlisted = 1,
+            OutcomeKind::Hired => c.hired = 1,
+            OutcomeKind::Completed => c.completed = 1,
             OutcomeKind::Reviewed => {
                 let r = rating.unwrap_or(0.0);
-                self.reviews += 1;
-                self.rating_sum += r;
-                self.rating_sq_sum += r * r;
+                c.reviews = 1;
+                c.rating_sum = r;
+                c.rating_sq_sum = r * r;
                 let star = (r.round() as i64).clamp(1, 5) as usize;
-                self.stars[star - 1] += 1;
+                c.stars[star - 1] = 1;
             }
         }
+        c
+    }
+
+    /// Checks counts read from outside (a snapshot): every sum finite and ≥ 0.
+    fn validate(&self, field: &str) -> Result<()> {
+        for (name, v) in [
+            ("exposure", self.exposure),
+            ("rating_sum", self.rating_sum),
+            ("rating_sq_sum", self.rating_sq_sum),
+        ] {
+            check_non_negative(&format!("{field}.{name}"), v)?;
+        }
+        Ok(())
     }
 }
 
@@ -225,7 +244,7 @@ impl EventLog {
     }
 
     fn push_raw(&mut self, e: RawEvent) {
-        self.events += 1;
+        self.events = self.events.saturating_add(1);
         if self.config.raw_window == 0 {
             return;
         }
@@ -246,11 +265,12 @@ impl EventLog {
     ) {
         let start = self.bucket_start(at);
         let retention = self.config.retention_buckets;
-        let w = PositionModel::Log.weight(position as usize);
-        let apply = |c: &mut Counters| {
-            c.impressions += 1;
-            c.exposure += w;
+        let one = Counters {
+            impressions: 1,
+            exposure: PositionModel::Log.weight(position as usize),
+            ..Counters::default()
         };
+        let apply = |c: &mut Counters| c.merge(&one);
         apply(self.series(f).bucket_mut(start, retention));
         for (k, v) in attributes {
             let s = self
@@ -283,9 +303,8 @@ impl EventLog {
     ) {
         let start = self.bucket_start(at);
         let retention = self.config.retention_buckets;
-        self.series(f)
-            .bucket_mut(start, retention)
-            .add_outcome(kind, rating);
+        let one = Counters::of_outcome(kind, rating);
+        self.series(f).bucket_mut(start, retention).merge(&one);
         for (k, v) in attributes {
             self.groups
                 .entry(k.clone())
@@ -293,7 +312,7 @@ impl EventLog {
                 .entry(v.clone())
                 .or_default()
                 .bucket_mut(start, retention)
-                .add_outcome(kind, rating);
+                .merge(&one);
         }
         self.push_raw(RawEvent {
             at: at.timestamp(),
@@ -303,6 +322,61 @@ impl EventLog {
             position: 0,
             rating: rating.map(|r| r as f32),
         });
+    }
+
+    /// Checks a log read from outside (a snapshot) before it is used: a valid configuration,
+    /// at most `freelancers` per-freelancer series, buckets strictly ascending and within the
+    /// retention, finite non-negative sums, a raw window no longer than configured and naming
+    /// known freelancers only. Errors name the offending part (`events.…`).
+    pub fn validate(&self, freelancers: usize) -> Result<()> {
+        self.config.validate()?;
+        if self.freelancers.len() > freelancers {
+            return Err(Error::invalid(
+                "events.freelancers",
+                format!(
+                    "{} series for {freelancers} freelancer ids",
+                    self.freelancers.len()
+                ),
+            ));
+        }
+        let series = |field: String, s: &Series| -> Result<()> {
+            s.before.validate(&format!("{field}.before"))?;
+            if s.buckets.len() > self.config.retention_buckets {
+                return Err(Error::invalid(field, "more buckets than the retention"));
+            }
+            if s.buckets.windows(2).any(|w| w[0].0 >= w[1].0) {
+                return Err(Error::invalid(field, "buckets are not strictly ascending"));
+            }
+            for (t, c) in &s.buckets {
+                c.validate(&format!("{field}.buckets[{t}]"))?;
+            }
+            Ok(())
+        };
+        for (i, s) in self.freelancers.iter().enumerate() {
+            if let Some(s) = s {
+                series(format!("events.freelancers[{i}]"), s)?;
+            }
+        }
+        for (k, values) in &self.groups {
+            for (v, s) in values {
+                series(format!("events.groups.{k}.{v}"), s)?;
+            }
+        }
+        if self.raw.len() > self.config.raw_window {
+            return Err(Error::invalid(
+                "events.raw",
+                "more raw events than the window",
+            ));
+        }
+        if let Some(i) = self.raw.iter().position(|e| {
+            e.freelancer as usize >= freelancers || e.rating.is_some_and(|r| !r.is_finite())
+        }) {
+            return Err(Error::invalid(
+                format!("events.raw[{i}]"),
+                "unknown freelancer or non-finite rating",
+            ));
+        }
+        Ok(())
     }
 
     /// The series of freelancer `f`, if it has events.

@@ -127,12 +127,7 @@ impl LedgerConfig {
             self.cutoff,
             self.half_life_days.map(|d| d * 86_400.0),
         )
-        .map_err(|e| match e {
-            Error::InvalidInput { field, reason } => {
-                Error::invalid(format!("ledger.{field}"), reason)
-            }
-            e => e,
-        })
+        .map_err(|e| e.map_field(|f| format!("ledger.{f}")))
     }
 }
 
@@ -219,40 +214,51 @@ impl Engine {
         self.state.read().catalog.live_jobs
     }
 
-    /// Adds or replaces one freelancer. Rejects invalid input (see `Freelancer::validate`);
-    /// nothing changes on error.
+    /// Adds or replaces one freelancer. Rejects invalid input (see `Freelancer::validate`; an
+    /// embedding must also match the engine's model and dimension, fixed by the first vector
+    /// stored on either side); errors name `freelancer.<field>`. Nothing changes on error.
     pub fn upsert_freelancer(&self, f: Freelancer) -> Result<()> {
-        self.upsert_freelancers(vec![f])
+        self.put_freelancers(vec![f], Naming::single("freelancer"))
+            .map(|_| ())
     }
 
     /// Adds or replaces freelancers, all or nothing: the first invalid one (or an id given
-    /// twice) rejects the batch and nothing changes.
+    /// twice) rejects the batch and nothing changes; errors name `freelancers[i].<field>`.
     pub fn upsert_freelancers(&self, batch: Vec<Freelancer>) -> Result<()> {
-        self.upsert_freelancers_with_report(batch).map(|_| ())
+        self.put_freelancers(batch, Naming::batch("freelancer", "freelancers"))
+            .map(|_| ())
     }
 
     /// [`Engine::upsert_freelancers`], answering how every skill label resolved (skill, kind,
     /// similarity, the known form it matched), in batch order.
     pub fn upsert_freelancers_with_report(&self, batch: Vec<Freelancer>) -> Result<UpsertReport> {
+        self.put_freelancers(batch, Naming::batch("freelancer", "freelancers"))
+    }
+
+    /// Validates everything, compiles everything, then applies: a rejected write changes
+    /// nothing, not even the label interners that reach the snapshot.
+    fn put_freelancers(&self, batch: Vec<Freelancer>, at: Naming) -> Result<UpsertReport> {
         let mut seen = std::collections::HashSet::new();
         for (i, f) in batch.iter().enumerate() {
-            f.validate().map_err(|e| prefix(e, i, batch.len()))?;
+            f.validate().map_err(|e| at.name(i, e))?;
             if !seen.insert(f.id.as_str()) {
-                return Err(Error::invalid(
-                    format!("freelancers[{i}].id"),
-                    format!("`{}` appears twice in the batch", f.id),
+                return Err(at.name(
+                    i,
+                    Error::invalid(
+                        "freelancer.id",
+                        format!("`{}` appears twice in the batch", f.id),
+                    ),
                 ));
             }
         }
         let mut s = self.state.write();
         check_embeddings(
             s.vectors.as_ref(),
-            batch
-                .iter()
-                .map(|f| ("freelancer.embedding", f.embedding.as_ref())),
-        )?;
-        // Compile everything first; entities change only once all compiled. (Compiling can
-        // only grow the interners, which is invisible to callers.)
+            "freelancer",
+            batch.iter().map(|f| f.embedding.as_ref()),
+        )
+        .map_err(|(i, e)| at.name(i, e))?;
+        let mark = s.catalog.mark();
         let mut compiled: Vec<FreelancerEntry> = Vec::with_capacity(batch.len());
         for (i, f) in batch.into_iter().enumerate() {
             let history = match &f.history {
@@ -265,17 +271,21 @@ impl Engine {
                     .map(|e| e.history.clone())
                     .unwrap_or_default(),
             };
-            compiled.push(
-                s.catalog
-                    .compile_freelancer(f, history)
-                    .map_err(|e| prefix(e, i, usize::MAX))?,
-            );
+            match s.catalog.compile_freelancer(f, history) {
+                Ok(e) => compiled.push(e),
+                Err(e) => {
+                    s.catalog.rollback(mark);
+                    return Err(at.name(i, e));
+                }
+            }
         }
         let mut report = UpsertReport::default();
         for e in &compiled {
             let labels: Vec<&str> = e.input.skills.iter().map(|c| c.skill.as_str()).collect();
             report.add(s.catalog.label_reports(&e.input.id, &labels));
         }
+        // Everything is valid: storing cannot fail from here on (the vectors were prepared
+        // by `check_embeddings` with the index's own rules).
         for e in compiled {
             let embedding = e.input.embedding.clone();
             let doc = s.catalog.put_freelancer(e)?;
@@ -284,42 +294,58 @@ impl Engine {
         Ok(report)
     }
 
-    /// Adds or replaces one job. Rejects invalid input; nothing changes on error.
+    /// Adds or replaces one job. Rejects invalid input (errors name `job.<field>`); nothing
+    /// changes on error. A job's embedding must match the engine's model and dimension (fixed
+    /// by the first vector stored on either side; a job's fixes it too).
     pub fn upsert_job(&self, j: Job) -> Result<()> {
-        self.upsert_jobs(vec![j])
+        self.put_jobs(vec![j], Naming::single("job")).map(|_| ())
     }
 
-    /// Adds or replaces jobs, all or nothing.
+    /// Adds or replaces jobs, all or nothing; errors name `jobs[i].<field>`.
     pub fn upsert_jobs(&self, batch: Vec<Job>) -> Result<()> {
-        self.upsert_jobs_with_report(batch).map(|_| ())
+        self.put_jobs(batch, Naming::batch("job", "jobs"))
+            .map(|_| ())
     }
 
     /// [`Engine::upsert_jobs`], answering how every skill label resolved.
     pub fn upsert_jobs_with_report(&self, batch: Vec<Job>) -> Result<UpsertReport> {
+        self.put_jobs(batch, Naming::batch("job", "jobs"))
+    }
+
+    fn put_jobs(&self, batch: Vec<Job>, at: Naming) -> Result<UpsertReport> {
         let mut seen = std::collections::HashSet::new();
         for (i, j) in batch.iter().enumerate() {
-            j.validate().map_err(|e| prefix(e, i, batch.len()))?;
+            j.validate().map_err(|e| at.name(i, e))?;
             if !seen.insert(j.id.as_str()) {
-                return Err(Error::invalid(
-                    format!("jobs[{i}].id"),
-                    format!("`{}` appears twice in the batch", j.id),
+                return Err(at.name(
+                    i,
+                    Error::invalid("job.id", format!("`{}` appears twice in the batch", j.id)),
                 ));
             }
         }
         let mut s = self.state.write();
         check_embeddings(
             s.vectors.as_ref(),
-            batch
-                .iter()
-                .map(|j| ("job.embedding", j.embedding.as_ref())),
-        )?;
+            "job",
+            batch.iter().map(|j| j.embedding.as_ref()),
+        )
+        .map_err(|(i, e)| at.name(i, e))?;
+        let mark = s.catalog.mark();
         let mut compiled: Vec<JobEntry> = Vec::with_capacity(batch.len());
         for (i, j) in batch.into_iter().enumerate() {
-            compiled.push(
-                s.catalog
-                    .compile_job(j)
-                    .map_err(|e| prefix(e, i, usize::MAX))?,
-            );
+            match s.catalog.compile_job(j) {
+                Ok(e) => compiled.push(e),
+                Err(e) => {
+                    s.catalog.rollback(mark);
+                    return Err(at.name(i, e));
+                }
+            }
+        }
+        if s.vectors.is_none()
+            && let Some(e) = compiled.iter().find_map(|c| c.input.embedding.as_ref())
+        {
+            // The first vector on either side fixes the engine's model and dimension.
+            s.vectors = Some(new_vector_index(e)?);
         }
         let mut report = UpsertReport::default();
         for e in &compiled {
@@ -379,7 +405,7 @@ impl Engine {
     }
 
     /// The best freelancers for a stored job: hard filters (named vetoes), scoring under the
-    /// options' preset, top-k (ties by internal id), explanations for the k results.
+    /// options' preset, top-k (ties by external id), explanations for the k results.
     /// Rejects an unknown job id and invalid options.
     pub fn recommend_freelancers(
         &self,
@@ -517,7 +543,8 @@ impl Engine {
     }
 
     /// Records one outcome and updates the freelancer's history (see the module docs for how
-    /// this combines with histories supplied on upsert). Rejects unknown ids.
+    /// this combines with histories supplied on upsert). Rejects unknown ids and an outcome
+    /// that would push a history count past `u32::MAX`; nothing is recorded on error.
     pub fn record_outcome(&self, o: &Outcome) -> Result<()> {
         o.validate()?;
         let mut s = self.state.write();
@@ -533,7 +560,7 @@ impl Engine {
             return Err(Error::unknown(EntityKind::Freelancer, &o.freelancer_id));
         };
         let mut h = entry.history.clone();
-        apply_outcome(&mut h, o);
+        apply_outcome(&mut h, o)?;
         events.outcome(d, job, o.kind, o.rating, o.at, &entry.input.attributes);
         catalog.set_history(d, h);
         Ok(())
@@ -576,40 +603,93 @@ impl Engine {
     }
 }
 
-/// Checks embeddings against the freelancer collection (or, before it exists, against each
-/// other): one model id, one dimension, no zero vector (cosine). Names the first bad one.
+/// How a write names the fields of its entity `i`: `freelancer.skills[0].level` for a single
+/// upsert, `freelancers[3].skills[0].level` in a batch (the core's validation names the
+/// singular form).
+#[derive(Debug, Clone, Copy)]
+struct Naming {
+    single: &'static str,
+    plural: Option<&'static str>,
+}
+
+impl Naming {
+    fn single(single: &'static str) -> Self {
+        Naming {
+            single,
+            plural: None,
+        }
+    }
+
+    fn batch(single: &'static str, plural: &'static str) -> Self {
+        Naming {
+            single,
+            plural: Some(plural),
+        }
+    }
+
+    /// `e` with its field named for entity `i` of this write.
+    fn name(&self, i: usize, e: Error) -> Error {
+        let Some(plural) = self.plural else {
+            return e;
+        };
+        e.map_field(|field| match field.strip_prefix(self.single) {
+            Some(rest) if rest.is_empty() || rest.starts_with(['.', '[']) => {
+                format!("{plural}[{i}]{rest}")
+            }
+            _ => format!("{plural}[{i}].{field}"),
+        })
+    }
+}
+
+/// Checks the embeddings of a write (`side` = `freelancer` or `job`) with the vector
+/// index's own rules (model id, dimension, finite, non-zero under cosine) and against the
+/// engine's model and dimension: those of the index, or, before there is one, of the first
+/// embedding of the write. Returns the entity number with the first error.
 fn check_embeddings<'a>(
     vectors: Option<&HnswIndex>,
-    batch: impl Iterator<Item = (&'static str, Option<&'a crate::Embedding>)>,
-) -> Result<()> {
+    side: &str,
+    embeddings: impl Iterator<Item = Option<&'a crate::Embedding>>,
+) -> std::result::Result<(), (usize, Error)> {
     let mut first: Option<(String, usize)> =
         vectors.map(|v| (v.store().model_id().to_owned(), v.store().dim()));
-    for (i, (field, e)) in batch.enumerate() {
+    for (i, e) in embeddings.enumerate() {
         let Some(e) = e else { continue };
-        let field = format!("[{i}].{field}");
-        match &first {
-            Some((model, dim)) => {
+        let field = format!("{side}.embedding");
+        let vector_field = format!("{field}.vector");
+        let check = || -> Result<()> {
+            crate::index::check_collection(
+                &e.model,
+                e.vector.len(),
+                &format!("{field}.model"),
+                &vector_field,
+            )?;
+            if let Some((model, dim)) = &first {
                 if &e.model != model {
                     return Err(Error::unknown(EntityKind::Model, &e.model));
                 }
                 if e.vector.len() != *dim {
                     return Err(Error::DimensionMismatch {
-                        field: format!("{field}.vector"),
+                        field: vector_field.clone(),
                         expected: *dim,
                         got: e.vector.len(),
                     });
                 }
             }
-            None => first = Some((e.model.clone(), e.vector.len())),
-        }
-        if e.vector.iter().all(|x| *x == 0.0) {
-            return Err(Error::invalid(
-                format!("{field}.vector"),
-                "a zero vector has no direction (cosine)",
-            ));
+            crate::index::prepare(&vector_field, Metric::Cosine, e.vector.len(), &e.vector)
+                .map(|_| ())
+        };
+        check().map_err(|err| (i, err))?;
+        if first.is_none() {
+            first = Some((e.model.clone(), e.vector.len()));
         }
     }
     Ok(())
+}
+
+/// An empty index of freelancer embeddings for `e`'s model and dimension.
+fn new_vector_index(e: &crate::Embedding) -> Result<HnswIndex> {
+    let store = VectorStore::new(&e.model, e.vector.len(), Metric::Cosine)?;
+    HnswBuilder::new().parallel_build(false).build(store)
 }
 
 /// Stores (or drops) freelancer `doc`'s embedding in the vector index, creating the index on
@@ -626,8 +706,7 @@ fn sync_vector(
             Ok(())
         }
         (None, Some(e)) => {
-            let store = VectorStore::new(&e.model, e.vector.len(), Metric::Cosine)?;
-            let mut idx = HnswBuilder::new().parallel_build(false).build(store)?;
+            let mut idx = new_vector_index(e)?;
             idx.upsert(doc, &e.vector)?;
             *vectors = Some(idx);
             Ok(())
@@ -636,45 +715,58 @@ fn sync_vector(
     }
 }
 
-fn prefix(e: Error, i: usize, n: usize) -> Error {
-    match e {
-        Error::InvalidInput { field, reason } if n > 1 => Error::InvalidInput {
-            field: format!("[{i}].{field}"),
-            reason,
-        },
-        e => e,
-    }
-}
-
 /// How an outcome changes a history (counts stay consistent: completed ≤ total, accepted ≤
-/// sent, active ≤ total).
-fn apply_outcome(h: &mut History, o: &Outcome) {
+/// sent, active ≤ total). A count that would pass `u32::MAX` rejects the outcome (field
+/// `freelancer.history.<count>`) instead of wrapping, so every history the engine holds
+/// passes `History::validate` and its snapshot loads.
+fn apply_outcome(h: &mut History, o: &Outcome) -> Result<()> {
+    fn inc(x: u32, name: &str) -> Result<u32> {
+        x.checked_add(1).ok_or_else(|| {
+            Error::invalid(
+                format!("freelancer.history.{name}"),
+                format!(
+                    "is at its maximum ({}); the outcome cannot be counted",
+                    u32::MAX
+                ),
+            )
+        })
+    }
     let later = |a: Option<chrono::DateTime<chrono::Utc>>| Some(a.map_or(o.at, |x| x.max(o.at)));
     match o.kind {
         OutcomeKind::Viewed | OutcomeKind::Shortlisted => {}
         OutcomeKind::Applied => {
-            h.proposals_sent += 1;
+            h.proposals_sent = inc(h.proposals_sent, "proposals_sent")?;
             h.last_proposal_at = later(h.last_proposal_at);
         }
         OutcomeKind::Hired => {
-            h.proposals_accepted += 1;
+            h.proposals_accepted = inc(h.proposals_accepted, "proposals_accepted")?;
             h.proposals_sent = h.proposals_sent.max(h.proposals_accepted);
-            h.contracts_total += 1;
-            h.active_contracts += 1;
+            h.contracts_total = inc(h.contracts_total, "contracts_total")?;
+            h.active_contracts = inc(h.active_contracts, "active_contracts")?;
             h.last_contract_at = later(h.last_contract_at);
         }
         OutcomeKind::Completed => {
-            h.contracts_completed += 1;
-            if h.active_contracts > 0 {
-                h.active_contracts -= 1;
-            }
-            h.contracts_total = h
-                .contracts_total
-                .max(h.contracts_completed + h.active_contracts);
+            h.contracts_completed = inc(h.contracts_completed, "contracts_completed")?;
+            h.active_contracts = h.active_contracts.saturating_sub(1);
+            let total = h
+                .contracts_completed
+                .checked_add(h.active_contracts)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "freelancer.history.contracts_total",
+                        format!(
+                            "completed + active contracts would pass {}; the outcome cannot \
+                             be counted",
+                            u32::MAX
+                        ),
+                    )
+                })?;
+            h.contracts_total = h.contracts_total.max(total);
         }
         OutcomeKind::Reviewed => {
+            h.ratings_count = inc(h.ratings_count, "ratings_count")?;
             h.ratings_sum += o.rating.unwrap_or(0.0);
-            h.ratings_count += 1;
         }
     }
+    Ok(())
 }

@@ -1,11 +1,15 @@
 //! The one path every request takes (DESIGN.md §1): filter → score → select → explain.
-//! Candidates are scanned in internal-id order; ties break by score, then internal id.
+//! Candidates are scanned in internal-id order; ties break by score, then **external id**
+//! (top-k selection, the re-ranking stage and its seeded exploration draws all see candidates
+//! by external id), so equal inputs give equal outputs whatever the upsert order. The one
+//! exception is the megilance_v1 preset's own ranking, which reproduces the seed: score,
+//! then catalogue (first upsert) order (research/megilance_v1.md "Ranking").
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Offset, TimeZone, Utc};
 
-use super::catalog::{Catalog, FreelancerEntry, JobEntry, ScanRow};
+use super::catalog::{Catalog, FreelancerEntry, JobEntry, ScanRow, Tie};
 use super::events::EventLog;
 use super::options::{Match, RecommendOptions, Recommendations};
 use super::{RetrievalConfig, State};
@@ -375,24 +379,50 @@ impl<'a> RequestCtx<'a> {
                 .collect());
         };
         let group_of = |d: DocId| -> u32 {
-            if freelancers {
-                self.cat.freelancers[d as usize]
-                    .as_ref()
-                    .map_or(fo.groups.len() as u32, |e| fo.group_of(&e.input.attributes))
+            // `d` may be any ledger key (`aggregate` below), not only a candidate
+            let attrs = if freelancers {
+                self.cat
+                    .freelancers
+                    .get(d as usize)
+                    .and_then(Option::as_ref)
+                    .map(|e| &e.input.attributes)
             } else {
-                self.cat.jobs[d as usize]
-                    .as_ref()
-                    .map_or(fo.groups.len() as u32, |e| fo.group_of(&e.input.attributes))
-            }
+                self.cat
+                    .jobs
+                    .get(d as usize)
+                    .and_then(Option::as_ref)
+                    .map(|e| &e.input.attributes)
+            };
+            attrs.map_or(fo.groups.len() as u32, |a| fo.group_of(a))
         };
+        // The policies see request-local ids numbered in external-id order: their ties
+        // (score, then lower id), FairCo's stable order and the order of equal candidates in
+        // every step then follow external ids, whatever the upsert order.
+        let mut docs: Vec<DocId> = ranked.iter().map(|&(_, d)| d).collect();
+        if freelancers {
+            docs.sort_by_key(|&d| self.cat.freelancer_tie(d));
+        } else {
+            docs.sort_by_key(|&d| self.cat.job_tie(d));
+        }
+        let local_of: std::collections::HashMap<DocId, DocId> = docs
+            .iter()
+            .enumerate()
+            .map(|(l, &d)| (d, l as DocId))
+            .collect();
+        let doc_of = |l: DocId| docs[l as usize];
         let items: Vec<RerankItem> = ranked
             .iter()
-            .map(|&(s, d)| RerankItem::new(d, s, group_of(d)))
+            .map(|&(s, d)| RerankItem::new(local_of[&d], s, group_of(d)))
             .collect();
-        let score_of: std::collections::HashMap<DocId, f64> =
-            ranked.iter().map(|&(s, d)| (d, s)).collect();
+        let score_of: Vec<f64> = {
+            let mut v = vec![0.0; docs.len()];
+            for &(s, d) in &ranked {
+                v[local_of[&d] as usize] = s;
+            }
+            v
+        };
         // FairCo reads the engine's per-freelancer ledger, summed into this request's groups
-        // when the policy balances groups.
+        // when the policy balances groups, else renumbered to the local ids.
         let units = fairco_units(&fo.policy);
         if units.contains(&FairCoUnit::Group) && units.contains(&FairCoUnit::Individual) {
             return Err(Error::invalid(
@@ -400,18 +430,17 @@ impl<'a> RequestCtx<'a> {
                 "a chain may use FairCo over groups or over individuals, not both",
             ));
         }
-        let grouped;
-        let ledger = if !freelancers {
+        let ledger = if !freelancers || units.is_empty() {
             None
         } else if units.contains(&FairCoUnit::Group) {
-            grouped = self.ledger.aggregate(|d| Some(group_of(d)));
-            Some(&grouped)
+            Some(self.ledger.aggregate(|d| Some(group_of(d))))
         } else {
-            Some(self.ledger)
+            let pairs: Vec<(u32, u32)> = local_of.iter().map(|(&d, &l)| (d, l)).collect();
+            Some(self.ledger.remap(&pairs))
         };
-        let impressions = |d: DocId| {
+        let impressions = |l: DocId| {
             self.events
-                .freelancer(d)
+                .freelancer(doc_of(l))
                 .map_or(0, |s| s.total(None, None).impressions)
         };
         let similarity = |a: DocId, b: DocId| {
@@ -430,32 +459,38 @@ impl<'a> RequestCtx<'a> {
                     v
                 }
             };
-            rerank::jaccard_similarity(&skills(a), &skills(b))
+            rerank::jaccard_similarity(&skills(doc_of(a)), &skills(doc_of(b)))
         };
-        let rate = |d: DocId| {
+        let rate = |l: DocId| {
             if freelancers {
-                self.cat.rows[d as usize].rate
+                self.cat.rows[doc_of(l) as usize].rate
             } else {
                 None
             }
         };
+        // exploration draws by external id: a candidate's luck is its own, not its number
+        let draw_key = |l: DocId| {
+            let t = if freelancers {
+                self.cat.freelancer_tie(doc_of(l))
+            } else {
+                self.cat.job_tie(doc_of(l))
+            };
+            stable_hash(t.ext)
+        };
         let rctx = RerankContext {
-            ledger,
+            ledger: ledger.as_ref(),
             impressions: freelancers.then_some(&impressions as &dyn Fn(DocId) -> u64),
             similarity: Some(&similarity),
             hourly_rate: freelancers.then_some(&rate as &dyn Fn(DocId) -> Option<f64>),
+            draw_key: Some(&draw_key),
         };
-        let out = rerank::apply(&fo.policy, &items, k, &rctx).map_err(|e| match e {
-            Error::InvalidInput { field, reason } => {
-                Error::invalid(format!("options.fairness.{field}"), reason)
-            }
-            e => e,
-        })?;
+        let out = rerank::apply(&fo.policy, &items, k, &rctx)
+            .map_err(|e| e.map_field(|f| format!("options.fairness.{f}")))?;
         Ok(out
             .order
             .iter()
             .zip(&out.moves)
-            .map(|(&d, m)| {
+            .map(|(&l, m)| {
                 let moves = m
                     .steps
                     .iter()
@@ -468,7 +503,7 @@ impl<'a> RequestCtx<'a> {
                         to: st.to + 1,
                     })
                     .collect();
-                (score_of[&d], d, moves)
+                (score_of[l as usize], doc_of(l), moves)
             })
             .collect())
     }
@@ -826,6 +861,14 @@ fn semantic(j: &JobEntry, f: &FreelancerEntry) -> Option<f64> {
     Some(factors::semantic_fit(dot / (na.sqrt() * nb.sqrt())))
 }
 
+/// A fixed 64-bit hash of a string (FNV-1a, Fowler–Noll–Vo), the same on every platform and
+/// run: the key of a candidate's seeded exploration draw.
+fn stable_hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 /// The FairCo units a policy (or chain) uses.
 fn fairco_units(c: &RerankerConfig) -> Vec<FairCoUnit> {
     match c {
@@ -835,19 +878,27 @@ fn fairco_units(c: &RerankerConfig) -> Vec<FairCoUnit> {
     }
 }
 
+/// The kept candidates of a top-k in result order, as `(score, doc)`.
+fn by_doc(top: TopK<f64, Tie<'_>>) -> Vec<(f64, DocId)> {
+    top.into_sorted_vec()
+        .into_iter()
+        .map(|(s, t)| (s, t.doc))
+        .collect()
+}
+
 /// Catalogues at least this large are scanned in parallel chunks (when rayon has threads).
 const PARALLEL_MIN: usize = 8192;
 
 /// What one scan of a chunk of candidates collects.
-struct ScanAcc {
-    top: TopK<f64>,
+struct ScanAcc<'a> {
+    top: TopK<f64, Tie<'a>>,
     vetoes: VetoCounts,
     candidates: u32,
     scored: u32,
     below: u32,
 }
 
-impl ScanAcc {
+impl<'a> ScanAcc<'a> {
     fn new(k: usize) -> Self {
         Self {
             top: TopK::new(k),
@@ -858,7 +909,7 @@ impl ScanAcc {
         }
     }
 
-    fn merge(mut self, o: ScanAcc) -> ScanAcc {
+    fn merge(mut self, o: ScanAcc<'a>) -> ScanAcc<'a> {
         self.top.merge(o.top);
         self.vetoes.merge(&o.vetoes);
         self.candidates += o.candidates;
@@ -929,7 +980,10 @@ pub(crate) fn recommend_freelancers(
                         acc.below += 1;
                         continue;
                     }
-                    acc.top.push(total, doc as DocId);
+                    // the tie key (the external id) only for a candidate that can enter
+                    if acc.top.threshold().is_none_or(|th| total >= th) {
+                        acc.top.push(total, cat.freelancer_tie(doc as DocId));
+                    }
                 }
                 acc
             };
@@ -950,7 +1004,7 @@ pub(crate) fn recommend_freelancers(
             let top = acc.top;
             vetoes = acc.vetoes;
             (candidates, scored, below) = (acc.candidates, acc.scored, acc.below);
-            let ranked = ctx.rerank(top.into_sorted_vec(), true)?;
+            let ranked = ctx.rerank(by_doc(top), true)?;
             for (rank, (total, doc, moves)) in ranked.into_iter().enumerate() {
                 let Some(f) = cat.freelancers[doc as usize].as_ref() else {
                     continue;
@@ -972,7 +1026,8 @@ pub(crate) fn recommend_freelancers(
         }
         Preset::MegilanceV1 => {
             // The seed scores every active freelancer, keeps reported ≥ min_score and sorts
-            // by reported score, ties in catalogue order (ascending internal id).
+            // by reported score, ties in catalogue order (ascending internal id): the one
+            // ranking whose ties follow the upsert order, as the seed's followed its table.
             let mut all: Vec<(f64, DocId)> = Vec::new();
             for (doc, f) in cat.freelancers.iter().enumerate() {
                 let Some(f) = f else { continue };
@@ -1042,7 +1097,7 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
     let mut matches = Vec::new();
     let exp = ctx.expansion(f.claims.iter().map(|c| c.skill), AnchorSide::Held);
     let mut scratch = FitScratch::default();
-    let mut top = TopK::new(ctx.pool());
+    let mut top: TopK<f64, Tie<'_>> = TopK::new(ctx.pool());
     for (doc, j) in cat.jobs.iter().enumerate() {
         let Some(j) = j else { continue };
         candidates += 1;
@@ -1074,13 +1129,19 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
             below += 1;
             continue;
         }
-        top.push(total, doc as DocId);
+        if top.threshold().is_none_or(|th| total >= th) {
+            let tie = match ctx.opts.preset {
+                Preset::Default => cat.job_tie(doc as DocId),
+                // the seed's catalogue order
+                Preset::MegilanceV1 => Tie {
+                    ext: "",
+                    doc: doc as DocId,
+                },
+            };
+            top.push(total, tie);
+        }
     }
-    for (rank, (total, doc, moves)) in ctx
-        .rerank(top.into_sorted_vec(), false)?
-        .into_iter()
-        .enumerate()
-    {
+    for (rank, (total, doc, moves)) in ctx.rerank(by_doc(top), false)?.into_iter().enumerate() {
         let Some(j) = cat.jobs[doc as usize].as_ref() else {
             continue;
         };

@@ -6,7 +6,11 @@
 //! job as supplied, with effective histories), `events` (the event log), `ledger` (the
 //! exposure ledger, JSON for the same reason), and, when freelancers carry embeddings,
 //! `vectors` (the index's own validated byte format; the HNSW graph is rebuilt on load).
-//! The others are bincode. Derived data
+//! The others are bincode; JSON floats are written shortest-round-trip and parsed exactly
+//! (serde_json `float_roundtrip`), so save → load → save is byte-identical. Everything
+//! decoded is validated before use (entities, event log, ledger values and keys, vector
+//! rows against the catalogue) and a ledger `null` written by an overflowing 0.1 engine reads
+//! as the saturated maximum. Derived data
 //! (compiled skills, interned languages/zones, reputation statistics) is rebuilt on load by
 //! the same code that builds it on upsert, so a loaded engine answers exactly as the saved
 //! one did.
@@ -121,6 +125,14 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
     ledger
         .validate()
         .map_err(|e| Error::corrupt(format!("ledger: {e}")))?;
+    if let Some(k) = ledger.keys().last() {
+        let ids = data.freelancer_ids.len();
+        if *k as usize >= ids {
+            return Err(Error::corrupt(format!(
+                "ledger: key {k} is not a freelancer id (there are {ids})"
+            )));
+        }
+    }
     let vectors = match sections
         .iter()
         .find(|s| s.name == "vectors" && s.codec == Codec::Raw)
@@ -128,10 +140,6 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
         Some(sec) => Some(HnswIndex::from_bytes(&sec.bytes)?),
         None => None,
     };
-    events
-        .config
-        .validate()
-        .map_err(|e| Error::corrupt(format!("events: {e}")))?;
 
     for i in [&mut data.adhoc, &mut data.freelancer_ids, &mut data.job_ids] {
         i.rebuild_index()?;
@@ -139,11 +147,15 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
     if data.freelancers.len() > data.freelancer_ids.len() || data.jobs.len() > data.job_ids.len() {
         return Err(Error::corrupt("catalog: more entities than ids"));
     }
+    events
+        .validate(data.freelancer_ids.len())
+        .map_err(|e| Error::corrupt(format!("events: {e}")))?;
     let mut cat = Catalog::new(Arc::new(taxonomy), config.scoring.resolution.clone());
     cat.adhoc = data.adhoc;
     cat.rebuild_adhoc_links();
     cat.freelancer_ids = data.freelancer_ids;
     cat.job_ids = data.job_ids;
+    cat.ensure_slots(data.freelancers.len(), data.jobs.len());
     for (doc, f) in data.freelancers.into_iter().enumerate() {
         let Some(f) = f else { continue };
         let bad = |e: Error| Error::corrupt(format!("catalog: freelancer {doc}: {e}"));
@@ -169,6 +181,19 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
         let entry = cat.compile_job(j).map_err(bad)?;
         cat.put_job(entry).map_err(bad)?;
     }
+    let vectors = match vectors {
+        // Older snapshots may hold job embeddings without a vector index: the first of them
+        // (in id order) fixes the engine's model and dimension, as on upsert.
+        None => cat
+            .jobs
+            .iter()
+            .flatten()
+            .find_map(|j| j.input.embedding.as_ref())
+            .map(super::new_vector_index)
+            .transpose()
+            .map_err(|e| Error::corrupt(format!("catalog: job embedding: {e}")))?,
+        v => v,
+    };
     if let Some(v) = &vectors {
         for id in v.store().ids() {
             if !cat

@@ -26,6 +26,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::util::TrimSpace;
 
 /// How two vectors are compared. Parse with [`FromStr`] so every binding accepts the same
 /// spellings: `"cosine"`, `"ip"` / `"inner_product"` / `"dot"`, `"l2"` / `"squared_l2"`
@@ -88,7 +89,7 @@ impl FromStr for Metric {
     /// Parses `"cosine"`, `"ip"`, `"inner_product"`, `"dot"`, `"l2"`, `"squared_l2"`
     /// (case-insensitive); rejects anything else with [`Error::InvalidInput`] on `metric`.
     fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
+        match s.trim_space().to_ascii_lowercase().as_str() {
             "cosine" | "cos" => Ok(Metric::Cosine),
             "ip" | "inner_product" | "dot" => Ok(Metric::InnerProduct),
             "l2" | "squared_l2" => Ok(Metric::SquaredL2),

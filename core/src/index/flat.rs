@@ -8,7 +8,7 @@ use crate::index::codec::serde_via_bytes;
 use crate::index::distance::{Metric, block, has_fma, prefetch_lines, to_score};
 use crate::index::filter::AllowList;
 use crate::index::store::{Hit, Query, VectorStore};
-use crate::util::TopK;
+use crate::util::{IdMap, NO_SLOT, TopK};
 
 /// Rows per cache block of the scan: 32 rows × 384 f32 = 48 KiB, which stays in L1/L2 while
 /// a chunk of queries passes over it.
@@ -29,8 +29,9 @@ pub(crate) fn check_k(k: usize) -> Result<()> {
     Ok(())
 }
 
-/// A top-k collector that skips rows which cannot enter (rows arrive in ascending id, so an
-/// equal score never displaces a kept one: ties go to the lower id).
+/// A top-k collector that skips rows which cannot enter. Rows arrive in slot order, not id
+/// order, so a row scoring exactly the current worst still goes to the [`TopK`], whose order
+/// (score, then lower id) settles the tie.
 struct Collector {
     top: TopK<f32>,
     k: usize,
@@ -47,10 +48,11 @@ impl Collector {
             full: false,
         }
     }
+    /// Offers a row; its id is looked up only if the row can enter.
     #[inline(always)]
-    fn offer(&mut self, score: f32, id: DocId) {
-        if !self.full || score > self.worst {
-            self.top.push(score, id);
+    fn offer(&mut self, score: f32, id: impl FnOnce() -> DocId) {
+        if !self.full || score >= self.worst {
+            self.top.push(score, id());
             if self.top.len() == self.k {
                 self.full = true;
                 self.worst = self.top.threshold().unwrap_or(f32::NEG_INFINITY);
@@ -91,21 +93,21 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
             while r + 2 <= b1 {
                 let s = block::<FMA, L2, 4, 2>(qv, [row(r), row(r + 1)]);
                 for t in 0..2 {
-                    let id = (r + t) as DocId;
-                    if live.contains(id) {
+                    let slot = (r + t) as u32;
+                    if live.contains(slot) {
                         for u in 0..4 {
-                            cols[j + u].offer(to_score(L2, s[u][t]), id);
+                            cols[j + u].offer(to_score(L2, s[u][t]), || store.id_at(slot));
                         }
                     }
                 }
                 r += 2;
             }
             if r < b1 {
-                let id = r as DocId;
-                if live.contains(id) {
+                let slot = r as u32;
+                if live.contains(slot) {
                     let s = block::<FMA, L2, 4, 1>(qv, [row(r)]);
                     for u in 0..4 {
-                        cols[j + u].offer(to_score(L2, s[u][0]), id);
+                        cols[j + u].offer(to_score(L2, s[u][0]), || store.id_at(slot));
                     }
                 }
             }
@@ -117,10 +119,10 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
         // software prefetch gave 0.82–1.00x and without it 0.70x (benches/README.md "Index").
         if qs.len() == 1 {
             for r in b0..b1 {
-                let id = r as DocId;
-                if live.contains(id) {
+                let slot = r as u32;
+                if live.contains(slot) {
                     let s = block::<FMA, L2, 1, 1>([qs[0]], [row(r)]);
-                    cols[0].offer(to_score(L2, s[0][0]), id);
+                    cols[0].offer(to_score(L2, s[0][0]), || store.id_at(slot));
                 }
             }
             b0 = b1;
@@ -141,18 +143,18 @@ fn scan_all_impl<const FMA: bool, const L2: bool>(
                 let xs = [row(r), row(r + 1), row(r + 2), row(r + 3)];
                 let s = block::<FMA, L2, 1, 4>([qs[j]], xs);
                 for t in 0..4 {
-                    let id = (r + t) as DocId;
-                    if live.contains(id) {
-                        cols[j].offer(to_score(L2, s[0][t]), id);
+                    let slot = (r + t) as u32;
+                    if live.contains(slot) {
+                        cols[j].offer(to_score(L2, s[0][t]), || store.id_at(slot));
                     }
                 }
                 r += 4;
             }
             while r < b1 {
-                let id = r as DocId;
-                if live.contains(id) {
+                let slot = r as u32;
+                if live.contains(slot) {
                     let s = block::<FMA, L2, 1, 1>([qs[j]], [row(r)]);
-                    cols[j].offer(to_score(L2, s[0][0]), id);
+                    cols[j].offer(to_score(L2, s[0][0]), || store.id_at(slot));
                 }
                 r += 1;
             }
@@ -170,33 +172,43 @@ fn scan_ids_impl<const FMA: bool, const L2: bool>(
     allow: &AllowList<'_>,
     col: &mut Collector,
 ) {
-    let mut buf = [0 as DocId; 4];
+    // one loop per form of the id map, so the lookup is not dispatched per id
+    match store.id_index() {
+        IdMap::Dense { slots, .. } => scan_ids_by::<FMA, L2>(store, q, allow, col, |id| {
+            slots.get(id as usize).copied().filter(|&s| s != NO_SLOT)
+        }),
+        IdMap::Hashed(m) => scan_ids_by::<FMA, L2>(store, q, allow, col, |id| m.get(&id).copied()),
+    }
+}
+
+#[inline(always)]
+fn scan_ids_by<const FMA: bool, const L2: bool>(
+    store: &VectorStore,
+    q: &[f32],
+    allow: &AllowList<'_>,
+    col: &mut Collector,
+    slot_of: impl Fn(DocId) -> Option<u32>,
+) {
+    // (slot, id) of up to four allowed live rows
+    let mut buf = [(0u32, 0 as DocId); 4];
     let mut n = 0;
-    let flush = |ids: &[DocId], col: &mut Collector| {
-        if ids.len() == 4 {
-            let s = block::<FMA, L2, 1, 4>(
-                [q],
-                [
-                    store.row(ids[0]),
-                    store.row(ids[1]),
-                    store.row(ids[2]),
-                    store.row(ids[3]),
-                ],
-            );
+    let flush = |rows: &[(u32, DocId)], col: &mut Collector| {
+        if rows.len() == 4 {
+            let xs: [&[f32]; 4] = std::array::from_fn(|t| store.row_at(rows[t].0));
+            let s = block::<FMA, L2, 1, 4>([q], xs);
             for t in 0..4 {
-                col.offer(to_score(L2, s[0][t]), ids[t]);
+                col.offer(to_score(L2, s[0][t]), || rows[t].1);
             }
         } else {
-            for &id in ids {
-                let s = block::<FMA, L2, 1, 1>([q], [store.row(id)]);
-                col.offer(to_score(L2, s[0][0]), id);
+            for &(slot, id) in rows {
+                let s = block::<FMA, L2, 1, 1>([q], [store.row_at(slot)]);
+                col.offer(to_score(L2, s[0][0]), || id);
             }
         }
     };
-    let live = store.live();
     allow.for_each(|id| {
-        if live.contains(id) {
-            buf[n] = id;
+        if let Some(slot) = slot_of(id) {
+            buf[n] = (slot, id);
             n += 1;
             if n == 4 {
                 flush(&buf, col);
@@ -464,7 +476,7 @@ mod tests {
         let mut all: Vec<(f32, u32)> = s
             .ids()
             .filter(|id| allow.is_none_or(|a| a.contains(*id)))
-            .map(|id| (score_pair(s.metric(), &qp, s.row(id)), id))
+            .map(|id| (score_pair(s.metric(), &qp, s.get(id).unwrap()), id))
             .collect();
         all.sort_by(|a, b| cmp_score_desc_id_asc(*a, *b));
         all.truncate(k);

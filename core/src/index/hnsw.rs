@@ -44,7 +44,7 @@ use crate::index::flat::{check_k, exact_one, prepare_many, prepare_one};
 use crate::index::graph::{Graph, GraphParams, WalkDist};
 use crate::index::quant::{DEFAULT_RERANK_CANDIDATES, Int8Codes, check_scales};
 use crate::index::store::{Hit, Query, VectorStore};
-use crate::util::{BitSet, cmp_score_desc_id_asc};
+use crate::util::{BitSet, IdMap, cmp_score_desc_id_asc};
 
 const MAGIC: &[u8; 4] = b"FMHN";
 /// 2 adds `int8_filter_share` and the int8 scales, 3 the seed and the graph; versions 1 and 2
@@ -257,14 +257,15 @@ fn walk_dist<const AVX: bool>(l2: bool, a: &[f32], b: &[f32]) -> f32 {
 struct RowDist<'a, const AVX: bool> {
     q: &'a [f32],
     store: &'a VectorStore,
-    slot_doc: &'a [DocId],
+    /// graph slot → store row slot
+    slot_row: &'a [u32],
     l2: bool,
 }
 
 impl<const AVX: bool> RowDist<'_, AVX> {
     #[inline(always)]
     fn row(&self, s: u32) -> &[f32] {
-        self.store.row(self.slot_doc[s as usize])
+        self.store.row_at(self.slot_row[s as usize])
     }
 }
 
@@ -290,13 +291,25 @@ impl<const AVX: bool> WalkDist for RowDist<'_, AVX> {
     }
 }
 
-/// Row id → slot for the insertion order `order` (`NO_SLOT` for rows not in it).
-fn doc_slots(order: &[DocId], slots: usize) -> Vec<u32> {
-    let mut doc_slot = vec![NO_SLOT; slots];
+/// Row id → graph slot for the insertion order `order`.
+fn doc_slots(order: &[DocId]) -> IdMap {
+    let mut doc_slot = IdMap::default();
     for (slot, &id) in order.iter().enumerate() {
-        doc_slot[id as usize] = slot as u32;
+        doc_slot.insert(id, slot as u32);
     }
     doc_slot
+}
+
+/// Graph slot → store row slot for the insertion order `order` (live ids of `store`).
+fn row_slots(store: &VectorStore, order: &[DocId]) -> Result<Vec<u32>> {
+    order
+        .iter()
+        .map(|&id| {
+            store
+                .slot_of(id)
+                .ok_or_else(|| Error::corrupt(format!("hnsw index: row {id} is not live")))
+        })
+        .collect()
 }
 
 fn graph_params(cfg: &HnswConfig) -> GraphParams {
@@ -308,25 +321,25 @@ fn graph_params(cfg: &HnswConfig) -> GraphParams {
     }
 }
 
-/// Links slot `s` (row `slot_doc[s]`) into `g`.
-fn insert_slot(g: &Graph, store: &VectorStore, slot_doc: &[DocId], s: u32) {
+/// Links slot `s` (store row `slot_row[s]`) into `g`.
+fn insert_slot(g: &Graph, store: &VectorStore, slot_row: &[u32], s: u32) {
     #[cfg(target_arch = "x86_64")]
     if has_fma() {
         // SAFETY: avx2 + fma detected.
-        return unsafe { insert_slot_avx(g, store, slot_doc, s) };
+        return unsafe { insert_slot_avx(g, store, slot_row, s) };
     }
-    insert_slot_with::<false>(g, store, slot_doc, s);
+    insert_slot_with::<false>(g, store, slot_row, s);
 }
 
 #[inline(always)]
-fn insert_slot_with<const AVX: bool>(g: &Graph, store: &VectorStore, slot_doc: &[DocId], s: u32) {
+fn insert_slot_with<const AVX: bool>(g: &Graph, store: &VectorStore, slot_row: &[u32], s: u32) {
     let l2 = store.metric().is_l2();
-    let row = |x: u32| store.row(slot_doc[x as usize]);
+    let row = |x: u32| store.row_at(slot_row[x as usize]);
     let pair = |a: u32, b: u32| walk_dist::<AVX>(l2, row(a), row(b));
     let from_s = RowDist::<AVX> {
         q: row(s),
         store,
-        slot_doc,
+        slot_row,
         l2,
     };
     g.insert(s, &from_s, &pair);
@@ -334,16 +347,16 @@ fn insert_slot_with<const AVX: bool>(g: &Graph, store: &VectorStore, slot_doc: &
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn insert_slot_avx(g: &Graph, store: &VectorStore, slot_doc: &[DocId], s: u32) {
-    insert_slot_with::<true>(g, store, slot_doc, s);
+fn insert_slot_avx(g: &Graph, store: &VectorStore, slot_row: &[u32], s: u32) {
+    insert_slot_with::<true>(g, store, slot_row, s);
 }
 
-/// Builds the graph over `slot_doc` (slot → row), in parallel when configured and the rayon
-/// pool has more than one thread: each thread takes the next slot from a shared counter
-/// (hnswlib's `ParallelFor`), so insertion stays close to slot order.
-fn build_graph(cfg: &HnswConfig, store: &VectorStore, slot_doc: &[DocId]) -> Graph {
-    let g = Graph::with_nodes(graph_params(cfg), slot_doc.len());
-    let n = slot_doc.len();
+/// Builds the graph over `slot_row` (graph slot → store row slot), in parallel when
+/// configured and the rayon pool has more than one thread: each thread takes the next slot
+/// from a shared counter (hnswlib's `ParallelFor`), so insertion stays close to slot order.
+fn build_graph(cfg: &HnswConfig, store: &VectorStore, slot_row: &[u32]) -> Graph {
+    let g = Graph::with_nodes(graph_params(cfg), slot_row.len());
+    let n = slot_row.len();
     if cfg.parallel_build && rayon::current_num_threads() > 1 && n > 1 {
         let next = AtomicUsize::new(0);
         rayon::broadcast(|_| {
@@ -352,12 +365,12 @@ fn build_graph(cfg: &HnswConfig, store: &VectorStore, slot_doc: &[DocId]) -> Gra
                 if s >= n {
                     break;
                 }
-                insert_slot(&g, store, slot_doc, s as u32);
+                insert_slot(&g, store, slot_row, s as u32);
             }
         });
     } else {
         for s in 0..n {
-            insert_slot(&g, store, slot_doc, s as u32);
+            insert_slot(&g, store, slot_row, s as u32);
         }
     }
     g
@@ -370,8 +383,10 @@ pub struct HnswIndex {
     graph: Graph,
     /// graph slot → row id
     slot_doc: Vec<DocId>,
-    /// row id → slot (NO_SLOT if none)
-    doc_slot: Vec<u32>,
+    /// graph slot → store row slot (where the walk reads the vector)
+    slot_row: Vec<u32>,
+    /// live row id → graph slot
+    doc_slot: IdMap,
     /// slots whose row was replaced or removed
     stale: BitSet,
     /// int8 codes for filtered searches (present iff `cfg.int8_filter_share > 0`)
@@ -411,8 +426,9 @@ impl HnswIndex {
                  distance); use FlatIndex or QuantizedIndex for inner_product",
             ));
         }
-        let doc_slot = doc_slots(order, store.slots());
-        let graph = graph.unwrap_or_else(|| build_graph(&cfg, &store, order));
+        let doc_slot = doc_slots(order);
+        let slot_row = row_slots(&store, order)?;
+        let graph = graph.unwrap_or_else(|| build_graph(&cfg, &store, &slot_row));
         let int8 = (cfg.int8_filter_share > 0.0).then(|| match scales {
             Some((scales, trained_rows)) => Int8Codes::with_scales(&store, scales, trained_rows),
             None => Int8Codes::train(&store),
@@ -421,6 +437,7 @@ impl HnswIndex {
             int8,
             cfg,
             slot_doc: order.to_vec(),
+            slot_row,
             doc_slot,
             stale: BitSet::default(),
             graph,
@@ -502,7 +519,8 @@ impl HnswIndex {
         let int8 = self.int8.as_ref().map_or(0, Int8Codes::scan_bytes);
         self.store.memory_bytes()
             + self.graph.memory_bytes()
-            + (self.slot_doc.len() + self.doc_slot.len()) * 4
+            + (self.slot_doc.len() + self.slot_row.len()) * 4
+            + self.doc_slot.memory_bytes()
             + self.stale.len().div_ceil(8)
             + int8
     }
@@ -516,19 +534,15 @@ impl HnswIndex {
             .ok()
             .filter(|s| *s != NO_SLOT)
             .ok_or_else(|| Error::invalid("id", "too many graph nodes; rebuild first"))?;
-        self.store.put_prepared(id, &v)?;
-        if self.doc_slot.len() <= id as usize {
-            self.doc_slot.resize(id as usize + 1, NO_SLOT);
-        }
-        let old = self.doc_slot[id as usize];
-        if old != NO_SLOT {
+        let row = self.store.put_prepared(id, &v)?;
+        if let Some(old) = self.doc_slot.insert(id, slot) {
             self.stale.insert(old);
         }
         self.slot_doc.push(id);
-        self.doc_slot[id as usize] = slot;
+        self.slot_row.push(row);
         let s = self.graph.add_node();
         debug_assert_eq!(s, slot);
-        insert_slot(&self.graph, &self.store, &self.slot_doc, slot);
+        insert_slot(&self.graph, &self.store, &self.slot_row, slot);
         if let Some(c) = &mut self.int8 {
             // Scales are retrained whenever the live rows have doubled since the last
             // training (amortised O(1) per insert; an index grown from empty gets scales that
@@ -536,7 +550,7 @@ impl HnswIndex {
             if self.store.len() >= 2 * c.trained_rows().max(32) {
                 *c = Int8Codes::train(&self.store);
             } else {
-                c.encode_row(&self.store, id);
+                c.encode_slot(&self.store, row);
             }
         }
         self.maybe_rebuild();
@@ -549,8 +563,9 @@ impl HnswIndex {
         if !self.store.remove(id) {
             return false;
         }
-        let slot = std::mem::replace(&mut self.doc_slot[id as usize], NO_SLOT);
-        self.stale.insert(slot);
+        if let Some(slot) = self.doc_slot.remove(id) {
+            self.stale.insert(slot);
+        }
         self.maybe_rebuild();
         true
     }
@@ -577,12 +592,17 @@ impl HnswIndex {
     /// Rebuilds the graph from the live rows (in their insertion order), dropping stale nodes.
     pub fn rebuild(&mut self) {
         let order = self.live_order();
-        let doc_slot = doc_slots(&order, self.store.slots());
-        self.graph = build_graph(&self.cfg, &self.store, &order);
+        let doc_slot = doc_slots(&order);
+        let slot_row: Vec<u32> = order
+            .iter()
+            .filter_map(|&id| self.store.slot_of(id))
+            .collect();
+        self.graph = build_graph(&self.cfg, &self.store, &slot_row);
         if self.int8.is_some() {
             self.int8 = Some(Int8Codes::train(&self.store));
         }
         self.slot_doc = order;
+        self.slot_row = slot_row;
         self.doc_slot = doc_slot;
         self.stale = BitSet::default();
     }
@@ -604,7 +624,9 @@ impl HnswIndex {
         if self.store.is_empty() || allow.is_some_and(|a| a.is_empty()) {
             return Vec::new();
         }
-        if self.use_exact(allow) {
+        if self.use_exact(allow) || k >= self.store.len() {
+            // (asking for every row is answered exactly: a scan is cheaper than a walk of
+            // the whole graph and returns them all)
             return exact_one(&self.store, q, k, allow);
         }
         if let (Some(codes), Some(a)) = (&self.int8, allow)
@@ -619,6 +641,13 @@ impl HnswIndex {
             return unsafe { graph_search_avx(self, q, k, ef, allow) };
         }
         graph_search::<false>(self, q, k, ef, allow)
+    }
+
+    /// Rejects `k = 0`; a `k` above the live rows means all of them (as in the flat and int8
+    /// indexes: nothing is ever sized by `k` itself).
+    fn clamp_k(&self, k: usize) -> Result<usize> {
+        check_k(k)?;
+        Ok(k.min(self.store.len().max(1)))
     }
 
     fn resolve_ef(&self, k: usize, ef: Option<usize>) -> Result<usize> {
@@ -643,9 +672,13 @@ impl HnswIndex {
     /// exact re-rank. Scores are exact (same as [`crate::index::FlatIndex`]); order is score desc,
     /// id asc.
     ///
-    /// Errors: `k = 0` (`k`), `ef < k` or `ef > MAX_EF` (`ef`), and every query check of
-    /// [`crate::index::FlatIndex::search`]. An empty index or an allow-list admitting nothing
-    /// gives `Ok(vec![])`. May return fewer than `k` hits when a filter is selective.
+    /// A `k` at or above the number of live rows returns every (allowed) row, exactly; `k` is
+    /// clamped to that number first, so a huge `k` costs nothing extra.
+    ///
+    /// Errors: `k = 0` (`k`), `ef < k` (after clamping) or `ef > MAX_EF` (`ef`), and every
+    /// query check of [`crate::index::FlatIndex::search`]. An empty index or an allow-list
+    /// admitting nothing gives `Ok(vec![])`. May return fewer than `k` hits when a filter is
+    /// selective.
     pub fn search(
         &self,
         query: &Query<'_>,
@@ -653,7 +686,7 @@ impl HnswIndex {
         ef: Option<usize>,
         allow: Option<AllowList<'_>>,
     ) -> Result<Vec<Hit>> {
-        check_k(k)?;
+        let k = self.clamp_k(k)?;
         let ef = self.resolve_ef(k, ef)?;
         let q = prepare_one(&self.store, query, allow.as_ref())?;
         Ok(self.search_prepared(&q, k, ef, allow.as_ref()))
@@ -668,7 +701,7 @@ impl HnswIndex {
         ef: Option<usize>,
         allow: Option<AllowList<'_>>,
     ) -> Result<Vec<Vec<Hit>>> {
-        check_k(k)?;
+        let k = self.clamp_k(k)?;
         let ef = self.resolve_ef(k, ef)?;
         let qs = prepare_many(&self.store, queries, allow.as_ref())?;
         Ok(qs
@@ -772,9 +805,10 @@ impl HnswIndex {
                 "hnsw index: insertion order does not list every live row",
             ));
         }
+        // by row slot: dense and bounded by the rows read, whatever the ids
         let mut seen = BitSet::with_capacity(store.slots());
         for &id in &order {
-            if !store.contains(id) || !seen.insert(id) {
+            if !store.slot_of(id).is_some_and(|slot| seen.insert(slot)) {
                 return Err(Error::corrupt(format!(
                     "hnsw index: insertion order names row {id} twice or a row that is not live"
                 )));
@@ -803,7 +837,7 @@ fn graph_search<const AVX: bool>(
     let dist = RowDist::<AVX> {
         q,
         store: &ix.store,
-        slot_doc,
+        slot_row: &ix.slot_row,
         l2: ix.store.metric().is_l2(),
     };
     let g = &ix.graph;
@@ -814,9 +848,7 @@ fn graph_search<const AVX: bool>(
             // admitted slots, computed once per query (O(allowed))
             let mut ok = BitSet::with_capacity(slot_doc.len());
             a.for_each(|id| {
-                if let Some(&slot) = ix.doc_slot.get(id as usize)
-                    && slot != NO_SLOT
-                {
+                if let Some(slot) = ix.doc_slot.get(id) {
                     ok.insert(slot);
                 }
             });
@@ -834,8 +866,8 @@ fn graph_search<const AVX: bool>(
         .iter()
         .take(k)
         .map(|&(_, slot)| {
-            let id = slot_doc[slot as usize];
-            (score_pair(metric, q, ix.store.row(id)), id)
+            let row = ix.store.row_at(ix.slot_row[slot as usize]);
+            (score_pair(metric, q, row), slot_doc[slot as usize])
         })
         .collect();
     hits.sort_by(|a, b| cmp_score_desc_id_asc(*a, *b));

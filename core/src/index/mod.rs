@@ -46,3 +46,4 @@ pub use flat::FlatIndex;
 pub use hnsw::{DEFAULT_SEED, HnswBuilder, HnswConfig, HnswIndex, MAX_EF};
 pub use quant::{DEFAULT_RERANK_CANDIDATES, QuantizedIndex};
 pub use store::{Hit, MAX_DIM, MAX_MODEL_ID_LEN, Query, VectorStore};
+pub(crate) use store::{check_collection, prepare};

@@ -64,8 +64,8 @@ impl Int8Codes {
     pub(crate) fn train(store: &VectorStore) -> Self {
         let dim = store.dim();
         let mut maxabs = vec![0f32; dim];
-        for id in store.ids() {
-            for (m, x) in maxabs.iter_mut().zip(store.row(id)) {
+        for slot in store.live().iter() {
+            for (m, x) in maxabs.iter_mut().zip(store.row_at(slot)) {
                 *m = m.max(x.abs());
             }
         }
@@ -84,26 +84,27 @@ impl Int8Codes {
             scales,
             trained_rows,
         };
-        for id in store.ids() {
-            c.encode_row(store, id);
+        for slot in store.live().iter() {
+            c.encode_slot(store, slot);
         }
         c
     }
 
-    /// (Re-)encodes row `id` of `store` with the current scales.
-    pub(crate) fn encode_row(&mut self, store: &VectorStore, id: DocId) {
+    /// (Re-)encodes the row in `slot` of `store` with the current scales (codes are kept by
+    /// the store's row slots).
+    pub(crate) fn encode_slot(&mut self, store: &VectorStore, slot: u32) {
         let dim = store.dim();
-        let need = (id as usize + 1) * dim;
+        let need = (slot as usize + 1) * dim;
         if self.codes.len() < need {
             self.codes.resize(need, 0);
-            self.norms2.resize(id as usize + 1, 0.0);
+            self.norms2.resize(slot as usize + 1, 0.0);
         }
-        let row = store.row(id);
-        let out = &mut self.codes[id as usize * dim..(id as usize + 1) * dim];
+        let row = store.row_at(slot);
+        let out = &mut self.codes[slot as usize * dim..(slot as usize + 1) * dim];
         for ((c, &x), &s) in out.iter_mut().zip(row).zip(&self.scales) {
             *c = quantise(x, 1.0 / s);
         }
-        self.norms2[id as usize] = (norm_f64(row).powi(2)) as f32;
+        self.norms2[slot as usize] = (norm_f64(row).powi(2)) as f32;
     }
 
     /// The per-dimension scales.
@@ -161,7 +162,7 @@ impl Int8Codes {
         let mut exact: Vec<(f32, DocId)> = top
             .into_sorted_vec()
             .into_iter()
-            .map(|(_, id)| (score_pair(metric, q, store.row(id)), id))
+            .filter_map(|(_, id)| Some((score_pair(metric, q, store.get(id)?), id)))
             .collect();
         exact.sort_by(|a, b| cmp_score_desc_id_asc(*a, *b));
         exact.truncate(k);
@@ -217,8 +218,9 @@ impl QuantizedIndex {
     /// Inserts or replaces a row (encoded with the existing scales). Same checks as
     /// [`VectorStore::upsert`]; on error nothing changes.
     pub fn upsert(&mut self, id: DocId, vector: &[f32]) -> Result<()> {
-        self.store.upsert(id, vector)?;
-        self.codes.encode_row(&self.store, id);
+        let v = self.store.prepare("vector", vector)?;
+        let slot = self.store.put_prepared(id, &v)?;
+        self.codes.encode_slot(&self.store, slot);
         Ok(())
     }
 
@@ -324,8 +326,8 @@ struct Scan<'a> {
 const PREFETCH_ROWS: usize = 8;
 
 #[inline(always)]
-fn prefetch_row<const AVX: bool>(codes: &[i8], id: DocId, dim: usize) {
-    let at = id as usize * dim;
+fn prefetch_row<const AVX: bool>(codes: &[i8], slot: u32, dim: usize) {
+    let at = slot as usize * dim;
     if AVX && let Some(row) = codes.get(at..at + dim) {
         prefetch_lines(row);
     }
@@ -339,8 +341,8 @@ fn scan_impl<const AVX: bool>(s: &Scan<'_>) -> TopK<f32> {
     let mut top = TopK::<f32>::new(s.cand);
     let mut worst = f32::NEG_INFINITY;
     let mut full = false;
-    let mut offer = |id: DocId, top: &mut TopK<f32>| {
-        let o = id as usize * dim;
+    let mut offer = |slot: u32, top: &mut TopK<f32>| {
+        let o = slot as usize * dim;
         let codes = &c.codes[o..o + dim];
         #[cfg(target_arch = "x86_64")]
         let d = if AVX {
@@ -353,12 +355,14 @@ fn scan_impl<const AVX: bool>(s: &Scan<'_>) -> TopK<f32> {
         let d = dot_i8_portable(s.e, codes);
         let d = s.t * d as f32;
         let sc = if s.l2 {
-            2.0 * d - c.norms2[id as usize]
+            2.0 * d - c.norms2[slot as usize]
         } else {
             d
         };
-        if !full || sc > worst {
-            top.push(sc, id);
+        // rows arrive in slot order: an exact tie with the worst kept goes to the TopK,
+        // which keeps the lower id
+        if !full || sc >= worst {
+            top.push(sc, s.store.id_at(slot));
             if let Some(w) = top.threshold() {
                 worst = w;
                 full = true;
@@ -367,24 +371,24 @@ fn scan_impl<const AVX: bool>(s: &Scan<'_>) -> TopK<f32> {
     };
     match s.allow {
         None => {
-            for id in live.iter() {
-                prefetch_row::<AVX>(&c.codes, id + PREFETCH_ROWS as DocId, dim);
-                offer(id, &mut top);
+            for slot in live.iter() {
+                prefetch_row::<AVX>(&c.codes, slot + PREFETCH_ROWS as u32, dim);
+                offer(slot, &mut top);
             }
         }
         Some(a) => {
-            // allowed live ids first, so rows can be prefetched ahead of the scan
-            let mut ids = Vec::with_capacity(a.len());
+            // allowed live slots first, so rows can be prefetched ahead of the scan
+            let mut slots = Vec::with_capacity(a.len().min(s.store.len()));
             a.for_each(|id| {
-                if live.contains(id) {
-                    ids.push(id);
+                if let Some(slot) = s.store.slot_of(id) {
+                    slots.push(slot);
                 }
             });
-            for (i, &id) in ids.iter().enumerate() {
-                if let Some(&ahead) = ids.get(i + PREFETCH_ROWS) {
+            for (i, &slot) in slots.iter().enumerate() {
+                if let Some(&ahead) = slots.get(i + PREFETCH_ROWS) {
                     prefetch_row::<AVX>(&c.codes, ahead, dim);
                 }
-                offer(id, &mut top);
+                offer(slot, &mut top);
             }
         }
     }

@@ -4,7 +4,8 @@ use crate::error::{EntityKind, Error, Result};
 use crate::ids::DocId;
 use crate::index::codec::{Reader, Writer, serde_via_bytes};
 use crate::index::distance::{Metric, norm_f64};
-use crate::util::BitSet;
+use crate::util::TrimSpace;
+use crate::util::{BitSet, IdMap};
 
 /// Largest accepted dimension.
 pub const MAX_DIM: usize = 1 << 16;
@@ -46,19 +47,30 @@ pub struct Hit {
 }
 
 /// A collection of vectors from one embedding model, one dimension and one metric, addressed by
-/// the engine's dense [`DocId`]s.
+/// the engine's dense [`DocId`]s (or any `u32` ids a caller picks).
 ///
-/// Ids may have gaps: row `id` lives at offset `id * dim`, rows never written (or removed) are
-/// not *live* and are never returned. [`VectorStore::upsert`] replaces a row,
-/// [`VectorStore::remove`] tombstones it. Under [`Metric::Cosine`] rows are stored
-/// L2-normalised. Every rejected call leaves the store unchanged.
+/// Rows are stored packed, one *row slot* each, in the order they were first written (a
+/// removed row's slot is reused by the next new id); an [`IdMap`] finds the slot of an id.
+/// Memory is proportional to the rows stored, whatever the ids: one row with id 2^28 costs one
+/// row, not 2^28. [`VectorStore::upsert`] replaces a row in place, [`VectorStore::remove`]
+/// frees it; removed and never-written ids are not *live* and are never returned. Under
+/// [`Metric::Cosine`] rows are stored L2-normalised. Every rejected call leaves the store
+/// unchanged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VectorStore {
     model_id: String,
     dim: usize,
     metric: Metric,
+    /// Rows by slot, `dim` f32 each.
     data: Vec<f32>,
+    /// Id of each slot (meaningful for live slots).
+    slot_ids: Vec<DocId>,
+    /// Live slots.
     live: BitSet,
+    /// Id → slot of the live rows.
+    index: IdMap,
+    /// Free slots (removed rows), reused last-freed first.
+    free: Vec<u32>,
 }
 
 /// Checks a vector: length, finite components, non-zero under cosine. Returns the prepared
@@ -99,33 +111,49 @@ pub(crate) fn prepare(field: &str, metric: Metric, dim: usize, v: &[f32]) -> Res
     Ok(out)
 }
 
+/// The collection rules of [`VectorStore::new`]: a model id that is not empty and at most
+/// [`MAX_MODEL_ID_LEN`] bytes (error on `model_field`), a dimension in `1..=MAX_DIM` (error
+/// on `dim_field`). The engine checks embeddings with it before it stores anything.
+pub(crate) fn check_collection(
+    model_id: &str,
+    dim: usize,
+    model_field: &str,
+    dim_field: &str,
+) -> Result<()> {
+    if model_id.trim_space().is_empty() {
+        return Err(Error::invalid(model_field, "must not be empty"));
+    }
+    if model_id.len() > MAX_MODEL_ID_LEN {
+        return Err(Error::invalid(
+            model_field,
+            format!("must be at most {MAX_MODEL_ID_LEN} bytes"),
+        ));
+    }
+    if dim == 0 || dim > MAX_DIM {
+        return Err(Error::invalid(
+            dim_field,
+            format!("must be in 1..={MAX_DIM}, got {dim}"),
+        ));
+    }
+    Ok(())
+}
+
 impl VectorStore {
     /// An empty store for vectors of `model_id`, `dim` components, compared with `metric`.
     ///
     /// Rejects an empty model id or one longer than [`MAX_MODEL_ID_LEN`] bytes (`model_id`),
     /// and `dim` outside `1..=MAX_DIM` (`dim`).
     pub fn new(model_id: &str, dim: usize, metric: Metric) -> Result<Self> {
-        if model_id.trim().is_empty() {
-            return Err(Error::invalid("model_id", "must not be empty"));
-        }
-        if model_id.len() > MAX_MODEL_ID_LEN {
-            return Err(Error::invalid(
-                "model_id",
-                format!("must be at most {MAX_MODEL_ID_LEN} bytes"),
-            ));
-        }
-        if dim == 0 || dim > MAX_DIM {
-            return Err(Error::invalid(
-                "dim",
-                format!("must be in 1..={MAX_DIM}, got {dim}"),
-            ));
-        }
+        check_collection(model_id, dim, "model_id", "dim")?;
         Ok(VectorStore {
             model_id: model_id.to_owned(),
             dim,
             metric,
             data: Vec::new(),
+            slot_ids: Vec::new(),
             live: BitSet::default(),
+            index: IdMap::default(),
+            free: Vec::new(),
         })
     }
 
@@ -143,41 +171,63 @@ impl VectorStore {
     }
     /// Number of live rows.
     pub fn len(&self) -> usize {
-        self.live.len()
+        self.index.len()
     }
     /// Whether no row is live.
     pub fn is_empty(&self) -> bool {
         self.live.is_empty()
     }
-    /// One past the highest id ever written (the number of row slots).
+    /// Number of row slots: live rows plus freed slots awaiting reuse (at most the largest
+    /// number of rows ever live at once).
     pub fn slots(&self) -> usize {
-        self.data.len() / self.dim
+        self.slot_ids.len()
     }
     /// Whether `id` is live.
     pub fn contains(&self, id: DocId) -> bool {
-        self.live.contains(id)
+        self.index.get(id).is_some()
     }
     /// The stored (under cosine: normalised) vector of `id`, if live.
     pub fn get(&self, id: DocId) -> Option<&[f32]> {
-        self.live.contains(id).then(|| self.row(id))
+        self.index.get(id).map(|s| self.row_at(s))
     }
     /// Live ids in ascending order.
-    pub fn ids(&self) -> impl Iterator<Item = DocId> + '_ {
-        self.live.iter()
+    pub fn ids(&self) -> impl Iterator<Item = DocId> + use<> {
+        self.index.sorted().into_iter().map(|(id, _)| id)
     }
-    /// Bytes held by the vectors (all slots, including gaps).
+    /// Bytes held by the rows (every slot), the slot ids, the live set and the id map.
     pub fn memory_bytes(&self) -> usize {
-        self.data.len() * 4 + self.slots().div_ceil(8)
+        self.data.len() * 4
+            + self.slot_ids.len() * 4
+            + self.slots().div_ceil(8)
+            + self.index.memory_bytes()
+            + self.free.len() * 4
     }
 
+    /// The row in `slot`.
     #[inline]
-    pub(crate) fn row(&self, id: DocId) -> &[f32] {
-        let o = id as usize * self.dim;
+    pub(crate) fn row_at(&self, slot: u32) -> &[f32] {
+        let o = slot as usize * self.dim;
         &self.data[o..o + self.dim]
     }
+    /// The id of the row in `slot`.
+    #[inline]
+    pub(crate) fn id_at(&self, slot: u32) -> DocId {
+        self.slot_ids[slot as usize]
+    }
+    /// The slot of live row `id`.
+    #[inline]
+    pub(crate) fn slot_of(&self, id: DocId) -> Option<u32> {
+        self.index.get(id)
+    }
+    /// The id → slot map (scans match on its form once, outside their loops).
+    pub(crate) fn id_index(&self) -> &IdMap {
+        &self.index
+    }
+    /// All rows by slot (`slots() · dim` f32).
     pub(crate) fn raw(&self) -> &[f32] {
         &self.data
     }
+    /// The live slots.
     pub(crate) fn live(&self) -> &BitSet {
         &self.live
     }
@@ -204,33 +254,53 @@ impl VectorStore {
     /// id whose slot cannot be allocated. On error nothing changes.
     pub fn upsert(&mut self, id: DocId, vector: &[f32]) -> Result<()> {
         let v = self.prepare("vector", vector)?;
-        self.put_prepared(id, &v)
+        self.put_prepared(id, &v).map(|_| ())
     }
 
-    pub(crate) fn put_prepared(&mut self, id: DocId, v: &[f32]) -> Result<()> {
-        let need = (id as usize + 1)
-            .checked_mul(self.dim)
-            .ok_or_else(|| Error::invalid("id", "id too large for this dimension"))?;
-        if need > self.data.len() {
-            self.data
-                .try_reserve(need - self.data.len())
-                .map_err(|_| Error::invalid("id", format!("cannot allocate room for row {id}")))?;
-            self.data.resize(need, 0.0);
-        }
-        let o = id as usize * self.dim;
+    /// Stores a prepared row under `id` (in place if live, else in a free or new slot); returns
+    /// its slot. Fails only if memory for a new slot cannot be reserved.
+    pub(crate) fn put_prepared(&mut self, id: DocId, v: &[f32]) -> Result<u32> {
+        let slot = match self.index.get(id) {
+            Some(s) => s,
+            None => {
+                let s = match self.free.pop() {
+                    Some(s) => s,
+                    None => {
+                        let s = u32::try_from(self.slot_ids.len())
+                            .ok()
+                            .filter(|s| *s != u32::MAX)
+                            .ok_or_else(|| Error::invalid("id", "too many rows"))?;
+                        self.data.try_reserve(self.dim).map_err(|_| {
+                            Error::invalid("id", format!("cannot allocate room for row {id}"))
+                        })?;
+                        self.data.resize(self.data.len() + self.dim, 0.0);
+                        self.slot_ids.push(id);
+                        s
+                    }
+                };
+                self.slot_ids[s as usize] = id;
+                self.live.insert(s);
+                self.index.insert(id, s);
+                s
+            }
+        };
+        let o = slot as usize * self.dim;
         self.data[o..o + self.dim].copy_from_slice(v);
-        self.live.insert(id);
-        Ok(())
+        Ok(slot)
     }
 
-    /// Tombstones row `id`; returns whether it was live. Never fails.
+    /// Removes row `id` (its slot is zeroed and reused by a later new id); returns whether it
+    /// was live. Never fails.
     pub fn remove(&mut self, id: DocId) -> bool {
-        if self.live.remove(id) {
-            let o = id as usize * self.dim;
-            self.data[o..o + self.dim].fill(0.0);
-            true
-        } else {
-            false
+        match self.index.remove(id) {
+            Some(s) => {
+                self.live.remove(s);
+                let o = s as usize * self.dim;
+                self.data[o..o + self.dim].fill(0.0);
+                self.free.push(s);
+                true
+            }
+            None => false,
         }
     }
 
@@ -242,12 +312,13 @@ impl VectorStore {
         w.u8(self.metric.code());
         w.u32(self.dim as u32);
         w.bytes(self.model_id.as_bytes());
-        w.u32(self.len() as u32);
-        for id in self.live.iter() {
-            w.u32(id);
+        let rows = self.index.sorted();
+        w.u32(rows.len() as u32);
+        for (id, _) in &rows {
+            w.u32(*id);
         }
-        for id in self.live.iter() {
-            w.f32s(self.row(id));
+        for (_, slot) in &rows {
+            w.f32s(self.row_at(*slot));
         }
         w.buf
     }

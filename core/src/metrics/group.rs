@@ -7,7 +7,9 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::policy::{BinaryLabel, ZeroDivision, check_len, check_weights};
+use super::policy::{
+    BinaryLabel, ZeroDivision, check_len, check_n_groups, check_weights, infer_n_groups, scaled,
+};
 use crate::error::{EntityKind, Error, Result};
 
 /// Weighted confusion counts of one group (sums of sample weights; 1 per row when
@@ -125,6 +127,18 @@ pub struct GroupConfusion {
     groups: Vec<Confusion>,
 }
 
+/// Above this many groups [`GroupConfusion::count`] adds rows directly instead of through
+/// interleaved histograms (which cost 128–256 bytes per group).
+const HISTOGRAM_MAX_GROUPS: usize = 1 << 12;
+
+fn weight_overflow() -> Error {
+    Error::invalid(
+        "sample_weight",
+        "the weighted counts would overflow f64; scale the weights down (rates depend only \
+         on their ratios)",
+    )
+}
+
 #[inline(always)]
 fn label_err(field: &str, i: usize) -> Error {
     Error::invalid(
@@ -134,11 +148,18 @@ fn label_err(field: &str, i: usize) -> Error {
 }
 
 impl GroupConfusion {
-    /// An empty accumulator for group codes `0..n_groups`.
+    /// An empty accumulator for group codes `0..n_groups` (allocates `n_groups` counts: for
+    /// a size that comes from input, use [`Self::with_groups`]).
     pub fn new(n_groups: usize) -> Self {
         GroupConfusion {
             groups: vec![Confusion::default(); n_groups],
         }
+    }
+
+    /// [`Self::new`] for a caller-supplied size: rejects more than [`super::MAX_GROUPS`]
+    /// groups (field `n_groups`).
+    pub fn with_groups(n_groups: usize) -> Result<Self> {
+        check_n_groups("n_groups", n_groups).map(Self::new)
     }
 
     /// Builds from per-group counts (index = group code).
@@ -198,12 +219,16 @@ impl GroupConfusion {
             .groups
             .get_mut(group as usize)
             .ok_or_else(|| Error::unknown(EntityKind::Group, format!("{group} (of {n})")))?;
-        match (y_true, y_pred) {
-            (true, true) => c.tp += weight,
-            (false, true) => c.fp += weight,
-            (false, false) => c.tn += weight,
-            (true, false) => c.fn_ += weight,
+        let cell = match (y_true, y_pred) {
+            (true, true) => &mut c.tp,
+            (false, true) => &mut c.fp,
+            (false, false) => &mut c.tn,
+            (true, false) => &mut c.fn_,
+        };
+        if !(*cell + weight).is_finite() {
+            return Err(weight_overflow());
         }
+        *cell += weight;
         c.rows += 1;
         Ok(())
     }
@@ -223,7 +248,10 @@ impl GroupConfusion {
     }
 
     /// One-pass accumulator over arrays; `n_groups` = max code + 1 (codes not present become
-    /// empty groups, reported as excluded). Rejects empty input.
+    /// empty groups, reported as excluded). Rejects empty input and codes of
+    /// [`super::MAX_GROUPS`] or more. When the weighted sums could overflow (weights near
+    /// `f64::MAX`), every weight is first multiplied by the same power of two: rates, ratios
+    /// and differences are exact and unchanged, the weighted counts are in those units.
     pub fn from_arrays<L: BinaryLabel>(
         groups: &[u32],
         y_true: &[L],
@@ -243,8 +271,41 @@ impl GroupConfusion {
             let n_groups = c.max_code as usize + 1;
             return Ok(c.into_confusion(n_groups));
         }
-        let n_groups = infer_groups(groups)?;
+        let n_groups = infer_n_groups("groups", groups)?;
+        Self::count_scaled(n_groups, groups, y_true, y_pred, weights)
+    }
+
+    /// [`Self::count`] with the weights scaled first when their sums could overflow (see
+    /// [`Self::from_arrays`]).
+    fn count_scaled<L: BinaryLabel>(
+        n_groups: usize,
+        groups: &[u32],
+        y_true: &[L],
+        y_pred: &[L],
+        weights: Option<&[f64]>,
+    ) -> Result<Self> {
+        let weights = weights.map(scaled);
+        let weights = weights.as_ref().map(|w| &w.0[..]);
         Self::count(n_groups, groups, y_true, y_pred, weights)
+    }
+
+    /// [`Self::from_arrays`] with a fixed number of groups (codes must be below it; rejects
+    /// more than [`super::MAX_GROUPS`], field `n_groups`), in parallel like
+    /// [`Self::from_arrays_par`] when `parallel`.
+    pub fn from_arrays_in<L: BinaryLabel + Sync>(
+        n_groups: usize,
+        groups: &[u32],
+        y_true: &[L],
+        y_pred: &[L],
+        weights: Option<&[f64]>,
+        parallel: bool,
+    ) -> Result<Self> {
+        check_n_groups("n_groups", n_groups)?;
+        if parallel {
+            Self::count_par(n_groups, groups, y_true, y_pred, weights)
+        } else {
+            Self::count_scaled(n_groups, groups, y_true, y_pred, weights)
+        }
     }
 
     /// Convenience for string group labels (e.g. from a Python/JS list): encodes them with
@@ -264,18 +325,32 @@ impl GroupConfusion {
 
     /// [`Self::from_arrays`] split over the rayon pool (chunks merged; weighted sums may differ
     /// from the sequential ones in the last bits, counts are identical).
-    pub fn from_arrays_par<L: BinaryLabel>(
+    pub fn from_arrays_par<L: BinaryLabel + Sync>(
         groups: &[u32],
         y_true: &[L],
         y_pred: &[L],
         weights: Option<&[f64]>,
     ) -> Result<Self> {
-        let n_groups = infer_groups(groups)?;
+        let n_groups = infer_n_groups("groups", groups)?;
+        Self::count_par(n_groups, groups, y_true, y_pred, weights)
+    }
+
+    /// [`Self::count`] over chunks on the rayon pool, with one weight scale for all chunks
+    /// (see [`Self::from_arrays`]).
+    fn count_par<L: BinaryLabel + Sync>(
+        n_groups: usize,
+        groups: &[u32],
+        y_true: &[L],
+        y_pred: &[L],
+        weights: Option<&[f64]>,
+    ) -> Result<Self> {
         check_len("y_true", y_true.len(), groups.len())?;
         check_len("y_pred", y_pred.len(), groups.len())?;
         if let Some(w) = weights {
             check_len("sample_weight", w.len(), groups.len())?;
         }
+        let scaled_weights = weights.map(scaled);
+        let weights = scaled_weights.as_ref().map(|w| &w.0[..]);
         const CHUNK: usize = 1 << 16;
         let parts: Result<Vec<GroupConfusion>> = groups
             .par_chunks(CHUNK)
@@ -319,6 +394,9 @@ impl GroupConfusion {
             && let Some(c) = few_groups::count(groups, y_true, y_pred, n_groups)
         {
             return Ok(c.into_confusion(n_groups));
+        }
+        if n_groups > HISTOGRAM_MAX_GROUPS {
+            return Self::count_direct(n_groups, groups, y_true, y_pred, weights);
         }
         // Validate in branch-free (vectorisable) passes; locate the offending row only on error.
         for (field, labels) in [("y_true", y_true), ("y_pred", y_pred)] {
@@ -424,9 +502,45 @@ impl GroupConfusion {
         Ok(out)
     }
 
+    /// The counting loop for many groups: rows added one by one into the per-group counts
+    /// (O(groups) memory, where the interleaved histograms of [`Self::count`] take ~6× more
+    /// per group). Validates every row; names the first bad one.
+    fn count_direct<L: BinaryLabel>(
+        n_groups: usize,
+        groups: &[u32],
+        y_true: &[L],
+        y_pred: &[L],
+        weights: Option<&[f64]>,
+    ) -> Result<Self> {
+        check_weights(weights, groups.len())?;
+        let mut out = GroupConfusion::new(n_groups);
+        for (i, ((&g, &t), &p)) in groups.iter().zip(y_true).zip(y_pred).enumerate() {
+            let t = t.bit().ok_or_else(|| label_err("y_true", i))?;
+            let p = p.bit().ok_or_else(|| label_err("y_pred", i))?;
+            if g as usize >= n_groups {
+                return Err(Error::unknown(
+                    EntityKind::Group,
+                    format!("{g} at groups[{i}] (of {n_groups})"),
+                ));
+            }
+            out.add(g, t == 1, p == 1, weights.map_or(1.0, |w| w[i]))?;
+        }
+        Ok(out)
+    }
+
     /// Adds another accumulator (from another thread, chunk or worker). Grows to the larger
-    /// number of groups.
+    /// number of groups. Rejects (changing nothing) a merge whose weighted sums would overflow
+    /// `f64` (field `sample_weight`).
     pub fn merge(&mut self, other: &GroupConfusion) -> Result<()> {
+        let overflows = other.groups.iter().any(|b| !b.weight().is_finite())
+            || self.groups.iter().zip(&other.groups).any(|(a, b)| {
+                let mut m = *a;
+                m.merge(b);
+                !m.weight().is_finite()
+            });
+        if overflows {
+            return Err(weight_overflow());
+        }
         if other.groups.len() > self.groups.len() {
             self.groups.resize(other.groups.len(), Confusion::default());
         }
@@ -699,13 +813,6 @@ mod few_groups {
         }
         Some(out)
     }
-}
-
-fn infer_groups(groups: &[u32]) -> Result<usize> {
-    if groups.is_empty() {
-        return Err(Error::invalid("groups", "empty input"));
-    }
-    Ok(groups.iter().copied().max().unwrap_or(0) as usize + 1)
 }
 
 /// How a group's value was obtained.
@@ -1115,8 +1222,10 @@ pub struct FairnessReport {
     pub options: FairnessOptions,
 }
 
-/// Maps string group labels to dense codes `0..k` in order of first appearance.
-/// Rejects empty strings (a missing group label is an error, as in fairlearn).
+/// Maps string group labels to dense codes `0..k` in order of first appearance: the way to
+/// turn sparse codes (ids, hashes, codes ≥ [`super::MAX_GROUPS`]) into dense ones (format them
+/// as strings first). Rejects empty strings (a missing group label is an error, as in
+/// fairlearn) and more than [`super::MAX_GROUPS`] distinct labels.
 pub fn encode_groups<S: AsRef<str>>(labels: &[S]) -> Result<(Vec<u32>, Vec<String>)> {
     let mut names: Vec<String> = Vec::new();
     let mut map: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
@@ -1132,6 +1241,12 @@ pub fn encode_groups<S: AsRef<str>>(labels: &[S]) -> Result<(Vec<u32>, Vec<Strin
         let code = match map.get(s) {
             Some(&c) => c,
             None => {
+                if names.len() == super::MAX_GROUPS {
+                    return Err(Error::invalid(
+                        format!("groups[{i}]"),
+                        format!("more than {} distinct group labels", super::MAX_GROUPS),
+                    ));
+                }
                 let c = names.len() as u32;
                 names.push(s.to_string());
                 map.insert(s, c);
@@ -1147,6 +1262,7 @@ pub fn encode_groups<S: AsRef<str>>(labels: &[S]) -> Result<(Vec<u32>, Vec<Strin
 /// attribute a, with `cardinalities[a]` values. The code is the mixed-radix index of the
 /// tuple, so every cell of the Cartesian product has a code (empty cells show up as excluded
 /// groups, like fairlearn's NaN cells). Use [`decode_intersection`] to get the tuple back.
+/// Rejects a product of cardinalities above [`super::MAX_GROUPS`].
 pub fn intersect_groups(attributes: &[&[u32]], cardinalities: &[u32]) -> Result<Vec<u32>> {
     check_len("cardinalities", cardinalities.len(), attributes.len())?;
     let Some(first) = attributes.first() else {
@@ -1161,10 +1277,14 @@ pub fn intersect_groups(attributes: &[&[u32]], cardinalities: &[u32]) -> Result<
         }
         total = total.saturating_mul(card as u64);
     }
-    if total > u32::MAX as u64 {
+    if total > super::MAX_GROUPS as u64 {
         return Err(Error::invalid(
             "cardinalities",
-            "too many intersectional cells",
+            format!(
+                "{total} intersectional cells, more than {} groups (encode the observed \
+                 combinations with encode_groups instead)",
+                super::MAX_GROUPS
+            ),
         ));
     }
     let mut out = vec![0u32; n];

@@ -14,7 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::group::{Confusion, GroupConfusion};
-use super::policy::{ZeroDivision, check_len, check_weights};
+use super::policy::{ZeroDivision, check_len, check_weights, overflow_scale, scaled};
 use crate::error::{Error, Result};
 
 /// Which GE(0) formula to use (they differ only at α = 0).
@@ -28,13 +28,23 @@ pub enum GeiConvention {
     Aif360,
 }
 
-/// GE(α) over (benefit, weight) pairs. `mu` and `total` precomputed.
+/// GE(α) over (benefit, weight) pairs. Benefits and weights are each multiplied by a power of
+/// two first when their sums could overflow ([`overflow_scale`]); GE does not depend on either
+/// scale (AIF360's GE(0), which divides by μ, is divided by the unscaled μ).
 fn gei_terms(
     pairs: impl Iterator<Item = (f64, f64)> + Clone,
     alpha: f64,
     conv: GeiConvention,
     zd: ZeroDivision,
 ) -> Result<f64> {
+    let (mut n, mut max_b, mut max_w) = (0usize, 0f64, 0f64);
+    for (b, w) in pairs.clone() {
+        n += 1;
+        max_b = max_b.max(b.abs());
+        max_w = max_w.max(w.abs());
+    }
+    let (sb_scale, sw_scale) = (overflow_scale(max_b, n), overflow_scale(max_w, n));
+    let pairs = pairs.map(move |(b, w)| (b * sb_scale, w * sw_scale));
     let (mut total, mut sb) = (0.0, 0.0);
     for (b, w) in pairs.clone() {
         total += w;
@@ -68,7 +78,7 @@ fn gei_terms(
         let v = -s / total;
         Ok(match conv {
             GeiConvention::Speicher => v,
-            GeiConvention::Aif360 => v / mu,
+            GeiConvention::Aif360 => v / (mu / sb_scale),
         })
     } else {
         for (b, w) in pairs {
@@ -150,7 +160,11 @@ pub fn between_group_generalized_entropy_index(
     check_benefits(b)?;
     check_len("groups", groups.len(), b.len())?;
     check_weights(weights, b.len())?;
-    let k = groups.iter().copied().max().unwrap_or(0) as usize + 1;
+    let k = super::policy::infer_n_groups("groups", groups)?;
+    // per-group sums of scaled benefits and weights (GE does not depend on the scales)
+    let (b, bs) = scaled(b);
+    let weights = weights.map(|w| scaled(w).0);
+    let weights = weights.as_deref();
     let mut sw = vec![0.0; k];
     let mut sb = vec![0.0; k];
     for i in 0..b.len() {
@@ -162,7 +176,7 @@ pub fn between_group_generalized_entropy_index(
         .iter()
         .zip(&sb)
         .filter(|(w, _)| **w > 0.0)
-        .map(|(w, s)| (s / w, *w))
+        .map(|(w, s)| (s / w / bs, *w))
         .collect();
     gei_terms(pairs.iter().copied(), alpha, convention, zero_division)
 }
@@ -250,7 +264,8 @@ pub fn gini(values: &[f64], normalized: bool, zero_division: ZeroDivision) -> Re
             ));
         }
     }
-    let mut v = values.to_vec();
+    // scaled first when the sums could overflow (the index does not depend on the scale)
+    let mut v = scaled(values).0.into_owned();
     v.sort_unstable_by(f64::total_cmp);
     let n = v.len() as f64;
     let total: f64 = v.iter().sum();

@@ -18,6 +18,11 @@
 //! * **Rating bias**: descriptive gaps, Welch t, Mann–Whitney U, Brunner–Munzel,
 //!   rank-biserial, Benjamini–Hochberg, Bayesian average, seeded permutation tests.
 //!
+//! Group codes are dense integers `0..n_groups` with at most [`MAX_GROUPS`] groups (every
+//! per-group array is sized by it; sparse codes are rejected, re-encode them with
+//! [`encode_groups`]). Sums of extreme finite values never overflow to NaN: values are
+//! scaled by a power of two before summing where a sum could pass `f64::MAX`.
+//!
 //! Edge cases are explicit: every undefined value (division by zero) follows a
 //! [`ZeroDivision`] policy {Nan (default), Zero, One, Error}, the research/fairness.md §2.4
 //! table. Reports list excluded (empty / zero-weight) and undefined (e.g. no positives)
@@ -60,7 +65,7 @@ pub use group::{
 pub use inequality::{
     GeiConvention, between_group_generalized_entropy_index, generalized_entropy_index, gini,
 };
-pub use policy::{BinaryLabel, Combiner, ZeroDivision, combine};
+pub use policy::{BinaryLabel, Combiner, MAX_GROUPS, ZeroDivision, check_n_groups, combine};
 pub use ranking::{
     ExpectedExposure, ExposureAccumulator, Infeasible, YangStoyanovich, YsDiscount,
     attention_shares, attribute_rank_parity, awrf, awrf_binary, expected_exposure,
@@ -68,8 +73,8 @@ pub use ranking::{
     yang_stoyanovich,
 };
 pub use rating::{
-    Alternative, BrunnerMunzel, MannWhitney, PermutationTest, RatingGap, RatingStats, TTest,
-    bayesian_average, benjamini_hochberg, brunner_munzel, mann_whitney_u, mann_whitney_u_counts,
-    permutation_test, permutation_test_two_sample, rank_biserial, rating_gaps, welch_from_stats,
-    welch_t_test,
+    Alternative, BrunnerMunzel, MAX_RATING, MannWhitney, PermutationTest, RatingGap, RatingStats,
+    TTest, bayesian_average, benjamini_hochberg, brunner_munzel, mann_whitney_u,
+    mann_whitney_u_counts, permutation_test, permutation_test_two_sample, rank_biserial,
+    rating_gaps, welch_from_stats, welch_t_test,
 };

@@ -71,8 +71,95 @@ impl ZeroDivision {
     }
 }
 
-/// A binary label: `bool`, or `u8`/`i8`/`u32`/`i32`/`i64` holding 0 or 1. Anything else is
-/// rejected by the metric functions with [`Error::InvalidInput`] naming the field and row.
+/// The largest number of groups any metric or accumulator takes: group codes are dense
+/// integers `0..n_groups` with `n_groups ≤ MAX_GROUPS` (1,048,576). Every function sizes its
+/// per-group arrays by the number of groups, so a larger or sparse code (an id, a hash, a
+/// code near 2^32) would allocate gigabytes for a handful of rows; such codes are rejected
+/// with [`Error::InvalidInput`] naming the field and row. Re-encode them first:
+/// [`super::encode_groups`] maps labels (or any codes turned into strings) to dense codes in
+/// first-seen order.
+pub const MAX_GROUPS: usize = 1 << 20;
+
+/// Checks a number of groups given by the caller (`field`, e.g. `n_groups`) against
+/// [`MAX_GROUPS`].
+pub fn check_n_groups(field: &str, n: usize) -> Result<usize> {
+    if n > MAX_GROUPS {
+        return Err(Error::invalid(
+            field,
+            format!(
+                "{n} groups: group codes must be dense, at most {MAX_GROUPS} groups \
+                 (re-encode sparse codes with encode_groups)"
+            ),
+        ));
+    }
+    Ok(n)
+}
+
+/// The number of groups of `codes` (largest code + 1), checked against [`MAX_GROUPS`]; the
+/// error names the first code that is too large (`field[i]`). Rejects empty input.
+pub(crate) fn infer_n_groups(field: &str, codes: &[u32]) -> Result<usize> {
+    let Some(max) = codes.iter().copied().max() else {
+        return Err(Error::invalid(field, "empty input"));
+    };
+    if max as usize >= MAX_GROUPS {
+        let i = codes
+            .iter()
+            .position(|&c| c as usize >= MAX_GROUPS)
+            .unwrap_or(0);
+        return Err(Error::invalid(
+            format!("{field}[{i}]"),
+            format!(
+                "group code {} is not below {MAX_GROUPS}: group codes must be dense \
+                 (re-encode sparse codes with encode_groups)",
+                codes[i]
+            ),
+        ));
+    }
+    Ok(max as usize + 1)
+}
+
+/// A power of two `s` such that `n` values of magnitude at most `max_abs`, times `s`, sum
+/// (and multiply pairwise) without overflowing `f64`: `max_abs · n · s ≤ 2^500`. It is 1
+/// whenever no scaling is needed, so ordinary inputs give bit-identical results; otherwise
+/// results that do not depend on the scale (ratios, shares, inequality indices, test
+/// statistics) come out exact instead of `inf/inf = NaN` (e.g. `gini([1e308, 1e308, 0])`).
+pub(crate) fn overflow_scale(max_abs: f64, n: usize) -> f64 {
+    overflow_scale_to(max_abs, n, 500)
+}
+
+/// [`overflow_scale`] with the bound `max_abs · n · s ≤ 2^limit_exp` (computations that raise
+/// values to the fourth power, such as Welch–Satterthwaite, need 2^240).
+pub(crate) fn overflow_scale_to(max_abs: f64, n: usize, limit_exp: i32) -> f64 {
+    if !(max_abs > 0.0 && max_abs.is_finite()) {
+        return 1.0;
+    }
+    let e = max_abs.log2() + (n.max(1) as f64).log2();
+    if e <= f64::from(limit_exp) {
+        1.0
+    } else {
+        2f64.powi(limit_exp - e.ceil() as i32)
+    }
+}
+
+/// `values` times [`overflow_scale`] of their largest magnitude (borrowed when the scale is
+/// 1), and the scale.
+pub(crate) fn scaled(values: &[f64]) -> (std::borrow::Cow<'_, [f64]>, f64) {
+    let max = values.iter().fold(0f64, |m, x| m.max(x.abs()));
+    let s = overflow_scale(max, values.len());
+    if s == 1.0 {
+        (std::borrow::Cow::Borrowed(values), 1.0)
+    } else {
+        (
+            std::borrow::Cow::Owned(values.iter().map(|x| x * s).collect()),
+            s,
+        )
+    }
+}
+
+/// A binary label: `bool`, `u8`/`i8`/`u32`/`i32`/`i64` holding 0 or 1, or `f64` holding
+/// exactly `0.0` or `1.0` (the float64 arrays pandas and numpy produce). Anything else (2,
+/// -1, 0.5, NaN) is rejected by the metric functions with [`Error::InvalidInput`] naming the
+/// field and row.
 pub trait BinaryLabel: Copy + Send + Sync {
     /// 0 or 1, or `None` when the value is not a binary label.
     fn bit(self) -> Option<u8>;
@@ -106,6 +193,23 @@ macro_rules! int_label {
     )*};
 }
 int_label!(u8, i8, u32, i32, i64);
+
+impl BinaryLabel for f64 {
+    #[inline(always)]
+    fn bit(self) -> Option<u8> {
+        if self == 0.0 {
+            Some(0)
+        } else if self == 1.0 {
+            Some(1)
+        } else {
+            None
+        }
+    }
+    #[inline(always)]
+    fn index(self) -> usize {
+        usize::from(self == 1.0)
+    }
+}
 
 /// How a set of per-group values is reduced to one number (FairRankTune `ComboUtil.py`
 /// names; research/fairness.md §2.3). Values that are NaN are skipped.

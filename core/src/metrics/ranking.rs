@@ -6,9 +6,16 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::policy::{Combiner, ZeroDivision, check_all_finite, check_len, combine};
+use super::policy::{
+    Combiner, ZeroDivision, check_all_finite, check_len, check_n_groups, combine, infer_n_groups,
+};
 use crate::error::{EntityKind, Error, Result};
 use crate::position::PositionModel;
+
+/// `x` clamped to the finite range (a sum that overflowed saturates at ±f64::MAX).
+fn sat(x: f64) -> f64 {
+    x.clamp(f64::MIN, f64::MAX)
+}
 
 fn check_ranking(ranking: &[u32], n_groups: usize) -> Result<()> {
     if ranking.is_empty() {
@@ -186,8 +193,10 @@ pub struct ExposureAccumulator {
 }
 
 impl ExposureAccumulator {
-    /// An empty accumulator; validates the position model.
+    /// An empty accumulator for group codes `0..n_groups`; validates the position model and
+    /// rejects more than [`super::MAX_GROUPS`] groups (field `n_groups`).
     pub fn new(n_groups: usize, model: PositionModel, cutoff: Option<usize>) -> Result<Self> {
+        check_n_groups("n_groups", n_groups)?;
         model.validate()?;
         Ok(ExposureAccumulator {
             model,
@@ -212,14 +221,16 @@ impl ExposureAccumulator {
             Some(r) => self.model.weights_with_relevance(r, self.cutoff),
             None => self.model.weights(ranking.len(), self.cutoff),
         };
+        // sums saturate at ±f64::MAX (custom weights or relevance near f64::MAX), never inf
         for (j, &g) in ranking.iter().enumerate() {
-            self.exposure[g as usize] += w[j];
-            self.items[g as usize] += 1;
+            let g = g as usize;
+            self.exposure[g] = sat(self.exposure[g] + w[j]);
+            self.items[g] = self.items[g].saturating_add(1);
             if let Some(r) = relevance {
-                self.utility[g as usize] += r[j];
+                self.utility[g] = sat(self.utility[g] + r[j]);
             }
         }
-        self.rankings += 1;
+        self.rankings = self.rankings.saturating_add(1);
         Ok(())
     }
 
@@ -238,11 +249,11 @@ impl ExposureAccumulator {
             self.items.resize(n, 0);
         }
         for g in 0..other.exposure.len() {
-            self.exposure[g] += other.exposure[g];
-            self.utility[g] += other.utility[g];
-            self.items[g] += other.items[g];
+            self.exposure[g] = sat(self.exposure[g] + other.exposure[g]);
+            self.utility[g] = sat(self.utility[g] + other.utility[g]);
+            self.items[g] = self.items[g].saturating_add(other.items[g]);
         }
-        self.rankings += other.rankings;
+        self.rankings = self.rankings.saturating_add(other.rankings);
         Ok(())
     }
 
@@ -564,7 +575,11 @@ pub fn expected_exposure(
         None => (eps, target),
         Some(g) => {
             check_len("item_groups", g.len(), n)?;
-            let k = g.iter().copied().max().unwrap_or(0) as usize + 1;
+            let k = if n == 0 {
+                1
+            } else {
+                infer_n_groups("item_groups", g)?
+            };
             let mut a = vec![0.0; k];
             let mut b = vec![0.0; k];
             for d in 0..n {
@@ -594,6 +609,7 @@ pub fn attribute_rank_parity(
     combiner: Combiner,
     zero_division: ZeroDivision,
 ) -> Result<(f64, Vec<f64>)> {
+    check_n_groups("n_groups", n_groups)?;
     check_ranking(ranking, n_groups)?;
     let n = ranking.len();
     let mut size = vec![0usize; n_groups];

@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
-use super::policy::{check_all_finite, check_len};
+use super::policy::{check_all_finite, check_len, overflow_scale_to};
 use crate::error::{Error, Result, check_finite, check_non_negative};
 
 /// Which alternative hypothesis a test reports.
@@ -53,11 +53,25 @@ pub struct RatingStats {
     pub m2: f64,
 }
 
+/// The largest rating magnitude [`RatingStats`] accepts: its variance, and the variance's
+/// square in [`welch_from_stats`], must stay finite for any number of ratings it may merge
+/// (ratings are star counts; [`welch_t_test`] on raw slices rescales and takes any finite
+/// value).
+pub const MAX_RATING: f64 = 1e50;
+
+/// Finite and within ±[`MAX_RATING`].
+fn rating_ok(x: f64) -> bool {
+    x.is_finite() && x.abs() <= MAX_RATING
+}
+
 impl RatingStats {
     /// Adds one rating (must be finite).
     pub fn add(&mut self, x: f64) -> Result<()> {
-        if !x.is_finite() {
-            return Err(Error::invalid("rating", format!("must be finite, got {x}")));
+        if !rating_ok(x) {
+            return Err(Error::invalid(
+                "rating",
+                format!("must be finite and within ±{MAX_RATING:e}, got {x}"),
+            ));
         }
         self.n += 1;
         let d = x - self.mean;
@@ -66,8 +80,14 @@ impl RatingStats {
         Ok(())
     }
 
-    /// Summarises a slice (rejects non-finite values).
+    /// Summarises a slice (rejects non-finite values and magnitudes above [`MAX_RATING`]).
     pub fn of(x: &[f64]) -> Result<Self> {
+        if let Some(i) = x.iter().position(|&v| !rating_ok(v)) {
+            return Err(Error::invalid(
+                format!("ratings[{i}]"),
+                format!("must be finite and within ±{MAX_RATING:e}, got {}", x[i]),
+            ));
+        }
         let (n, mean, m2) = moments_checked("ratings", x)?;
         Ok(RatingStats {
             n: n as u64,
@@ -165,9 +185,21 @@ pub struct TTest {
 pub fn welch_t_test(a: &[f64], b: &[f64], alternative: Alternative) -> Result<TTest> {
     check_len_at_least("a", a, 2)?;
     check_len_at_least("b", b, 2)?;
+    // Both samples are scaled by one power of two when the variances' squares (in ν) could
+    // overflow: t, ν and p do not depend on the scale; the mean difference is scaled back.
+    let max = a.iter().chain(b).fold(0f64, |m, x| m.max(x.abs()));
+    let s = overflow_scale_to(max, a.len().max(b.len()), 240);
+    let scale = |x: &[f64]| -> Vec<f64> { x.iter().map(|v| v * s).collect() };
+    let (sa, sb);
+    let (a, b) = if s == 1.0 {
+        (a, b)
+    } else {
+        (sa, sb) = (scale(a), scale(b));
+        (&sa[..], &sb[..])
+    };
     let (n1, m1, q1) = moments_checked("a", a)?;
     let (n2, m2, q2) = moments_checked("b", b)?;
-    Ok(welch_from_moments(
+    let mut t = welch_from_moments(
         n1 as f64,
         m1,
         q1 / (n1 - 1) as f64,
@@ -175,7 +207,9 @@ pub fn welch_t_test(a: &[f64], b: &[f64], alternative: Alternative) -> Result<TT
         m2,
         q2 / (n2 - 1) as f64,
         alternative,
-    ))
+    );
+    t.mean_difference /= s;
+    Ok(t)
 }
 
 /// Welch's t-test from summary statistics (n, mean, sample variance) — e.g. from merged
@@ -729,6 +763,7 @@ pub fn rating_gaps(
 ) -> Result<Vec<RatingGap>> {
     check_len("groups", groups.len(), ratings.len())?;
     check_all_finite("ratings", ratings)?;
+    super::policy::check_n_groups("n_groups", n_groups)?;
     if reference as usize >= n_groups {
         return Err(Error::unknown(
             crate::error::EntityKind::Group,

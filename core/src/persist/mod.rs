@@ -226,9 +226,20 @@ pub fn from_bincode<T: DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T> 
     Ok(v)
 }
 
+/// Temporaries older than this are left-overs of a process that died mid-save.
+const STALE_TEMPORARY: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder, fsync, rename,
-/// fsync of the folder. A crash mid-save leaves the previous file intact.
+/// fsync of the folder. A crash mid-save leaves the previous file intact, and a reader of
+/// `path` only ever sees a whole snapshot (the old or the new one).
+///
+/// Every save has its own temporary (`.<name>.tmp-<pid>-<n>`, created exclusively), so
+/// concurrent saves to one path from threads or processes never write into each other's
+/// file: each succeeds and the last rename wins. A failed save removes its temporary; a
+/// successful one also removes temporaries of the same target older than an hour (left by
+/// a process killed mid-save).
 pub fn save_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let io = |source: std::io::Error| Error::Io {
         path: path.display().to_string(),
         source,
@@ -241,11 +252,25 @@ pub fn save_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .ok_or_else(|| Error::invalid("path", "must name a file"))?
         .to_string_lossy();
-    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
+    let prefix = format!(".{file_name}.tmp-");
+    let (tmp, mut f) = loop {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = dir.join(format!("{prefix}{}-{n}", std::process::id()));
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            // a temporary of an earlier process with the same pid: take the next number
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(e)),
+        }
+    };
     let result = (|| {
-        let mut f = File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
+        drop(f);
         fs::rename(&tmp, path)?;
         if let Ok(d) = File::open(dir) {
             let _ = d.sync_all();
@@ -254,8 +279,28 @@ pub fn save_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
+    } else {
+        remove_stale_temporaries(dir, &prefix);
     }
     result.map_err(io)
+}
+
+/// Removes `<prefix>*` files in `dir` not modified for [`STALE_TEMPORARY`] (best effort).
+fn remove_stale_temporaries(dir: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let stale = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE_TEMPORARY);
+        if stale && e.file_name().to_string_lossy().starts_with(prefix) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
 }
 
 /// Reads a whole file, naming it in the error.
@@ -343,5 +388,68 @@ mod tests {
             1,
             "no temporary file left"
         );
+    }
+
+    /// Issue 12 item 7: concurrent saves to one path all succeed, readers only ever see a
+    /// whole file, and no temporary is left behind (a stale one from a dead process is
+    /// removed; a fresh one of another process is not touched).
+    #[test]
+    fn concurrent_saves_are_atomic() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.fm");
+        let stale = dir.path().join(".s.fm.tmp-1-1");
+        let fresh = dir.path().join(".s.fm.tmp-2-1");
+        fs::write(&stale, b"left by a crash").unwrap();
+        fs::write(&fresh, b"another process saving now").unwrap();
+        let old = std::time::SystemTime::now() - STALE_TEMPORARY * 2;
+        File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        // every writer's content is distinct and self-checking: (len, byte) repeated
+        let content = |w: usize| vec![w as u8; 1000 + 7919 * w];
+        save_atomic(&p, &content(0)).unwrap();
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let (p, stop, content) = (&p, &stop, &content);
+        std::thread::scope(|s| {
+            let readers: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(move || {
+                        let mut reads = 0;
+                        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            let b = read_file(p).unwrap();
+                            assert!(!b.is_empty(), "a reader saw an empty file");
+                            assert_eq!(b, content(b[0] as usize), "a reader saw a partial file");
+                            reads += 1;
+                        }
+                        reads
+                    })
+                })
+                .collect();
+            let writers: Vec<_> = (1..9)
+                .map(|w| {
+                    s.spawn(move || {
+                        for _ in 0..8 {
+                            save_atomic(p, &content(w)).unwrap();
+                        }
+                    })
+                })
+                .collect();
+            for w in writers {
+                w.join().unwrap();
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            for r in readers {
+                assert!(r.join().unwrap() > 0);
+            }
+        });
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, vec![".s.fm.tmp-2-1".to_owned(), "s.fm".to_owned()]);
     }
 }

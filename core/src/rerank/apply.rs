@@ -192,6 +192,10 @@ pub struct RerankContext<'a> {
     pub similarity: Option<&'a dyn Fn(DocId, DocId) -> f64>,
     /// Hourly rate per id, for the price-tier step.
     pub hourly_rate: Option<&'a dyn Fn(DocId) -> Option<f64>>,
+    /// A stable key per id for seeded draws (exploration): `None` draws by the id itself. The
+    /// engine passes a hash of the external id, so a candidate's draw does not depend on the
+    /// numbering of one request.
+    pub draw_key: Option<&'a dyn Fn(DocId) -> u64>,
 }
 
 impl fmt::Debug for RerankContext<'_> {
@@ -201,6 +205,7 @@ impl fmt::Debug for RerankContext<'_> {
             .field("impressions", &self.impressions.is_some())
             .field("similarity", &self.similarity.is_some())
             .field("hourly_rate", &self.hourly_rate.is_some())
+            .field("draw_key", &self.draw_key.is_some())
             .finish()
     }
 }
@@ -387,7 +392,9 @@ fn run_step(
             let imps = ctx
                 .impressions
                 .ok_or_else(|| missing("impressions", "exploration"))?;
-            let (idx, s) = explore_idx(items, imps, c).into_iter().unzip();
+            let (idx, s) = explore_idx(items, imps, ctx.draw_key, c)
+                .into_iter()
+                .unzip();
             (idx, Some(s))
         }
     })

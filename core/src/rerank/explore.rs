@@ -44,13 +44,14 @@ fn splitmix64(mut z: u64) -> u64 {
 }
 
 /// The boost of one item: `max_boost · u · (1 − impressions / min_impressions)` for
-/// impressions below the threshold (0 otherwise), `u ∈ [0, 1)` drawn from `(seed, id)`.
-/// Always in `[0, max_boost)`.
-pub fn exploration_boost(config: &ExplorationConfig, id: DocId, impressions: u64) -> f64 {
+/// impressions below the threshold (0 otherwise), `u ∈ [0, 1)` drawn from `(seed, key)`,
+/// where `key` is the item's id or its [`super::RerankContext::draw_key`]. Always in
+/// `[0, max_boost)`.
+pub fn exploration_boost(config: &ExplorationConfig, key: impl Into<u64>, impressions: u64) -> f64 {
     if impressions >= config.min_impressions {
         return 0.0;
     }
-    let h = splitmix64(config.seed ^ splitmix64(u64::from(id)));
+    let h = splitmix64(config.seed ^ splitmix64(key.into()));
     let u = (h >> 11) as f64 / (1u64 << 53) as f64;
     let fresh = 1.0 - impressions as f64 / config.min_impressions as f64;
     config.max_boost * u * fresh
@@ -94,21 +95,28 @@ pub fn explore(
     validate_items(items)?;
     config.validate()?;
     let ranked = canonical(items);
-    Ok(explore_idx(&ranked, impressions, config)
+    Ok(explore_idx(&ranked, impressions, None, config)
         .into_iter()
         .map(|(i, s)| (ranked[i].id, s))
         .collect())
 }
 
+/// [`explore`] over a ranked slice; `draw_key` maps an id to the key of its draw (default:
+/// the id).
 pub(crate) fn explore_idx(
     items: &[RerankItem],
     impressions: &dyn Fn(DocId) -> u64,
+    draw_key: Option<&dyn Fn(DocId) -> u64>,
     config: &ExplorationConfig,
 ) -> Vec<(usize, f64)> {
     let order: Vec<usize> = (0..items.len()).collect();
+    let key = |id: DocId| draw_key.map_or(u64::from(id), |f| f(id));
     let boosted: Vec<f64> = order
         .iter()
-        .map(|&i| items[i].score + exploration_boost(config, items[i].id, impressions(items[i].id)))
+        .map(|&i| {
+            let id = items[i].id;
+            items[i].score + exploration_boost(config, key(id), impressions(id))
+        })
         .collect();
     let n = order.len();
     let window = config.max_promotion.unwrap_or(n);

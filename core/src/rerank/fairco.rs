@@ -9,6 +9,7 @@ use super::item::{RerankItem, canonical, validate_items};
 use crate::error::{Error, Result, check_finite, check_non_negative};
 use crate::ids::DocId;
 use crate::position::PositionModel;
+use crate::util::add_saturating;
 
 /// Merit floor of the reference code (`max(1e-4, Σ relevance)`, Dynamic-Fairness
 /// `Simulation.py`).
@@ -25,7 +26,10 @@ const RESCALE_AT: f64 = 1e150;
 /// from [`ExposureLedger::record_merit`]. With a half-life `h`, a value recorded at time `t0`
 /// counts `0.5^((t − t0)/h)` at time `t` (O(1) per update: values are stored in the units of
 /// an epoch and rescaled rarely). Times are caller units (e.g. seconds) and must not go
-/// backwards.
+/// backwards. Every stored value stays finite: sums saturate at `f64::MAX` (extreme position
+/// weights or merits such as `1e308` cannot make the ledger infinite, which JSON could not
+/// store), and a `null` value, what an overflowed ledger of fairmatch 0.1 wrote, reads as
+/// that saturated maximum.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExposureLedger {
     position_model: PositionModel,
@@ -33,11 +37,28 @@ pub struct ExposureLedger {
     half_life: Option<f64>,
     epoch: f64,
     now: Option<f64>,
+    #[serde(deserialize_with = "saturated_values")]
     exposure: BTreeMap<u32, f64>,
+    #[serde(deserialize_with = "saturated_values")]
     merit: BTreeMap<u32, f64>,
     /// Decayed number of recorded rankings (stored in epoch units like the values).
     #[serde(default)]
     rankings: f64,
+}
+
+/// Reads a key → value map in which `null` (an infinite value written as JSON by fairmatch
+/// 0.1) stands for the saturated maximum. Compact formats read the plain map.
+fn saturated_values<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<BTreeMap<u32, f64>, D::Error> {
+    if !d.is_human_readable() {
+        return BTreeMap::<u32, f64>::deserialize(d);
+    }
+    let raw = BTreeMap::<u32, Option<f64>>::deserialize(d)?;
+    Ok(raw
+        .into_iter()
+        .map(|(k, v)| (k, v.unwrap_or(f64::MAX)))
+        .collect())
 }
 
 impl ExposureLedger {
@@ -96,6 +117,19 @@ impl ExposureLedger {
         Ok(())
     }
 
+    /// Every key with stored exposure or merit, ascending (each once).
+    pub fn keys(&self) -> Vec<u32> {
+        let mut k: Vec<u32> = self
+            .exposure
+            .keys()
+            .chain(self.merit.keys())
+            .copied()
+            .collect();
+        k.sort_unstable();
+        k.dedup();
+        k
+    }
+
     /// The position model used to turn ranks into exposure.
     pub fn position_model(&self) -> &PositionModel {
         &self.position_model
@@ -146,11 +180,12 @@ impl ExposureLedger {
     pub fn record(&mut self, ranking: &[u32], time: f64) -> Result<()> {
         self.advance(time)?;
         let s = self.scale();
-        self.rankings += s;
+        self.rankings = add_saturating(self.rankings, s);
         let limit = self.cutoff.unwrap_or(usize::MAX);
         for (j, &key) in ranking.iter().enumerate().take(limit) {
             let w = self.position_model.weight(j + 1);
-            *self.exposure.entry(key).or_insert(0.0) += w * s;
+            let e = self.exposure.entry(key).or_insert(0.0);
+            *e = add_saturating(*e, w * s);
         }
         Ok(())
     }
@@ -172,7 +207,8 @@ impl ExposureLedger {
         self.advance(time)?;
         let s = self.scale();
         for &(key, m) in merits {
-            *self.merit.entry(key).or_insert(0.0) += m * s;
+            let e = self.merit.entry(key).or_insert(0.0);
+            *e = add_saturating(*e, m * s);
         }
         Ok(())
     }
@@ -196,29 +232,52 @@ impl ExposureLedger {
     fn ratio_at_scale_with(&self, key: u32, scale: f64) -> f64 {
         let e = self.exposure.get(&key).copied().unwrap_or(0.0) / scale;
         let m = self.merit.get(&key).copied().unwrap_or(0.0) / scale;
-        e / m.max(MERIT_FLOOR)
+        (e / m.max(MERIT_FLOOR)).min(f64::MAX)
     }
 
     /// A ledger over coarser keys: every key's exposure and merit added into `map(key)`
     /// (keys mapped to `None` are dropped). Same clock, decay and ranking count, so FairCo
     /// over groups can run on a ledger kept per individual (exposure and merit are additive).
+    /// Each sum adds its values in ascending order, so it does not depend on the numbering of
+    /// the source keys (an engine's internal ids follow the upsert order).
     pub fn aggregate(&self, map: impl Fn(u32) -> Option<u32>) -> ExposureLedger {
-        let mut out = ExposureLedger {
-            exposure: BTreeMap::new(),
-            merit: BTreeMap::new(),
-            ..self.clone_header()
+        let sum = |values: &BTreeMap<u32, f64>| {
+            let mut parts: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
+            for (k, v) in values {
+                if let Some(g) = map(*k) {
+                    parts.entry(g).or_default().push(*v);
+                }
+            }
+            parts
+                .into_iter()
+                .map(|(g, mut vs)| {
+                    vs.sort_unstable_by(f64::total_cmp);
+                    (g, vs.into_iter().fold(0.0, add_saturating))
+                })
+                .collect()
         };
-        for (k, v) in &self.exposure {
-            if let Some(g) = map(*k) {
-                *out.exposure.entry(g).or_insert(0.0) += v;
-            }
+        ExposureLedger {
+            exposure: sum(&self.exposure),
+            merit: sum(&self.merit),
+            ..self.clone_header()
         }
-        for (k, v) in &self.merit {
-            if let Some(g) = map(*k) {
-                *out.merit.entry(g).or_insert(0.0) += v;
-            }
+    }
+
+    /// A ledger over new keys: for each `(from, to)`, key `to` holds what key `from` holds
+    /// (keys not listed are dropped; each `to` at most once). Same clock, decay and ranking
+    /// count. O(pairs · log keys): a request renumbering its candidates pays for them only.
+    pub fn remap(&self, pairs: &[(u32, u32)]) -> ExposureLedger {
+        let pick = |values: &BTreeMap<u32, f64>| {
+            pairs
+                .iter()
+                .filter_map(|(from, to)| values.get(from).map(|v| (*to, *v)))
+                .collect()
+        };
+        ExposureLedger {
+            exposure: pick(&self.exposure),
+            merit: pick(&self.merit),
+            ..self.clone_header()
         }
-        out
     }
 
     fn clone_header(&self) -> ExposureLedger {
@@ -321,7 +380,7 @@ pub(crate) fn fairco_idx(
     let controlled: Vec<f64> = items
         .iter()
         .zip(&ratio)
-        .map(|(it, r)| it.score + config.lambda * tau * (max - r))
+        .map(|(it, r)| (it.score + config.lambda * tau * (max - r)).min(f64::MAX))
         .collect();
     // stable: ties keep the ranked input order
     let mut order: Vec<usize> = (0..items.len()).collect();

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{BudgetKind, ExperienceLevel};
+use crate::util::TrimSpace;
 
 /// canonical → aliases (megilance_v1.md "Data").
 const SYNONYMS: &[(&str, &[&str])] = &[
@@ -207,7 +208,7 @@ fn synonym_lookup() -> &'static HashMap<&'static str, &'static str> {
 
 /// The seed's `normalize`: `strip().lower()`, then the synonym table.
 pub fn megilance_normalize(label: &str) -> String {
-    let lower = label.trim().to_lowercase();
+    let lower = label.trim_space().to_lowercase();
     match synonym_lookup().get(lower.as_str()) {
         Some(c) => (*c).to_owned(),
         None => lower,

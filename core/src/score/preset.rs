@@ -3,13 +3,15 @@
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::megilance::MEGILANCE_FACTORS;
 use crate::error::{Error, Result};
+use crate::util::spelling::{self, spelled_enum};
 
-/// A scoring preset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// A scoring preset. Read case-insensitively (`-` or a space for `_`): `default`,
+/// `megilance_v1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
     /// fairmatch's explainable multi-factor score (DESIGN.md §4).
@@ -20,18 +22,23 @@ pub enum Preset {
     MegilanceV1,
 }
 
+spelled_enum!(
+    Preset,
+    "preset",
+    [Default = "default", MegilanceV1 = "megilance_v1"],
+    []
+);
+
 impl FromStr for Preset {
     type Err = Error;
-    /// Parses `default` or `megilance_v1` (case-insensitive; `-` accepted for `_`).
+    /// Parses `default` or `megilance_v1` (case-insensitive; `-` or a space for `_`).
     fn from_str(s: &str) -> Result<Self> {
-        match s.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-            "default" => Ok(Preset::Default),
-            "megilance_v1" => Ok(Preset::MegilanceV1),
-            other => Err(Error::invalid(
+        spelling::parse(s).ok_or_else(|| {
+            Error::invalid(
                 "options.preset",
-                format!("unknown preset `{other}` (expected `default` or `megilance_v1`)"),
-            )),
-        }
+                format!("unknown preset `{s}` (expected `default` or `megilance_v1`)"),
+            )
+        })
     }
 }
 

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::taxonomy::{SkillId, Taxonomy, TaxonomyBuilder};
 use crate::error::{Error, Result};
+use crate::util::TrimSpace;
 
 /// An ESCO occupation: a ready-made job template.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,7 +106,7 @@ pub fn import_esco_dir(dir: impl AsRef<Path>) -> Result<EscoImport> {
     for row in &skills {
         let id = by_uri[&row[0]];
         for alias in row[2].lines().chain(row[3].lines()) {
-            if !alias.trim().is_empty() {
+            if !alias.trim_space().is_empty() {
                 b.add_alias(id, alias)?;
                 report.aliases += 1;
             }

@@ -2,11 +2,14 @@
 //!
 //! `normalize_label`: Unicode NFKC (full-width letters, ligatures, non-breaking spaces), then
 //! lower case, typographic dashes (‐ ‑ ‒ – — ―) and quotes (‘ ’ “ ”) folded to ASCII, every run of
-//! whitespace collapsed to one space, trimmed. `loose_key` additionally treats `-`, `_` and
+//! whitespace (as Python's `str.isspace()` sees it, C0 separators U+001C–U+001F included)
+//! collapsed to one space, trimmed. `loose_key` additionally treats `-`, `_` and
 //! `.` as word separators, so `react-native`, `react_native` and `react native` meet; it is
 //! only a fallback key (exact keys win), so `node.js` may still be an alias of its own.
 
 use unicode_normalization::UnicodeNormalization;
+
+use crate::util::is_space;
 
 /// The canonical lookup key of a skill label (see the module docs for the rule).
 pub fn normalize_label(label: &str) -> String {
@@ -19,7 +22,7 @@ pub fn normalize_label(label: &str) -> String {
             '\u{201C}' | '\u{201D}' => '"',
             c => c,
         };
-        if c.is_whitespace() {
+        if is_space(c) {
             pending_space = !out.is_empty();
             continue;
         }
@@ -39,7 +42,11 @@ pub fn loose_key(label: &str) -> String {
         .chars()
         .map(|c| if matches!(c, '-' | '_' | '.') { ' ' } else { c })
         .collect();
-    replaced.split_whitespace().collect::<Vec<_>>().join(" ")
+    replaced
+        .split(is_space)
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -52,6 +59,7 @@ mod tests {
         assert_eq!(normalize_label("ＲＵＳＴ"), "rust");
         assert_eq!(normalize_label("Front\u{2013}end\tDev"), "front-end dev");
         assert_eq!(normalize_label("C#"), "c#");
+        assert_eq!(normalize_label("\u{1f}React\u{1c}JS\u{1e}"), "react js");
         assert_eq!(normalize_label("ﬁnance"), "finance");
         assert_eq!(loose_key("React-Native"), "react native");
         assert_eq!(loose_key("node.js"), "node js");

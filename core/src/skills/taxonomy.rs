@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::normalize::{loose_key, normalize_label};
 use super::resolve::{Resolution, ResolutionConfig, ResolverIndex, resolve_label};
 use crate::error::{Error, Result};
+use crate::util::TrimSpace;
 
 /// A dense skill id: an index into a [`Taxonomy`] (ids at or past `Taxonomy::len()` are
 /// ad-hoc skills owned by an engine, matched exactly by label).
@@ -430,13 +431,13 @@ impl TaxonomyBuilder {
         let id = self.nodes.len() as SkillId;
         self.by_key.insert(key, id);
         self.nodes.push(SkillNode {
-            label: label.trim().to_owned(),
+            label: label.trim_space().to_owned(),
             category: category.map(str::to_owned).filter(|c| !c.is_empty()),
             parents: Vec::new(),
             related: Vec::new(),
             aliases: aliases
                 .iter()
-                .map(|a| a.trim().to_owned())
+                .map(|a| a.trim_space().to_owned())
                 .filter(|a| !a.is_empty())
                 .collect(),
             uri: None,
@@ -453,15 +454,15 @@ impl TaxonomyBuilder {
     /// Sets the category of `id` unless it already has one.
     pub fn set_category_if_unset(&mut self, id: SkillId, category: &str) -> Result<()> {
         let node = self.node_mut(id)?;
-        if node.category.is_none() && !category.trim().is_empty() {
-            node.category = Some(category.trim().to_owned());
+        if node.category.is_none() && !category.trim_space().is_empty() {
+            node.category = Some(category.trim_space().to_owned());
         }
         Ok(())
     }
 
     /// Adds an alias to `id`.
     pub fn add_alias(&mut self, id: SkillId, alias: &str) -> Result<()> {
-        let a = alias.trim();
+        let a = alias.trim_space();
         if !a.is_empty() {
             self.node_mut(id)?.aliases.push(a.to_owned());
         }

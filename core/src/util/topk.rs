@@ -1,14 +1,16 @@
 //! Top-k selection without sorting everything.
 //!
-//! Order: higher score first; equal scores break by **lower id first** (DESIGN.md §1,
-//! "score, then internal id"). NaN scores are never admitted (callers validate inputs, and
-//! the collector ignores NaN defensively so a bad value cannot corrupt the heap order).
+//! Order: higher score first; equal scores break by **lower id first**. The id is any
+//! totally ordered key: a row id in the vector indexes, and in the engine the candidate's
+//! external id (so ties never depend on the order entities were upserted; DESIGN.md §1).
+//! NaN scores are never admitted (callers validate inputs, and the collector ignores NaN
+//! defensively so a bad value cannot corrupt the heap order).
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 /// Compares `(score, id)` pairs in result order: score descending, then id ascending.
-pub fn cmp_score_desc_id_asc<S: PartialOrd>(a: (S, u32), b: (S, u32)) -> Ordering {
+pub fn cmp_score_desc_id_asc<S: PartialOrd, I: Ord>(a: (S, I), b: (S, I)) -> Ordering {
     b.0.partial_cmp(&a.0)
         .unwrap_or(Ordering::Equal)
         .then(a.1.cmp(&b.1))
@@ -16,23 +18,23 @@ pub fn cmp_score_desc_id_asc<S: PartialOrd>(a: (S, u32), b: (S, u32)) -> Orderin
 
 /// Heap entry ordered so that the *worst* kept entry is at the top of the max-heap.
 #[derive(Debug, Clone, Copy)]
-struct Entry<S> {
+struct Entry<S, I> {
     score: S,
-    id: u32,
+    id: I,
 }
 
-impl<S: PartialOrd> PartialEq for Entry<S> {
+impl<S: PartialOrd, I: Ord> PartialEq for Entry<S, I> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
-impl<S: PartialOrd> Eq for Entry<S> {}
-impl<S: PartialOrd> PartialOrd for Entry<S> {
+impl<S: PartialOrd, I: Ord> Eq for Entry<S, I> {}
+impl<S: PartialOrd, I: Ord> PartialOrd for Entry<S, I> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<S: PartialOrd> Ord for Entry<S> {
+impl<S: PartialOrd, I: Ord> Ord for Entry<S, I> {
     /// "Greater" = worse in result order, so the max-heap's top is the first to evict.
     fn cmp(&self, other: &Self) -> Ordering {
         // worse = lower score, or equal score and higher id
@@ -44,14 +46,15 @@ impl<S: PartialOrd> Ord for Entry<S> {
     }
 }
 
-/// Keeps the best `k` `(score, id)` pairs seen so far.
+/// Keeps the best `k` `(score, id)` pairs seen so far (ids: `u32` row ids by default, or any
+/// totally ordered key).
 #[derive(Debug, Clone)]
-pub struct TopK<S> {
+pub struct TopK<S, I = u32> {
     k: usize,
-    heap: BinaryHeap<Entry<S>>,
+    heap: BinaryHeap<Entry<S, I>>,
 }
 
-impl<S: PartialOrd + Copy> TopK<S> {
+impl<S: PartialOrd + Copy, I: Ord + Copy> TopK<S, I> {
     /// A collector for the best `k` entries (`k = 0` keeps nothing).
     pub fn new(k: usize) -> Self {
         Self {
@@ -71,7 +74,7 @@ impl<S: PartialOrd + Copy> TopK<S> {
 
     /// Offers one entry; O(log k). NaN scores are ignored.
     #[inline]
-    pub fn push(&mut self, score: S, id: u32) {
+    pub fn push(&mut self, score: S, id: I) {
         #[allow(clippy::eq_op)]
         if score.partial_cmp(&score).is_none() || self.k == 0 {
             return;
@@ -88,7 +91,7 @@ impl<S: PartialOrd + Copy> TopK<S> {
 
     /// Adds every entry of `other` (collectors of disjoint candidate sets merge into the
     /// collector of their union; the result does not depend on how candidates were split).
-    pub fn merge(&mut self, other: TopK<S>) {
+    pub fn merge(&mut self, other: TopK<S, I>) {
         for e in other.heap {
             self.push(e.score, e.id);
         }
@@ -105,8 +108,8 @@ impl<S: PartialOrd + Copy> TopK<S> {
     }
 
     /// The kept entries in result order (best first).
-    pub fn into_sorted_vec(self) -> Vec<(S, u32)> {
-        let mut v: Vec<(S, u32)> = self.heap.into_iter().map(|e| (e.score, e.id)).collect();
+    pub fn into_sorted_vec(self) -> Vec<(S, I)> {
+        let mut v: Vec<(S, I)> = self.heap.into_iter().map(|e| (e.score, e.id)).collect();
         v.sort_by(|a, b| cmp_score_desc_id_asc(*a, *b));
         v
     }
