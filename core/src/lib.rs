@@ -50,7 +50,7 @@ pub(crate) mod util;
 pub use domain::{
     Budget, BudgetKind, Embedding, ExperienceLevel, Freelancer, History, Importance, Impressions,
     Job, Location, LocationPolicy, MAX_NESTING, MustHavePolicy, Outcome, OutcomeKind, SkillClaim,
-    SkillRequirement, TimezoneRequirement, WorkingHours,
+    SkillRequirement, SkillVector, SkillVectorTable, TimezoneRequirement, WorkingHours,
 };
 pub use engine::{
     Engine, EngineConfig, EventConfig, FairnessOptions, Filters, LabelReport, LedgerConfig, Match,

@@ -99,3 +99,61 @@ fn a_focused_profile_beats_a_scattered_one_with_the_same_match() {
     assert_eq!(a.focus, 1.0);
     assert!(b.focus > 0.0 && b.focus < 0.5, "{b:?}");
 }
+
+fn vectors(model: &str, rows: &[(&str, [f32; 3])]) -> fairmatch::SkillVectorTable {
+    fairmatch::SkillVectorTable {
+        model: model.into(),
+        vectors: rows
+            .iter()
+            .map(|(s, v)| fairmatch::SkillVector {
+                skill: (*s).into(),
+                vector: v.to_vec(),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn skill_vectors_imply_close_skills_and_persist() {
+    let e = Engine::default();
+    e.upsert_freelancers(vec![
+        freelancer("rustacean", &[("Rust", 4.0)], 40.0),
+        freelancer("designer", &[("Figma", 4.0)], 40.0),
+    ])
+    .unwrap();
+    e.upsert_job(job("j", &[("Go", 3.0)], &[])).unwrap();
+    let before = e.recommend_freelancers("j", &opts()).unwrap();
+    assert!(skills_of(&before.matches[0]).matched.is_empty());
+    let table = vectors(
+        "toy-model",
+        &[
+            ("Rust", [1.0, 0.2, 0.0]),
+            ("Go", [0.9, 0.3, 0.0]),
+            ("Figma", [0.0, 0.1, 1.0]),
+        ],
+    );
+    e.set_skill_vectors(&table).unwrap();
+    assert_eq!(e.skill_vectors(), Some(("toy-model".to_owned(), 3)));
+    let r = e.recommend_freelancers("j", &opts()).unwrap();
+    assert_eq!(r.matches[0].id, "rustacean");
+    let hit = &skills_of(&r.matches[0]).implied[0];
+    assert_eq!(hit.kind, "embedding");
+    assert_eq!(hit.path, vec!["Rust", "Go"]);
+    let cos = (0.9 + 0.06) / ((1.0f64 + 0.04).sqrt() * (0.81f64 + 0.09).sqrt());
+    assert!((hit.similarity - 0.6 * cos).abs() < 1e-5, "{hit:?}");
+    // The table is part of the snapshot.
+    let bytes = e.to_bytes().unwrap();
+    let back = Engine::from_bytes(&bytes).unwrap();
+    assert_eq!(back.to_bytes().unwrap(), bytes);
+    assert_eq!(back.recommend_freelancers("j", &opts()).unwrap(), r);
+    // Another model is refused until the table is cleared; nothing changes on error.
+    assert!(
+        e.set_skill_vectors(&vectors("other", &[("Rust", [1.0, 0.0, 0.0])]))
+            .is_err()
+    );
+    assert_eq!(e.recommend_freelancers("j", &opts()).unwrap(), r);
+    e.clear_skill_vectors();
+    assert_eq!(e.recommend_freelancers("j", &opts()).unwrap(), before);
+    e.set_skill_vectors(&vectors("other", &[("Rust", [1.0, 0.0, 0.0])]))
+        .unwrap();
+}

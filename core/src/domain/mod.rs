@@ -14,6 +14,7 @@ mod common;
 mod event;
 mod freelancer;
 mod job;
+mod skill_vectors;
 
 pub use common::{Embedding, Location, WorkingHours, normalize_language};
 pub use event::{Impressions, Outcome, OutcomeKind};
@@ -22,3 +23,4 @@ pub use job::{
     Budget, BudgetKind, ExperienceLevel, Importance, Job, LocationPolicy, MustHavePolicy,
     SkillRequirement, TimezoneRequirement,
 };
+pub use skill_vectors::{SkillVector, SkillVectorTable};

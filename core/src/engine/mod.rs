@@ -16,6 +16,7 @@ mod catalog;
 mod events;
 mod options;
 mod pipeline;
+mod skill_vectors;
 mod snapshot;
 
 use std::path::Path;
@@ -34,7 +35,9 @@ pub use pipeline::ScoringConfig;
 use catalog::{Catalog, FreelancerEntry, JobEntry};
 use pipeline::RequestCtx;
 
-use crate::domain::{Freelancer, History, Impressions, Job, Outcome, OutcomeKind};
+use crate::domain::{
+    Freelancer, History, Impressions, Job, Outcome, OutcomeKind, SkillVectorTable,
+};
 use crate::error::{EntityKind, Error, Result};
 use crate::filter::Veto;
 use crate::index::{HnswBuilder, HnswIndex, Metric, VectorStore};
@@ -138,6 +141,8 @@ pub(crate) struct State {
     pub ledger: ExposureLedger,
     /// Freelancer embeddings (model and dimension fixed by the first one stored).
     pub vectors: Option<HnswIndex>,
+    /// The skill-vector table, if one was set.
+    pub skill_vectors: Option<skill_vectors::SkillVectors>,
 }
 
 /// An embedded matching engine. Cheap to clone (a handle); safe to share across threads.
@@ -190,6 +195,7 @@ impl Engine {
                 events,
                 ledger,
                 vectors: None,
+                skill_vectors: None,
             })),
         }
     }
@@ -356,6 +362,37 @@ impl Engine {
             s.catalog.put_job(e)?;
         }
         Ok(report)
+    }
+
+    /// Sets the skill-vector table: skills whose vectors have a cosine of at least
+    /// `scoring.similarity.embedding_threshold` imply each other with similarity
+    /// `embedding × cos` (kind `embedding` in explanations). Replaces the previous table,
+    /// which must come from the same model (`UnknownId`, kind model, otherwise: call
+    /// [`Engine::clear_skill_vectors`] first to change models). Rejects an invalid table
+    /// naming the entry (see `SkillVectorTable::validate`), a skill the taxonomy does not know
+    /// and a skill given twice; nothing changes on error.
+    pub fn set_skill_vectors(&self, table: &SkillVectorTable) -> Result<()> {
+        let mut s = self.state.write();
+        if let Some(old) = &s.skill_vectors {
+            old.check_replacement(table)?;
+        }
+        let built = skill_vectors::SkillVectors::build(table, &s.catalog.taxonomy)?;
+        s.skill_vectors = Some(built);
+        Ok(())
+    }
+
+    /// Removes the skill-vector table (no embedding matches afterwards).
+    pub fn clear_skill_vectors(&self) {
+        self.state.write().skill_vectors = None;
+    }
+
+    /// The model id and number of vectors of the skill-vector table, if one is set.
+    pub fn skill_vectors(&self) -> Option<(String, usize)> {
+        self.state
+            .read()
+            .skill_vectors
+            .as_ref()
+            .map(|v| (v.store.model_id().to_owned(), v.store.len()))
     }
 
     /// How `label` would resolve under this engine's rules, without storing anything: the

@@ -84,6 +84,7 @@ pub(crate) struct RequestCtx<'a> {
     pub events: &'a EventLog,
     pub ledger: &'a ExposureLedger,
     pub vectors: Option<&'a HnswIndex>,
+    pub skill_vectors: Option<&'a super::skill_vectors::SkillVectors>,
     pub retrieval: &'a RetrievalConfig,
     pub cfg: &'a ScoringConfig,
     pub opts: &'a RecommendOptions,
@@ -127,6 +128,7 @@ impl<'a> RequestCtx<'a> {
             events: &state.events,
             ledger: &state.ledger,
             vectors: state.vectors.as_ref(),
+            skill_vectors: state.skill_vectors.as_ref(),
             retrieval: &state.config.retrieval,
             cfg,
             opts,
@@ -819,18 +821,30 @@ const RARE_SHARE: f64 = 0.05;
 /// … and common when at least this share does.
 const COMMON_SHARE: f64 = 0.5;
 
-/// The catalogue's edges beyond the taxonomy: spelling links between ad-hoc skills.
+/// The engine's edges beyond the taxonomy: spelling links between ad-hoc skills, and
+/// embedding neighbours from the skill-vector table.
 impl ExtraLinks for RequestCtx<'_> {
     fn links(&self, skill: SkillId) -> Vec<(SkillId, f32, MatchKind)> {
         let t = self.cat.taxonomy.len() as SkillId;
-        if skill < t {
+        if skill >= t {
+            return self
+                .cat
+                .adhoc_links
+                .links(skill - t)
+                .iter()
+                .map(|&(o, sim)| (t + o, sim, MatchKind::Spelling))
+                .collect();
+        }
+        let Some(v) = self.skill_vectors else {
+            return Vec::new();
+        };
+        let scale = self.cfg.similarity.embedding;
+        if scale <= 0.0 {
             return Vec::new();
         }
-        self.cat
-            .adhoc_links
-            .links(skill - t)
+        v.neighbours(skill, &self.cfg.similarity)
             .iter()
-            .map(|&(o, sim)| (t + o, sim, MatchKind::Spelling))
+            .map(|&(o, cos)| (o, (scale * f64::from(cos)) as f32, MatchKind::Embedding))
             .collect()
     }
 }

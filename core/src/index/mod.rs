@@ -41,6 +41,7 @@ mod quant;
 mod store;
 
 pub use distance::Metric;
+pub(crate) use distance::score_pair;
 pub use filter::AllowList;
 pub use flat::FlatIndex;
 pub use hnsw::{DEFAULT_SEED, HnswBuilder, HnswConfig, HnswIndex, MAX_EF};

