@@ -195,7 +195,7 @@ fn evaluation_ranks_the_same_pool_and_is_thread_independent() {
             resamples: 100,
             ..EvalConfig::default()
         };
-        let mut engine_for = |c: &EngineConfig| -> Result<fairmatch::Engine, LabError> {
+        let mut engine_for = |c: &EngineConfig, _: bool| -> Result<fairmatch::Engine, LabError> {
             build_engine(&m, src.taxonomy.clone(), c.clone())
         };
         let ev = evaluate(&m, &rankers, &cfg, &mut engine_for, &|| {}).unwrap();

@@ -14,8 +14,9 @@ use fairmatch_bench::lab::market::Marketplace;
 use fairmatch_bench::lab::rankers::{default_rankers, rankers_named_with};
 use fairmatch_bench::lab::report::{ReportConfig, run};
 use fairmatch_bench::lab::simulate::{Policy, SimConfig, simulate};
+use fairmatch_bench::lab::source::skill_vector_table;
 use fairmatch_bench::lab::source::{builtin_sources, load_esco};
-use fairmatch_bench::lab::{LabError, build_engine, progress};
+use fairmatch_bench::lab::{EngineCache, LabError, build_engine, progress};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -314,15 +315,9 @@ fn run_cli(cli: Cli) -> Result<(), LabError> {
                 (rankers.len() * m.jobs.len()) as u64,
                 "evaluate (rankers × jobs)",
             );
-            let mut cache: Vec<(EngineConfig, fairmatch::Engine)> = Vec::new();
-            let mut engine_for = |c: &EngineConfig| -> Result<fairmatch::Engine, LabError> {
-                if let Some((_, e)) = cache.iter().find(|(k, _)| k == c) {
-                    return Ok(e.clone());
-                }
-                let e = build_engine(&m, taxonomy.clone(), c.clone())?;
-                cache.push((c.clone(), e.clone()));
-                Ok(e)
-            };
+            let vectors = skill_vector_table(&m, &taxonomy)?;
+            let mut cache = EngineCache::new(&m, taxonomy.clone(), vectors);
+            let mut engine_for = |c: &EngineConfig, v: bool| cache.get(c, v);
             let ev = evaluate(&m, &rankers, &a.eval.config(), &mut engine_for, &|| {
                 pb.inc(1)
             })?;

@@ -26,6 +26,9 @@ pub enum RankerKind {
         config: Box<EngineConfig>,
         /// Request options; `k` is set per call.
         options: Box<RecommendOptions>,
+        /// Whether the engine gets the marketplace's skill-vector table (the shipped MiniLM
+        /// vectors of the ESCO skills; `source::skill_vector_table`).
+        skill_vectors: bool,
     },
     /// Cosine of the job's and the freelancer's embeddings, optionally cut at a threshold and
     /// capped (8thDegree: ≥ 0.7, at most 50; research/seeds.md §3.2).
@@ -135,6 +138,9 @@ pub fn all_rankers(m: &Marketplace) -> Vec<RankerSpec> {
 /// | `default_skills_only` | every factor but `skills` (weights 0) |
 /// | `skills_only_before` | both: skills only, under the format-1 rules |
 ///
+/// and two that add the marketplace's skill-vector table (issue 14 item 5):
+/// `default_skill_vectors`, `skills_only_skill_vectors`.
+///
 /// Further ablations and baselines are added here as one more entry.
 pub fn all_rankers_with(m: &Marketplace, base: &EngineConfig) -> Vec<RankerSpec> {
     let options = |preset: Preset, diversity: Option<bool>, skills_only: bool| {
@@ -161,17 +167,24 @@ pub fn all_rankers_with(m: &Marketplace, base: &EngineConfig) -> Vec<RankerSpec>
     let engine = |preset: Preset, diversity: Option<bool>| RankerKind::Engine {
         config: with(&|_| {}),
         options: options(preset, diversity, false),
+        skill_vectors: false,
+    };
+    let variant = |name: &str,
+                   description: &str,
+                   skills_only: bool,
+                   skill_vectors: bool,
+                   f: &dyn Fn(&mut EngineConfig)| RankerSpec {
+        name: name.into(),
+        description: description.into(),
+        kind: RankerKind::Engine {
+            config: with(f),
+            options: options(Preset::Default, None, skills_only),
+            skill_vectors,
+        },
     };
     let ablation =
         |name: &str, description: &str, skills_only: bool, f: &dyn Fn(&mut EngineConfig)| {
-            RankerSpec {
-                name: name.into(),
-                description: description.into(),
-                kind: RankerKind::Engine {
-                    config: with(f),
-                    options: options(Preset::Default, None, skills_only),
-                },
-            }
+            variant(name, description, skills_only, false, f)
         };
     let before = |c: &mut EngineConfig| c.scoring = c.scoring.clone().into_format_v1();
     let mut all = vec![
@@ -227,6 +240,20 @@ pub fn all_rankers_with(m: &Marketplace, base: &EngineConfig) -> Vec<RankerSpec>
             true,
             &before,
         ),
+        variant(
+            "default_skill_vectors",
+            "default preset with the MiniLM ESCO skill vectors as its skill-vector table",
+            false,
+            true,
+            &|_| {},
+        ),
+        variant(
+            "skills_only_skill_vectors",
+            "skills only, with the MiniLM ESCO skill vectors",
+            true,
+            true,
+            &|_| {},
+        ),
         RankerSpec {
             name: "8thdegree".into(),
             description: "8thDegree: embedding cosine ≥ 0.7, at most 50".into(),
@@ -260,7 +287,16 @@ pub fn all_rankers_with(m: &Marketplace, base: &EngineConfig) -> Vec<RankerSpec>
         },
     ];
     if m.manifest.embedding_model.is_none() {
-        all.retain(|r| !matches!(r.kind, RankerKind::Cosine { .. }));
+        all.retain(|r| {
+            !matches!(
+                r.kind,
+                RankerKind::Cosine { .. }
+                    | RankerKind::Engine {
+                        skill_vectors: true,
+                        ..
+                    }
+            )
+        });
     }
     all
 }
