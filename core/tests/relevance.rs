@@ -157,3 +157,63 @@ fn skill_vectors_imply_close_skills_and_persist() {
     e.set_skill_vectors(&vectors("other", &[("Rust", [1.0, 0.0, 0.0])]))
         .unwrap();
 }
+
+#[test]
+fn relax_when_short_fills_with_flagged_partial_matches_and_counts_the_gate() {
+    let e = Engine::default();
+    e.upsert_freelancers(vec![
+        freelancer("both", &[("Rust", 4.0), ("Go", 4.0)], 40.0),
+        freelancer("rust", &[("Rust", 4.0)], 40.0),
+        freelancer("go", &[("Go", 4.0)], 40.0),
+        freelancer("none", &[("Figma", 4.0)], 40.0),
+    ])
+    .unwrap();
+    let with_policy = |id: &str, policy: &str| {
+        let mut j = job(id, &[("Rust", 3.0), ("Go", 3.0)], &[]);
+        j.must_haves = serde_json::from_value(serde_json::json!(policy)).unwrap();
+        j
+    };
+    e.upsert_jobs(vec![
+        with_policy("hard", "hard"),
+        with_policy("relax", "relax_when_short"),
+        with_policy("empty", "relax_when_empty"),
+        with_policy("soft", "soft"),
+    ])
+    .unwrap();
+    let top3 = RecommendOptions { k: 3, ..opts() };
+    let hard = e.recommend_freelancers("hard", &top3).unwrap();
+    assert_eq!(hard.matches.len(), 1);
+    assert_eq!((hard.below_gate, hard.vetoed["must_have_skills"]), (3, 3));
+    let relax = e.recommend_freelancers("relax", &top3).unwrap();
+    let flags: Vec<(&str, bool)> = relax
+        .matches
+        .iter()
+        .map(|m| (m.id.as_str(), m.below_gate))
+        .collect();
+    assert_eq!(flags.len(), 3);
+    assert_eq!(flags[0], ("both", false));
+    assert!(flags[1..].iter().all(|f| f.1 && f.0 != "none"), "{flags:?}");
+    assert_eq!(relax.below_gate, 3);
+    assert!(relax.vetoed.is_empty());
+    assert_eq!(
+        e.recommend_freelancers("empty", &top3).unwrap().matches,
+        relax.matches,
+        "relax_when_empty is the same policy"
+    );
+    let soft = e.recommend_freelancers("soft", &top3).unwrap();
+    assert_eq!(soft.below_gate, 0);
+    assert!(soft.matches.iter().all(|m| !m.below_gate));
+    // the pair API and the other direction flag it the same way
+    let pair = e.score("relax", "rust", &opts()).unwrap();
+    assert!(pair.result.below_gate && pair.vetoes.is_empty());
+    let jobs = e.recommend_jobs("rust", &opts()).unwrap();
+    let by_id = |id: &str| jobs.matches.iter().find(|m| m.id == id);
+    assert!(by_id("hard").is_none());
+    assert!(by_id("relax").unwrap().below_gate);
+    assert!(!by_id("soft").unwrap().below_gate);
+    assert_eq!(
+        jobs.below_gate, 3,
+        "hard vetoed; relax and empty below the gate"
+    );
+    assert!(jobs.matches.last().unwrap().below_gate, "flagged jobs come last");
+}

@@ -513,10 +513,14 @@ impl Engine {
                     &ctx.spec,
                     &mut Default::default(),
                 );
-                if ctx.gate_veto(j, &fit) {
+                let gate = ctx.gate(j, &fit);
+                if gate == pipeline::Gate::Veto {
                     vetoes.push(Veto::MustHaveSkills.name().to_owned());
                 }
-                ctx.default_match(j, fd as usize, &fit, f.input.id.clone(), 1, Vec::new())
+                let mut m =
+                    ctx.default_match(j, fd as usize, &fit, f.input.id.clone(), 1, Vec::new());
+                m.below_gate = gate == pipeline::Gate::Below;
+                m
             }
             Preset::MegilanceV1 => {
                 let sc = ctx.megilance(j, f);

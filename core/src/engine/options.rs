@@ -192,6 +192,10 @@ pub struct Match {
     pub reasons: Option<String>,
     /// The explanation (when `explain` is on).
     pub explanation: Option<Explanation>,
+    /// Whether the candidate failed the job's must-have gate and is shown only because
+    /// fewer than k passed it (policy `relax_when_short`).
+    #[serde(default)]
+    pub below_gate: bool,
 }
 
 /// The answer to a recommend call.
@@ -207,6 +211,12 @@ pub struct Recommendations {
     pub below_min_score: u32,
     /// Candidates removed by each veto (name → count; only non-zero counts).
     pub vetoed: BTreeMap<String, u32>,
+    /// Candidates whose must-haves failed the job's gate (always present): vetoed as
+    /// `must_have_skills` under `hard` and `hard_allow_implied`, ranked after every candidate
+    /// that passed under `relax_when_short` (and returned, flagged, only to fill the list);
+    /// 0 under `soft`.
+    #[serde(default)]
+    pub below_gate: u32,
     /// The preset used.
     pub preset: Preset,
     /// With the retrieval stage (large catalogues): how many candidates it retrieved; the

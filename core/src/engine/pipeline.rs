@@ -252,12 +252,18 @@ impl<'a> RequestCtx<'a> {
         None
     }
 
-    /// Whether the must-have gate vetoes this fit.
-    pub fn gate_veto(&self, j: &JobEntry, fit: &SkillFit) -> bool {
-        match j.input.must_haves {
-            MustHavePolicy::Soft => false,
-            MustHavePolicy::Hard => fit.hard_gate_share < 1.0,
-            MustHavePolicy::HardAllowImplied => fit.gate_share < 1.0,
+    /// What the job's must-have gate does with this fit.
+    pub fn gate(&self, j: &JobEntry, fit: &SkillFit) -> Gate {
+        let (failed, relax) = match j.input.must_haves {
+            MustHavePolicy::Soft => (false, false),
+            MustHavePolicy::Hard => (fit.hard_gate_share < 1.0, false),
+            MustHavePolicy::HardAllowImplied => (fit.gate_share < 1.0, false),
+            MustHavePolicy::RelaxWhenShort => (fit.hard_gate_share < 1.0, true),
+        };
+        match (failed, relax) {
+            (false, _) => Gate::Pass,
+            (true, false) => Gate::Veto,
+            (true, true) => Gate::Below,
         }
     }
 
@@ -624,6 +630,7 @@ impl<'a> RequestCtx<'a> {
             factors,
             label: Some(s.label.to_owned()),
             reasons: reasons.then(|| megilance::why_good_fit(s)),
+            below_gate: false,
             explanation: self.opts.explain.then(|| Explanation {
                 megilance: serde_json::to_value(&s.skills).ok(),
                 ..Explanation::default()
@@ -650,6 +657,7 @@ impl<'a> RequestCtx<'a> {
             factors: self.factor_list(&DEFAULT_FACTORS, &values),
             label: None,
             reasons: None,
+            below_gate: false,
             explanation: self.opts.explain.then(|| Explanation {
                 moves,
                 ..self.explain_default(j, self.entry(fdoc), fit, &values)
@@ -661,7 +669,7 @@ impl<'a> RequestCtx<'a> {
     fn finish(
         &self,
         matches: Vec<Match>,
-        counts: (u32, u32, u32),
+        counts: (u32, u32, u32, u32),
         vetoes: VetoCounts,
         retrieved: Option<u32>,
     ) -> Recommendations {
@@ -670,6 +678,7 @@ impl<'a> RequestCtx<'a> {
             candidates: counts.0,
             scored: counts.1,
             below_min_score: counts.2,
+            below_gate: counts.3,
             vetoed: vetoes
                 .named()
                 .into_iter()
@@ -903,32 +912,50 @@ fn by_doc(top: TopK<f64, Tie<'_>>) -> Vec<(f64, DocId)> {
 /// Catalogues at least this large are scanned in parallel chunks (when rayon has threads).
 const PARALLEL_MIN: usize = 8192;
 
+/// What a job's must-have gate does with one candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gate {
+    /// Passes (or no gate).
+    Pass,
+    /// Removed (`must_have_skills`).
+    Veto,
+    /// Kept below every candidate that passes (`relax_when_short`).
+    Below,
+}
+
 /// What one scan of a chunk of candidates collects.
 struct ScanAcc<'a> {
     top: TopK<f64, Tie<'a>>,
+    /// The best candidates below the gate (`relax_when_short`), to fill a short list.
+    below_gate: TopK<f64, Tie<'a>>,
     vetoes: VetoCounts,
     candidates: u32,
     scored: u32,
     below: u32,
+    gate_failed: u32,
 }
 
 impl<'a> ScanAcc<'a> {
-    fn new(k: usize) -> Self {
+    fn new(k: usize, fill: usize) -> Self {
         Self {
             top: TopK::new(k),
+            below_gate: TopK::new(fill),
             vetoes: VetoCounts::default(),
             candidates: 0,
             scored: 0,
             below: 0,
+            gate_failed: 0,
         }
     }
 
     fn merge(mut self, o: ScanAcc<'a>) -> ScanAcc<'a> {
         self.top.merge(o.top);
+        self.below_gate.merge(o.below_gate);
         self.vetoes.merge(&o.vetoes);
         self.candidates += o.candidates;
         self.scored += o.scored;
         self.below += o.below;
+        self.gate_failed += o.gate_failed;
         self
     }
 }
@@ -942,6 +969,7 @@ pub(crate) fn recommend_freelancers(
     let mut vetoes = VetoCounts::default();
     let mut retrieved_count: Option<u32> = None;
     let (mut candidates, mut scored, mut below) = (0u32, 0u32, 0u32);
+    let mut gate_failed = 0u32;
     let mut matches = Vec::new();
     match ctx.opts.preset {
         Preset::Default => {
@@ -950,8 +978,10 @@ pub(crate) fn recommend_freelancers(
             // One scan per chunk of the catalogue (rayon); each chunk keeps its own top-k and
             // counts, merged afterwards. The result is the same for any split and any number
             // of threads because the top-k order (score, then id) is total.
+            let relax = job.input.must_haves == MustHavePolicy::RelaxWhenShort;
+            let fill = if relax { ctx.opts.k } else { 0 };
             let scan = |docs: &mut dyn Iterator<Item = usize>| {
-                let mut acc = ScanAcc::new(ctx.pool());
+                let mut acc = ScanAcc::new(ctx.pool(), fill);
                 let mut scratch = FitScratch::default();
                 for doc in docs {
                     let row = &cat.rows[doc];
@@ -972,14 +1002,22 @@ pub(crate) fn recommend_freelancers(
                         &ctx.spec,
                         &mut scratch,
                     );
-                    if ctx.gate_veto(job, &fit) {
+                    let gate = ctx.gate(job, &fit);
+                    if gate == Gate::Veto {
                         acc.vetoes.add(Veto::MustHaveSkills);
+                        acc.gate_failed += 1;
                         continue;
                     }
                     acc.scored += 1;
+                    acc.gate_failed += u32::from(gate == Gate::Below);
+                    let top = if gate == Gate::Below {
+                        &mut acc.below_gate
+                    } else {
+                        &mut acc.top
+                    };
                     // Skip the other factors when even perfect values could not reach the
                     // top k (nor, with a min_score, decide the below-min count).
-                    if let Some(th) = acc.top.threshold() {
+                    if let Some(th) = top.threshold() {
                         let ub = ctx.upper_bound(fit.score);
                         let min = ctx.opts.min_score;
                         if ub < th && (min <= 0.0 || ub < min) {
@@ -995,8 +1033,8 @@ pub(crate) fn recommend_freelancers(
                         continue;
                     }
                     // the tie key (the external id) only for a candidate that can enter
-                    if acc.top.threshold().is_none_or(|th| total >= th) {
-                        acc.top.push(total, cat.freelancer_tie(doc as DocId));
+                    if top.threshold().is_none_or(|th| total >= th) {
+                        top.push(total, cat.freelancer_tie(doc as DocId));
                     }
                 }
                 acc
@@ -1010,7 +1048,7 @@ pub(crate) fn recommend_freelancers(
                 (0..n.div_ceil(chunk))
                     .into_par_iter()
                     .map(|c| scan(&mut (c * chunk..((c + 1) * chunk).min(n))))
-                    .reduce(|| ScanAcc::new(ctx.pool()), ScanAcc::merge)
+                    .reduce(|| ScanAcc::new(ctx.pool(), fill), ScanAcc::merge)
             } else {
                 scan(&mut (0..n))
             };
@@ -1018,7 +1056,16 @@ pub(crate) fn recommend_freelancers(
             let top = acc.top;
             vetoes = acc.vetoes;
             (candidates, scored, below) = (acc.candidates, acc.scored, acc.below);
-            let ranked = ctx.rerank(by_doc(top), true)?;
+            gate_failed = acc.gate_failed;
+            let mut ranked = ctx.rerank(by_doc(top), true)?;
+            let passed = ranked.len();
+            // relax_when_short: the best below the gate fill a short list, after all others.
+            ranked.extend(
+                by_doc(acc.below_gate)
+                    .into_iter()
+                    .take(ctx.opts.k.saturating_sub(passed))
+                    .map(|(s, d)| (s, d, Vec::new())),
+            );
             for (rank, (total, doc, moves)) in ranked.into_iter().enumerate() {
                 let Some(f) = cat.freelancers[doc as usize].as_ref() else {
                     continue;
@@ -1032,9 +1079,10 @@ pub(crate) fn recommend_freelancers(
                     &ctx.spec,
                     &mut scratch,
                 );
-                let m =
+                let mut m =
                     ctx.default_match(job, doc as usize, &fit, f.input.id.clone(), rank + 1, moves);
                 debug_assert_eq!(m.score, total, "the scan and the explained result agree");
+                m.below_gate = rank >= passed;
                 matches.push(m);
             }
         }
@@ -1096,7 +1144,7 @@ pub(crate) fn recommend_freelancers(
     }
     Ok(ctx.finish(
         matches,
-        (candidates, scored, below),
+        (candidates, scored, below, gate_failed),
         vetoes,
         retrieved_count,
     ))
@@ -1112,6 +1160,9 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
     let exp = ctx.expansion(f.claims.iter().map(|c| c.skill), AnchorSide::Held);
     let mut scratch = FitScratch::default();
     let mut top: TopK<f64, Tie<'_>> = TopK::new(ctx.pool());
+    // jobs below their own relax_when_short gate, to fill a short list
+    let mut below_gate: TopK<f64, Tie<'_>> = TopK::new(ctx.opts.k);
+    let mut gate_failed = 0u32;
     for (doc, j) in cat.jobs.iter().enumerate() {
         let Some(j) = j else { continue };
         candidates += 1;
@@ -1119,6 +1170,7 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
             vetoes.add(v);
             continue;
         }
+        let mut gate = Gate::Pass;
         let total = match ctx.opts.preset {
             Preset::Default => {
                 let fit = fit_with_held_expansion(
@@ -1130,8 +1182,10 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
                     &ctx.spec,
                     &mut scratch,
                 );
-                if ctx.gate_veto(j, &fit) {
+                gate = ctx.gate(j, &fit);
+                if gate == Gate::Veto {
                     vetoes.add(Veto::MustHaveSkills);
+                    gate_failed += 1;
                     continue;
                 }
                 ctx.total(&ctx.default_factors(j, fdoc, &fit))
@@ -1141,6 +1195,13 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
         scored += 1;
         if total < ctx.opts.min_score {
             below += 1;
+            continue;
+        }
+        if gate == Gate::Below {
+            gate_failed += 1;
+            if below_gate.threshold().is_none_or(|th| total >= th) {
+                below_gate.push(total, cat.job_tie(doc as DocId));
+            }
             continue;
         }
         if top.threshold().is_none_or(|th| total >= th) {
@@ -1155,7 +1216,15 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
             top.push(total, tie);
         }
     }
-    for (rank, (total, doc, moves)) in ctx.rerank(by_doc(top), false)?.into_iter().enumerate() {
+    let mut ranked = ctx.rerank(by_doc(top), false)?;
+    let passed = ranked.len();
+    ranked.extend(
+        by_doc(below_gate)
+            .into_iter()
+            .take(ctx.opts.k.saturating_sub(passed))
+            .map(|(s, d)| (s, d, Vec::new())),
+    );
+    for (rank, (total, doc, moves)) in ranked.into_iter().enumerate() {
         let Some(j) = cat.jobs[doc as usize].as_ref() else {
             continue;
         };
@@ -1185,7 +1254,13 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
         if let Some(x) = m.explanation.as_mut() {
             x.moves = moves;
         }
+        m.below_gate = rank >= passed;
         matches.push(m);
     }
-    Ok(ctx.finish(matches, (candidates, scored, below), vetoes, None))
+    Ok(ctx.finish(
+        matches,
+        (candidates, scored, below, gate_failed),
+        vetoes,
+        None,
+    ))
 }
