@@ -20,7 +20,9 @@ mod similarity;
 mod specificity;
 mod taxonomy;
 
-pub use builtin::{BUILTIN_CATEGORIES, builtin, parse_tsv};
+pub use builtin::{
+    BUILTIN_CATEGORIES, EscoMerge, build_builtin, builtin, merge_esco_digital, parse_tsv,
+};
 pub use esco::{EscoImport, EscoOccupation, EscoReport, import_esco_dir};
 pub use fit::{
     Claim, FitConfig, FitScratch, Requirement, RequirementMatch, SkillFit, explain_fit,

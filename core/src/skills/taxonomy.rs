@@ -394,7 +394,7 @@ pub struct Neighbour {
 }
 
 /// Builds a [`Taxonomy`]. Labels are looked up with the same normalisation as queries.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct TaxonomyBuilder {
     name: String,
     nodes: Vec<SkillNode>,
@@ -467,6 +467,11 @@ impl TaxonomyBuilder {
             self.node_mut(id)?.aliases.push(a.to_owned());
         }
         Ok(())
+    }
+
+    /// The skills added so far, in id order.
+    pub fn nodes(&self) -> &[SkillNode] {
+        &self.nodes
     }
 
     /// The id of a skill already added, by label.
