@@ -1,0 +1,463 @@
+//! Live matches: `GET /freelancers/me/matches/stream` keeps a server-sent-event stream open
+//! per freelancer and pushes each newly opened job whose score puts it into that freelancer's
+//! top k.
+//!
+//! The decision is made from the job's side. Each stream caches its freelancer's current top
+//! k jobs (one `recommend_jobs` at connect). When a job opens, the hub ranks freelancers for
+//! that job once (`recommend_freelancers` with `min_score` = the lowest cached k-th score,
+//! explanations off) and compares each connected freelancer's score for the job with their
+//! cached k-th best: strictly higher (or fewer than k cached) means the job enters the top k,
+//! since an equal score would lose the engine's tie-break to the older job. A freelancer's
+//! score for a (job, freelancer) pair is the same from either side — the engine computes both
+//! with the same factors — so no freelancer's jobs are ranked again. The ranking holds at
+//! most 10,000 freelancers; when it is full, connected freelancers past it are scored one by
+//! one (`Engine::score`), so none is missed.
+//!
+//! Each push is a served list of one job: it is logged as a `live_match` request with an
+//! impression, and its `request_id` links a later view or proposal to it. A cached list
+//! holding a job that closes, changes or is hired for, and the list of a freelancer whose
+//! profile or record changed, are recomputed.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use utoipa::ToSchema;
+
+use fairmatch::{Engine, RecommendOptions};
+
+use crate::clock::{Clock, to_datetime};
+use crate::db::Pool;
+use crate::engine_sync::Notice;
+use crate::error::{ApiError, ApiResult};
+use crate::ids::Kind;
+use crate::metrics::Metrics;
+
+/// One job of a cached top-k list.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct TopEntry {
+    /// The job.
+    pub job_id: String,
+    /// The freelancer's score for it.
+    pub score: f64,
+}
+
+/// The first event of a stream: the freelancer's current top k.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LiveSnapshot {
+    /// The list size the stream watches.
+    pub k: usize,
+    /// The current top k, best first.
+    pub top: Vec<TopEntry>,
+}
+
+/// A newly opened job that entered the freelancer's top k.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LiveMatch {
+    /// The job.
+    pub job_id: String,
+    /// Its title.
+    pub title: String,
+    /// The freelancer's score for it.
+    pub score: f64,
+    /// Its rank in the freelancer's top k (1 = best).
+    pub rank: usize,
+    /// The list size.
+    pub k: usize,
+    /// The id of this push (send it with a view or proposal).
+    pub request_id: String,
+}
+
+/// An event on a stream.
+#[derive(Debug, Clone)]
+pub enum LiveEvent {
+    /// `event: snapshot`.
+    Snapshot(LiveSnapshot),
+    /// `event: match`.
+    Match(LiveMatch),
+}
+
+impl LiveEvent {
+    /// The SSE event name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LiveEvent::Snapshot(_) => "snapshot",
+            LiveEvent::Match(_) => "match",
+        }
+    }
+
+    /// The JSON data.
+    pub fn data(&self) -> String {
+        match self {
+            LiveEvent::Snapshot(s) => serde_json::to_string(s),
+            LiveEvent::Match(m) => serde_json::to_string(m),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// Events a stream buffers before it is dropped as too slow (it can reconnect and gets a
+/// fresh snapshot).
+const BUFFER: usize = 256;
+
+#[derive(Debug)]
+struct Sub {
+    freelancer: i64,
+    user_id: i64,
+    k: usize,
+    /// (score, job row id), best first, at most k.
+    top: Vec<(f64, i64)>,
+    tx: mpsc::Sender<LiveEvent>,
+}
+
+impl Sub {
+    fn threshold(&self) -> Option<f64> {
+        (self.top.len() >= self.k).then(|| self.top[self.k - 1].0)
+    }
+}
+
+#[derive(Debug)]
+struct Inner {
+    engine: Engine,
+    db: Pool,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<Metrics>,
+    subs: Mutex<HashMap<u64, Sub>>,
+    next: AtomicU64,
+}
+
+/// The connected streams and their cached top-k lists.
+#[derive(Debug, Clone)]
+pub struct LiveHub {
+    inner: Arc<Inner>,
+}
+
+/// A connected stream: its events, and its registration (dropped with it).
+#[derive(Debug)]
+pub struct Subscription {
+    /// The stream's events.
+    pub events: mpsc::Receiver<LiveEvent>,
+    _guard: Unsubscribe,
+}
+
+#[derive(Debug)]
+struct Unsubscribe {
+    inner: Arc<Inner>,
+    id: u64,
+}
+
+impl Drop for Unsubscribe {
+    fn drop(&mut self) {
+        let mut subs = self.inner.subs.lock();
+        subs.remove(&self.id);
+        self.inner.metrics.live_subscribers(subs.len());
+    }
+}
+
+/// What one fan-out did.
+#[derive(Debug, Clone, Default)]
+pub struct Fanout {
+    /// Streams compared.
+    pub subscribers: usize,
+    /// Events pushed.
+    pub events: usize,
+    /// Seconds from the notice to the last event queued.
+    pub seconds: f64,
+}
+
+/// Blocking: freelancer `fid`'s top `k` jobs at `now` as (score, job row id).
+fn top_jobs(engine: &Engine, fid: i64, k: usize, now: i64) -> ApiResult<Vec<(f64, i64)>> {
+    let opts = RecommendOptions {
+        k,
+        explain: false,
+        now: Some(to_datetime(now)),
+        ..RecommendOptions::default()
+    };
+    let recs = engine.recommend_jobs(&Kind::Freelancer.id(fid), &opts)?;
+    recs.matches
+        .into_iter()
+        .map(|m| Ok((m.score, Kind::Job.parse(&m.id)?)))
+        .collect()
+}
+
+impl LiveHub {
+    /// An empty hub.
+    pub fn new(engine: Engine, db: Pool, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                engine,
+                db,
+                clock,
+                metrics,
+                subs: Mutex::new(HashMap::new()),
+                next: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    /// Connected streams.
+    pub fn subscribers(&self) -> usize {
+        self.inner.subs.lock().len()
+    }
+
+    /// Opens a stream for freelancer `fid` (account `user_id`) watching its top `k`; the first
+    /// event is the current list.
+    pub async fn subscribe(&self, fid: i64, user_id: i64, k: usize) -> ApiResult<Subscription> {
+        let (engine, now) = (self.inner.engine.clone(), self.inner.clock.now());
+        let top = tokio::task::spawn_blocking(move || top_jobs(&engine, fid, k, now)).await??;
+        let (tx, rx) = mpsc::channel(BUFFER);
+        let snapshot = LiveSnapshot {
+            k,
+            top: top
+                .iter()
+                .map(|(score, j)| TopEntry {
+                    job_id: Kind::Job.id(*j),
+                    score: *score,
+                })
+                .collect(),
+        };
+        tx.try_send(LiveEvent::Snapshot(snapshot))
+            .map_err(|_| ApiError::internal("a new live-match channel is full"))?;
+        let id = self.inner.next.fetch_add(1, Ordering::Relaxed);
+        let mut subs = self.inner.subs.lock();
+        subs.insert(
+            id,
+            Sub {
+                freelancer: fid,
+                user_id,
+                k,
+                top,
+                tx,
+            },
+        );
+        self.inner.metrics.live_subscribers(subs.len());
+        Ok(Subscription {
+            events: rx,
+            _guard: Unsubscribe {
+                inner: self.inner.clone(),
+                id,
+            },
+        })
+    }
+
+    /// Ends every stream (at shutdown).
+    pub fn close_all(&self) {
+        self.inner.subs.lock().clear();
+        self.inner.metrics.live_subscribers(0);
+    }
+
+    /// Reacts to a committed change (in a background task; never blocks the writer).
+    pub fn notify(&self, n: Notice) {
+        if self.subscribers() == 0 {
+            return;
+        }
+        let hub = self.clone();
+        let started = Instant::now();
+        tokio::spawn(async move {
+            let r = match n {
+                Notice::JobOpened(job) => hub.job_opened(job, started).await.map(|_| ()),
+                Notice::JobChanged(job) => {
+                    hub.refresh(|s| s.top.iter().any(|(_, j)| *j == job)).await
+                }
+                Notice::FreelancerChanged(fid) => hub.refresh(|s| s.freelancer == fid).await,
+            };
+            if let Err(e) = r {
+                tracing::warn!("live matches: {n:?}: {e}");
+            }
+        });
+    }
+
+    /// Recomputes the cached lists of the streams `which` selects.
+    async fn refresh(&self, which: impl Fn(&Sub) -> bool) -> ApiResult<()> {
+        let targets: Vec<(u64, i64, usize)> = self
+            .inner
+            .subs
+            .lock()
+            .iter()
+            .filter(|(_, s)| which(s))
+            .map(|(id, s)| (*id, s.freelancer, s.k))
+            .collect();
+        for (id, fid, k) in targets {
+            let (engine, now) = (self.inner.engine.clone(), self.inner.clock.now());
+            let top = tokio::task::spawn_blocking(move || top_jobs(&engine, fid, k, now)).await??;
+            if let Some(s) = self.inner.subs.lock().get_mut(&id) {
+                s.top = top;
+            }
+        }
+        Ok(())
+    }
+
+    /// Pushes job `job` to every stream whose top k it enters (see the module docs).
+    pub async fn job_opened(&self, job: i64, started: Instant) -> ApiResult<Fanout> {
+        let snapshot: Vec<(i64, Option<f64>)> = self
+            .inner
+            .subs
+            .lock()
+            .values()
+            .map(|s| (s.freelancer, s.threshold()))
+            .collect();
+        if snapshot.is_empty() {
+            return Ok(Fanout::default());
+        }
+        let min_score = snapshot
+            .iter()
+            .map(|(_, t)| t.unwrap_or(0.0))
+            .fold(1.0f64, f64::min)
+            .max(0.0);
+        let mut connected: Vec<i64> = snapshot.iter().map(|(f, _)| *f).collect();
+        connected.sort_unstable();
+        connected.dedup();
+        let title = sqlx::query_scalar::<_, String>("SELECT body FROM jobs WHERE id = $1")
+            .bind(job)
+            .fetch_optional(&self.inner.db)
+            .await?
+            .and_then(|b| serde_json::from_str::<crate::model::JobBody>(&b).ok())
+            .map(|b| b.title)
+            .unwrap_or_default();
+        let (engine, now) = (self.inner.engine.clone(), self.inner.clock.now());
+        let scores = tokio::task::spawn_blocking(move || {
+            job_side_scores(&engine, job, &connected, min_score, now)
+        })
+        .await??;
+
+        let mut pushes = Vec::new();
+        let mut dropped = Vec::new();
+        {
+            let mut subs = self.inner.subs.lock();
+            for (id, s) in subs.iter_mut() {
+                let Some(&score) = scores.get(&s.freelancer) else {
+                    continue;
+                };
+                if s.top.iter().any(|(_, j)| *j == job) {
+                    continue;
+                }
+                if s.threshold().is_some_and(|kth| score <= kth) {
+                    continue;
+                }
+                let rank = s.top.iter().take_while(|(sc, _)| *sc >= score).count() + 1;
+                s.top.insert(rank - 1, (score, job));
+                s.top.truncate(s.k);
+                let request_id = new_request_id();
+                let ev = LiveMatch {
+                    job_id: Kind::Job.id(job),
+                    title: title.clone(),
+                    score,
+                    rank,
+                    k: s.k,
+                    request_id: request_id.clone(),
+                };
+                match s.tx.try_send(LiveEvent::Match(ev)) {
+                    Ok(()) => pushes.push((request_id, s.user_id, s.freelancer, score, rank, s.k)),
+                    Err(_) => dropped.push(*id),
+                }
+            }
+            for id in &dropped {
+                subs.remove(id);
+            }
+            self.inner.metrics.live_subscribers(subs.len());
+        }
+        let fanout = Fanout {
+            subscribers: snapshot.len(),
+            events: pushes.len(),
+            seconds: started.elapsed().as_secs_f64(),
+        };
+        self.inner
+            .metrics
+            .live_fanout(fanout.events, fanout.seconds);
+        self.log_pushes(job, now, &pushes).await?;
+        Ok(fanout)
+    }
+
+    /// Records each push as a served one-job list (request + impression).
+    async fn log_pushes(
+        &self,
+        job: i64,
+        now: i64,
+        pushes: &[(String, i64, i64, f64, usize, usize)],
+    ) -> ApiResult<()> {
+        if pushes.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.inner.db.begin().await?;
+        for (request_id, user, fid, score, rank, k) in pushes {
+            sqlx::query(
+                "INSERT INTO rec_requests (id, direction, viewer_id, job_id, freelancer_id, preset, k, at)
+                 VALUES ($1, 'live_match', $2, $3, $4, 'default', $5, $6)",
+            )
+            .bind(request_id)
+            .bind(user)
+            .bind(job)
+            .bind(fid)
+            .bind(*k as i64)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO impressions (request_id, position, job_id, freelancer_id, score)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(request_id)
+            .bind(*rank as i64)
+            .bind(job)
+            .bind(fid)
+            .bind(score)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.inner
+            .metrics
+            .recommendation("live_match", pushes.len());
+        Ok(())
+    }
+}
+
+/// Blocking: the scores of `connected` freelancers for job `job` at or above `min_score`,
+/// from one ranking of freelancers for the job (plus single scores past a full ranking).
+fn job_side_scores(
+    engine: &Engine,
+    job: i64,
+    connected: &[i64],
+    min_score: f64,
+    now: i64,
+) -> ApiResult<HashMap<i64, f64>> {
+    let job_id = Kind::Job.id(job);
+    let k = engine.freelancer_count().clamp(1, 10_000);
+    let opts = RecommendOptions {
+        k,
+        min_score,
+        explain: false,
+        now: Some(to_datetime(now)),
+        ..RecommendOptions::default()
+    };
+    let recs = engine.recommend_freelancers(&job_id, &opts)?;
+    let full = recs.matches.len() == k;
+    let mut all: HashMap<i64, f64> = HashMap::with_capacity(recs.matches.len());
+    for m in recs.matches {
+        all.insert(Kind::Freelancer.parse(&m.id)?, m.score);
+    }
+    let mut out = HashMap::with_capacity(connected.len());
+    for fid in connected {
+        if let Some(s) = all.get(fid) {
+            out.insert(*fid, *s);
+        } else if full {
+            let p = engine.score(&job_id, &Kind::Freelancer.id(*fid), &opts)?;
+            if p.vetoes.is_empty() && p.result.score >= min_score {
+                out.insert(*fid, p.result.score);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A new served-list id: `rq_` and 128 random bits in hex.
+pub fn new_request_id() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    format!("rq_{}", crate::auth::hex(&b))
+}
