@@ -132,6 +132,14 @@ pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<Running, Str
         ),
         None => None,
     };
+    // Timers that fell due while the host was down fire now, at their due times, before the
+    // first request is served.
+    let caught_up = timers::run_due(&host)
+        .await
+        .map_err(|e| format!("timers: {e}"))?;
+    if caught_up != timers::TimerRun::default() {
+        tracing::info!("timers at start: {caught_up:?}");
+    }
     let (router, doc) = api::router(host.clone());
     host.set_openapi(doc.to_json().map_err(|e| e.to_string())?);
     let listener = TcpListener::bind(("127.0.0.1", config.port))

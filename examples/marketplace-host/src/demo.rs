@@ -193,6 +193,15 @@ const LAST: &[&str] = &[
 /// The rater bias against cohort `b`, in stars.
 pub const RATER_BIAS: f64 = -0.6;
 
+/// A client's rating of work of hidden quality `quality` (standard normal): 4.1 stars + 0.6
+/// per standard deviation of quality, minus [`RATER_BIAS`] for a freelancer of the biased
+/// cohort, plus noise (σ = 0.5), rounded to whole stars in 1–5.
+fn client_rating(rng: &mut ChaCha8Rng, quality: f64, biased: bool) -> i64 {
+    let bias = if biased { RATER_BIAS } else { 0.0 };
+    let r = 4.1 + 0.6 * quality + bias + 0.5 * normal(rng);
+    r.round().clamp(1.0, 5.0) as i64
+}
+
 /// A specialty: a category and skills under one parent in the taxonomy.
 #[derive(Debug, Clone)]
 struct Specialty {
@@ -1099,13 +1108,12 @@ impl<'h> Sim<'h> {
         };
         let m = self.by_fid[&c.freelancer_id];
         let (role, reviewer, rating) = if by_client {
-            let bias = if self.members[m].biased {
-                RATER_BIAS
-            } else {
-                0.0
-            };
-            let r = 4.1 + 0.6 * self.members[m].quality + bias + 0.5 * normal(&mut self.rng);
-            (Role::Client, c.client_id, r.round().clamp(1.0, 5.0) as i64)
+            let (q, biased) = (self.members[m].quality, self.members[m].biased);
+            (
+                Role::Client,
+                c.client_id,
+                client_rating(&mut self.rng, q, biased),
+            )
         } else {
             let r = 4.4 + 0.5 * normal(&mut self.rng);
             (
@@ -1151,6 +1159,24 @@ mod tests {
             }
         }
         assert!(s.iter().any(|x| x.category == "software"));
+    }
+
+    #[test]
+    fn the_biased_cohort_is_rated_lower_for_the_same_work() {
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let n = 20_000;
+        let mean = |rng: &mut ChaCha8Rng, biased| {
+            (0..n)
+                .map(|_| {
+                    let q = normal(rng);
+                    client_rating(rng, q, biased) as f64
+                })
+                .sum::<f64>()
+                / n as f64
+        };
+        let (a, b) = (mean(&mut rng, false), mean(&mut rng, true));
+        // Rounding and the 5-star ceiling shrink the 0.6 stars a little.
+        assert!((a - b) > 0.45 && (a - b) < 0.65, "{a} vs {b}");
     }
 
     #[test]

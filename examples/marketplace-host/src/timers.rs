@@ -53,11 +53,12 @@ pub async fn run_due(host: &Host) -> ApiResult<TimerRun> {
     Ok(run)
 }
 
-/// Runs [`run_due`] every `every` until the host is dropped.
+/// Runs [`run_due`] every `every` (the first time `every` from now) until the host is
+/// dropped. The host runs it once itself before it starts serving.
 pub fn spawn(host: &Arc<Host>, every: Duration) -> tokio::task::JoinHandle<()> {
     let weak = Arc::downgrade(host);
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
