@@ -30,21 +30,6 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("chart: {e:?}")
 }
 
-/// Draws the series legend in the upper right corner.
-fn legend<'a, DB, CT>(chart: &mut ChartContext<'a, DB, CT>) -> Result<(), String>
-where
-    DB: DrawingBackend + 'a,
-    CT: plotters::coord::CoordTranslate,
-{
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .draw()
-        .map_err(err)
-}
-
 /// Group label for display (`""` is freelancers without the attribute).
 pub fn group_label(g: &str) -> &str {
     if g.is_empty() { "(not disclosed)" } else { g }
@@ -89,7 +74,7 @@ pub fn exposure_over_time(
             .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(err)?;
-        for (i, (name, shares, population)) in series.iter().enumerate() {
+        for (i, (_, shares, population)) in series.iter().enumerate() {
             let c = color(i);
             chart
                 .draw_series(DashedLineSeries::new(
@@ -106,16 +91,11 @@ pub fn exposure_over_time(
                 .collect();
             chart
                 .draw_series(LineSeries::new(points.clone(), c.stroke_width(2)))
-                .map_err(err)?
-                .label(group_label(name).to_owned())
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(3))
-                });
+                .map_err(err)?;
             chart
                 .draw_series(points.iter().map(|p| Circle::new(*p, 3, c.filled())))
                 .map_err(err)?;
         }
-        legend(&mut chart)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -160,7 +140,7 @@ pub fn funnel(stages: &[&str], groups: &[(String, Vec<u64>)]) -> Result<String, 
             .draw()
             .map_err(err)?;
         let width = 0.8 / groups.len().max(1) as f64;
-        for (gi, (name, counts)) in groups.iter().enumerate() {
+        for (gi, (_, counts)) in groups.iter().enumerate() {
             let c = color(gi);
             let base = counts.first().copied().unwrap_or(0).max(1) as f64;
             let bars = counts
@@ -172,13 +152,8 @@ pub fn funnel(stages: &[&str], groups: &[(String, Vec<u64>)]) -> Result<String, 
                     let share = (*n as f64 / base).clamp(floor, 1.0);
                     Rectangle::new([(x0, floor), (x0 + width * 0.92, share)], c.filled())
                 });
-            chart
-                .draw_series(bars)
-                .map_err(err)?
-                .label(group_label(name).to_owned())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
+            chart.draw_series(bars).map_err(err)?;
         }
-        legend(&mut chart)?;
         root.present().map_err(err)?;
     }
     Ok(svg)
@@ -270,10 +245,7 @@ mod tests {
             ],
         )
         .unwrap();
-        assert!(
-            s.starts_with("<svg") && s.contains("(not disclosed)"),
-            "{s}"
-        );
+        assert!(s.starts_with("<svg") && s.contains("<polyline"), "{s}");
         let f = funnel(
             &["shown", "viewed"],
             &[("a".into(), vec![100, 10]), ("b".into(), vec![50, 0])],

@@ -303,10 +303,21 @@ form label{display:block;margin:10px 0 4px}
 form input{width:100%;padding:8px;box-sizing:border-box}
 form button{margin-top:14px;padding:8px 18px}
 .error{color:#b3261e}
+.legend{font-size:13px;margin:2px 0 6px}
+.legend span{margin-right:16px;white-space:nowrap}
 ";
 
 fn swatch(i: usize) -> Markup {
     html! { span.sw style=(format!("background:{}", css_color(i))) {} }
+}
+
+/// The colour legend of the groups, in chart order.
+fn legend(groups: &[String]) -> Markup {
+    html! {
+        div.legend {
+            @for (i, g) in groups.iter().enumerate() { span { (swatch(i)) (group_label(g)) } }
+        }
+    }
 }
 
 fn render(d: &Data) -> Result<Markup, String> {
@@ -394,6 +405,7 @@ fn render(d: &Data) -> Result<Markup, String> {
                 section {
                     h2 { "Exposure share vs population share, by " (d.attribute) }
                     (PreEscaped(exposure_svg))
+                    (legend(&d.groups))
                     p.note {
                         "Solid: each group's share of position-weighted exposure per period (log position model). "
                         "Dashed: its share of live freelancers now. A line under its dashed line is seen less than its size."
@@ -417,6 +429,7 @@ fn render(d: &Data) -> Result<Markup, String> {
                 section {
                     h2 { "Funnel by " (d.attribute) }
                     (PreEscaped(funnel_svg))
+                    (legend(&d.groups))
                     table {
                         tr { th { "group" } @for s in STAGES { th { (s) } } th { "hire rate" } th { "disparate impact" } }
                         @for g in &d.groups {

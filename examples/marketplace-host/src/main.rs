@@ -147,7 +147,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     };
     if cli.demo {
         println!(
-            "seeding the demo marketplace (seed {}, {} freelancers, {} jobs) into {db} …",
+            "preparing the demo marketplace (seed {}, {} freelancers, {} jobs) in {db} …",
             cli.demo_seed, cli.demo_freelancers, cli.demo_jobs
         );
     }
