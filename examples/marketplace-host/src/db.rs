@@ -1,8 +1,9 @@
 //! The database: an sqlx pool over the `Any` driver, so the same queries run on the embedded
 //! SQLite file (the default) and, once its migrations and sqlx's `postgres` feature are added,
 //! on PostgreSQL by URL. Every statement is a `&'static str` with `$N` parameters — sqlx 0.9
-//! refuses a query built from run-time text unless it is wrapped in `AssertSqlSafe`, which
-//! this crate never does — so values reach SQL only as bound parameters.
+//! refuses a query built from run-time text unless it is wrapped in `AssertSqlSafe` — so
+//! values reach SQL only as bound parameters. The one exception is [`insert_many`], whose text
+//! is generated from `&'static str` table and column names and `$N` placeholders only.
 //!
 //! SQLite runs in WAL mode (readers never block the one writer) with `synchronous=NORMAL`: a
 //! commit survives the host process being killed (`kill -9`); a power cut may lose the last
@@ -58,6 +59,28 @@ pub fn url_for(db: &str) -> String {
         }
     }
     format!("sqlite://{path}?mode=rwc")
+}
+
+/// The text of a multi-row `INSERT INTO table (columns) VALUES ($1, …), …` for `rows` rows:
+/// built from the static names and numbered placeholders only (never from data), so every value
+/// is still a bound parameter. Portable to PostgreSQL (`$N`); keep `rows × columns` ≤ 32,766
+/// (SQLite's parameter limit).
+pub fn insert_many(
+    table: &'static str,
+    columns: &[&'static str],
+    rows: usize,
+) -> sqlx::AssertSqlSafe<String> {
+    let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+    let mut n = 0;
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..columns.len() {
+            n += 1;
+            sql.push_str(&format!("{}${n}", if c == 0 { "" } else { ", " }));
+        }
+        sql.push(')');
+    }
+    sqlx::AssertSqlSafe(sql)
 }
 
 /// Opens the pool, sets SQLite's journal and sync modes on every connection, and applies the
@@ -125,6 +148,14 @@ pub async fn migrate(pool: &Pool) -> Result<(), sqlx::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn multi_row_inserts_number_their_parameters() {
+        assert_eq!(
+            insert_many("t", &["a", "b"], 2).0,
+            "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"
+        );
+    }
 
     #[test]
     fn paths_become_sqlite_urls() {

@@ -36,6 +36,7 @@ use crate::engine_sync::Notice;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::Kind;
 use crate::metrics::Metrics;
+use crate::service::recommendations::{Impression, log_impressions};
 
 /// One job of a cached top-k list.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -128,6 +129,7 @@ struct Inner {
     metrics: Arc<Metrics>,
     subs: Mutex<HashMap<u64, Sub>>,
     next: AtomicU64,
+    fanouts: Mutex<Vec<(i64, Fanout)>>,
 }
 
 /// The connected streams and their cached top-k lists.
@@ -156,6 +158,17 @@ impl Drop for Unsubscribe {
         subs.remove(&self.id);
         self.inner.metrics.live_subscribers(subs.len());
     }
+}
+
+/// One event pushed, as logged.
+#[derive(Debug, Clone)]
+struct Push {
+    request_id: String,
+    user: i64,
+    freelancer: i64,
+    score: f64,
+    rank: usize,
+    k: usize,
 }
 
 /// What one fan-out did.
@@ -195,6 +208,7 @@ impl LiveHub {
                 metrics,
                 subs: Mutex::new(HashMap::new()),
                 next: AtomicU64::new(1),
+                fanouts: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -242,6 +256,18 @@ impl LiveHub {
                 id,
             },
         })
+    }
+
+    /// The fan-out of job `job`, if it was among the last 64 opened while streams were
+    /// connected (for measurements).
+    pub fn fanout_of(&self, job: i64) -> Option<Fanout> {
+        self.inner
+            .fanouts
+            .lock()
+            .iter()
+            .rev()
+            .find(|(j, _)| *j == job)
+            .map(|(_, f)| f.clone())
     }
 
     /// Ends every stream (at shutdown).
@@ -311,6 +337,7 @@ impl LiveHub {
         let mut connected: Vec<i64> = snapshot.iter().map(|(f, _)| *f).collect();
         connected.sort_unstable();
         connected.dedup();
+        tracing::debug!("live: job {job} opened, {} streams", snapshot.len());
         let title = sqlx::query_scalar::<_, String>("SELECT body FROM jobs WHERE id = $1")
             .bind(job)
             .fetch_optional(&self.inner.db)
@@ -319,10 +346,15 @@ impl LiveHub {
             .map(|b| b.title)
             .unwrap_or_default();
         let (engine, now) = (self.inner.engine.clone(), self.inner.clock.now());
+        tracing::debug!("live: ranking freelancers for job {job} (min score {min_score})");
         let scores = tokio::task::spawn_blocking(move || {
             job_side_scores(&engine, job, &connected, min_score, now)
         })
         .await??;
+        tracing::debug!(
+            "live: {} connected freelancers scored for job {job}",
+            scores.len()
+        );
 
         let mut pushes = Vec::new();
         let mut dropped = Vec::new();
@@ -351,7 +383,14 @@ impl LiveHub {
                     request_id: request_id.clone(),
                 };
                 match s.tx.try_send(LiveEvent::Match(ev)) {
-                    Ok(()) => pushes.push((request_id, s.user_id, s.freelancer, score, rank, s.k)),
+                    Ok(()) => pushes.push(Push {
+                        request_id,
+                        user: s.user_id,
+                        freelancer: s.freelancer,
+                        score,
+                        rank,
+                        k: s.k,
+                    }),
                     Err(_) => dropped.push(*id),
                 }
             }
@@ -368,45 +407,60 @@ impl LiveHub {
         self.inner
             .metrics
             .live_fanout(fanout.events, fanout.seconds);
+        {
+            let mut recent = self.inner.fanouts.lock();
+            if recent.len() == 64 {
+                recent.remove(0);
+            }
+            recent.push((job, fanout.clone()));
+        }
         self.log_pushes(job, now, &pushes).await?;
         Ok(fanout)
     }
 
-    /// Records each push as a served one-job list (request + impression).
-    async fn log_pushes(
-        &self,
-        job: i64,
-        now: i64,
-        pushes: &[(String, i64, i64, f64, usize, usize)],
-    ) -> ApiResult<()> {
+    /// Records each push as a served one-job list (request + impression), in multi-row
+    /// inserts: a job can reach tens of thousands of streams, and one statement per row would
+    /// hold SQLite's write lock for a second.
+    async fn log_pushes(&self, job: i64, now: i64, pushes: &[Push]) -> ApiResult<()> {
+        const COLUMNS: &[&str] = &[
+            "id",
+            "direction",
+            "viewer_id",
+            "job_id",
+            "freelancer_id",
+            "preset",
+            "k",
+            "at",
+        ];
         if pushes.is_empty() {
             return Ok(());
         }
         let mut tx = self.inner.db.begin().await?;
-        for (request_id, user, fid, score, rank, k) in pushes {
-            sqlx::query(
-                "INSERT INTO rec_requests (id, direction, viewer_id, job_id, freelancer_id, preset, k, at)
-                 VALUES ($1, 'live_match', $2, $3, $4, 'default', $5, $6)",
-            )
-            .bind(request_id)
-            .bind(user)
-            .bind(job)
-            .bind(fid)
-            .bind(*k as i64)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO impressions (request_id, position, job_id, freelancer_id, score)
-                 VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(request_id)
-            .bind(*rank as i64)
-            .bind(job)
-            .bind(fid)
-            .bind(score)
-            .execute(&mut *tx)
-            .await?;
+        for chunk in pushes.chunks(500) {
+            let mut q = sqlx::query(crate::db::insert_many("rec_requests", COLUMNS, chunk.len()));
+            for p in chunk {
+                q = q
+                    .bind(&p.request_id)
+                    .bind("live_match")
+                    .bind(p.user)
+                    .bind(job)
+                    .bind(p.freelancer)
+                    .bind("default")
+                    .bind(p.k as i64)
+                    .bind(now);
+            }
+            q.execute(&mut *tx).await?;
+            let shown: Vec<Impression<'_>> = chunk
+                .iter()
+                .map(|p| Impression {
+                    request_id: &p.request_id,
+                    position: p.rank,
+                    job,
+                    freelancer: p.freelancer,
+                    score: p.score,
+                })
+                .collect();
+            log_impressions(&mut tx, &shown).await?;
         }
         tx.commit().await?;
         self.inner
@@ -417,7 +471,8 @@ impl LiveHub {
 }
 
 /// Blocking: the scores of `connected` freelancers for job `job` at or above `min_score`,
-/// from one ranking of freelancers for the job (plus single scores past a full ranking).
+/// from one ranking of freelancers for the job. The engine returns at most 10,000 results
+/// per call, so a longer ranking is read in pages (each excluding the ids already read).
 fn job_side_scores(
     engine: &Engine,
     job: i64,
@@ -425,33 +480,33 @@ fn job_side_scores(
     min_score: f64,
     now: i64,
 ) -> ApiResult<HashMap<i64, f64>> {
+    const PAGE: usize = 10_000;
     let job_id = Kind::Job.id(job);
-    let k = engine.freelancer_count().clamp(1, 10_000);
-    let opts = RecommendOptions {
-        k,
+    let mut opts = RecommendOptions {
+        k: PAGE,
         min_score,
         explain: false,
         now: Some(to_datetime(now)),
         ..RecommendOptions::default()
     };
-    let recs = engine.recommend_freelancers(&job_id, &opts)?;
-    let full = recs.matches.len() == k;
-    let mut all: HashMap<i64, f64> = HashMap::with_capacity(recs.matches.len());
-    for m in recs.matches {
-        all.insert(Kind::Freelancer.parse(&m.id)?, m.score);
-    }
-    let mut out = HashMap::with_capacity(connected.len());
-    for fid in connected {
-        if let Some(s) = all.get(fid) {
-            out.insert(*fid, *s);
-        } else if full {
-            let p = engine.score(&job_id, &Kind::Freelancer.id(*fid), &opts)?;
-            if p.vetoes.is_empty() && p.result.score >= min_score {
-                out.insert(*fid, p.result.score);
+    let mut all: HashMap<i64, f64> = HashMap::new();
+    loop {
+        let recs = engine.recommend_freelancers(&job_id, &opts)?;
+        let full = recs.matches.len() == PAGE;
+        for m in recs.matches {
+            all.insert(Kind::Freelancer.parse(&m.id)?, m.score);
+            if full {
+                opts.filters.exclude_ids.push(m.id);
             }
         }
+        if !full {
+            break;
+        }
     }
-    Ok(out)
+    Ok(connected
+        .iter()
+        .filter_map(|f| all.get(f).map(|s| (*f, *s)))
+        .collect())
 }
 
 /// A new served-list id: `rq_` and 128 random bits in hex.

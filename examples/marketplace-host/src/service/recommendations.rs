@@ -162,6 +162,39 @@ fn preset_name(p: Preset) -> String {
         .unwrap_or_default()
 }
 
+/// One shown item of a served list.
+#[derive(Debug, Clone)]
+pub struct Impression<'a> {
+    /// The list.
+    pub request_id: &'a str,
+    /// 1-based position.
+    pub position: usize,
+    /// The job (shown, or shown for).
+    pub job: i64,
+    /// The freelancer (shown, or shown to).
+    pub freelancer: i64,
+    /// The engine's score.
+    pub score: f64,
+}
+
+/// Inserts impression rows, 500 to a statement.
+pub async fn log_impressions(conn: &mut crate::db::Conn, rows: &[Impression<'_>]) -> ApiResult<()> {
+    const COLUMNS: &[&str] = &["request_id", "position", "job_id", "freelancer_id", "score"];
+    for chunk in rows.chunks(500) {
+        let mut q = sqlx::query(crate::db::insert_many("impressions", COLUMNS, chunk.len()));
+        for r in chunk {
+            q = q
+                .bind(r.request_id)
+                .bind(r.position as i64)
+                .bind(r.job)
+                .bind(r.freelancer)
+                .bind(r.score);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// One served list to log.
 struct Served<'a> {
     direction: &'static str,
@@ -200,6 +233,7 @@ async fn record(host: &Host, s: Served<'_>, recs: &Recommendations) -> ApiResult
     .bind(s.at)
     .execute(w.conn())
     .await?;
+    let mut shown = Vec::with_capacity(recs.matches.len());
     for m in &recs.matches {
         let (job, freelancer) = match (s.job, s.freelancer) {
             (Some(j), _) => (j, Kind::Freelancer.parse(&m.id)?),
@@ -210,18 +244,15 @@ async fn record(host: &Host, s: Served<'_>, recs: &Recommendations) -> ApiResult
                 ));
             }
         };
-        sqlx::query(
-            "INSERT INTO impressions (request_id, position, job_id, freelancer_id, score)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(&request_id)
-        .bind(m.rank as i64)
-        .bind(job)
-        .bind(freelancer)
-        .bind(m.score)
-        .execute(w.conn())
-        .await?;
+        shown.push(Impression {
+            request_id: &request_id,
+            position: m.rank,
+            job,
+            freelancer,
+            score: m.score,
+        });
     }
+    log_impressions(w.conn(), &shown).await?;
     if let (Some(job), false) = (s.job, recs.matches.is_empty()) {
         w.engine(EngineInput::Impressions(Impressions {
             request_id: request_id.clone(),
