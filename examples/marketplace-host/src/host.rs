@@ -58,7 +58,7 @@ pub struct Host {
     /// Timing and size rules.
     pub rules: Rules,
     policy: RwLock<Option<FairnessOptions>>,
-    write_lock: tokio::sync::Mutex<()>,
+    write_lock: Arc<tokio::sync::Mutex<()>>,
     dummy_hash: String,
     openapi: OnceLock<String>,
 }
@@ -74,7 +74,14 @@ impl Host {
     ) -> Self {
         let metrics = Arc::new(Metrics::new());
         metrics.engine_size(engine.freelancer_count(), engine.job_count());
-        let live = LiveHub::new(engine.clone(), db.clone(), clock.clone(), metrics.clone());
+        let write_lock = Arc::new(tokio::sync::Mutex::new(()));
+        let live = LiveHub::new(
+            engine.clone(),
+            db.clone(),
+            clock.clone(),
+            metrics.clone(),
+            write_lock.clone(),
+        );
         Self {
             db,
             engine,
@@ -84,7 +91,7 @@ impl Host {
             limiter: LoginLimiter::new(),
             rules,
             policy: RwLock::new(policy),
-            write_lock: tokio::sync::Mutex::new(()),
+            write_lock,
             dummy_hash: crate::auth::hash_password("an unguessable dummy password")
                 .unwrap_or_default(),
             openapi: OnceLock::new(),

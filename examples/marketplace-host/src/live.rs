@@ -130,6 +130,8 @@ struct Inner {
     subs: Mutex<HashMap<u64, Sub>>,
     next: AtomicU64,
     fanouts: Mutex<Vec<(i64, Fanout)>>,
+    /// The host's write lock: logging pushes waits its turn like any write.
+    write_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// The connected streams and their cached top-k lists.
@@ -199,7 +201,13 @@ fn top_jobs(engine: &Engine, fid: i64, k: usize, now: i64) -> ApiResult<Vec<(f64
 
 impl LiveHub {
     /// An empty hub.
-    pub fn new(engine: Engine, db: Pool, clock: Arc<dyn Clock>, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        engine: Engine,
+        db: Pool,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<Metrics>,
+        write_lock: Arc<tokio::sync::Mutex<()>>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 engine,
@@ -209,6 +217,7 @@ impl LiveHub {
                 subs: Mutex::new(HashMap::new()),
                 next: AtomicU64::new(1),
                 fanouts: Mutex::new(Vec::new()),
+                write_lock,
             }),
         }
     }
@@ -435,6 +444,10 @@ impl LiveHub {
         if pushes.is_empty() {
             return Ok(());
         }
+        // Under the host's write lock: API writes then queue in order instead of meeting
+        // SQLite's busy back-off.
+        let started = Instant::now();
+        let _turn = self.inner.write_lock.lock().await;
         let mut tx = self.inner.db.begin().await?;
         for chunk in pushes.chunks(500) {
             let mut q = sqlx::query(crate::db::insert_many("rec_requests", COLUMNS, chunk.len()));
@@ -463,6 +476,11 @@ impl LiveHub {
             log_impressions(&mut tx, &shown).await?;
         }
         tx.commit().await?;
+        tracing::debug!(
+            "live: {} pushes of job {job} logged in {:.0} ms",
+            pushes.len(),
+            started.elapsed().as_secs_f64() * 1e3
+        );
         self.inner
             .metrics
             .recommendation("live_match", pushes.len());
