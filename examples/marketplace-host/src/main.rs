@@ -112,14 +112,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             Err(format!("{} errors", report.errors))
         };
     }
-    let db = match (&cli.db, cli.demo) {
+    // With --demo and no --db: a fresh file in the temporary directory, removed on exit.
+    let temporary = (cli.db.is_none() && cli.demo).then(|| {
+        std::env::temp_dir().join(format!("fairmatch-demo-{}.sqlite", std::process::id()))
+    });
+    let db = match (&cli.db, &temporary) {
         (Some(db), _) => db.clone(),
-        (None, false) => "fairmatch-host.sqlite".to_owned(),
-        (None, true) => {
-            let path =
-                std::env::temp_dir().join(format!("fairmatch-demo-{}.sqlite", std::process::id()));
-            path.to_string_lossy().into_owned()
-        }
+        (None, Some(path)) => path.to_string_lossy().into_owned(),
+        (None, None) => "fairmatch-host.sqlite".to_owned(),
     };
     let admin = match &cli.admin {
         Some(email) => {
@@ -177,8 +177,16 @@ async fn run(cli: Cli) -> Result<(), String> {
         println!("dashboard: {}/dashboard", running.url());
     }
     println!("listening on {}", running.url());
-    running
+    let served = running
         .serve_until_signal()
         .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string());
+    if let Some(path) = temporary {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.clone().into_os_string();
+            p.push(suffix);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+    served
 }
