@@ -395,58 +395,34 @@ async fn bad_input_is_a_json_error_and_changes_nothing() {
     t.run.shutdown().await.unwrap();
 }
 
+/// A contract of a new job of `client`, hired from `fl`'s proposal: (job, proposal, contract).
+async fn hired(t: &TestHost, client: &str, fl: &str, title: &str) -> (String, String, String) {
+    let job = t.open_job(client, &js_job(title)).await;
+    let p = t.propose(fl, &job, None).await;
+    let k = t.accept(client, &p).await;
+    (job, p, k)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invalid_transitions_are_409_and_change_nothing() {
+async fn every_invalid_transition_is_409_and_changes_nothing() {
+    use fairmatch_host::flow::{
+        ContractAction, ContractStatus, JobAction, JobStatus, ProposalAction, ProposalStatus,
+    };
     let t = TestHost::start().await;
     let client = t.user("client").await;
-    let (fl, _) = t.freelancer(react_dev("Ana")).await;
-    let (fl2, _) = t.freelancer(react_dev("Bea")).await;
+    let (f1, _) = t.freelancer(react_dev("Ana")).await;
+    let (f2, _) = t.freelancer(react_dev("Bea")).await;
     let bare = t.user("freelancer").await;
+    let post = |path: String, token: &str| {
+        let (c, token) = (t.c.clone(), token.to_owned());
+        async move {
+            c.post(&path, Some(&token), Some(&json!({"note": "n"})))
+                .await
+                .unwrap()
+        }
+    };
 
-    // A completed contract (reviewed once), a cancelled one, a withdrawn proposal, a draft.
-    let done = t.open_job(&client, &js_job("done")).await;
-    let p = t.propose(&fl, &done, None).await;
-    let withdrawn = t.propose(&fl2, &done, None).await;
-    assert_eq!(
-        t.post(&format!("/proposals/{withdrawn}/withdraw"), &fl2, None)
-            .await
-            .status,
-        200
-    );
-    let k = t.accept(&client, &p).await;
-    t.post(&format!("/contracts/{k}/deliver"), &fl, None).await;
-    t.post(&format!("/contracts/{k}/accept"), &client, None)
-        .await;
-    t.post(
-        &format!("/contracts/{k}/reviews"),
-        &client,
-        Some(&json!({"rating": 4, "text": "fine"})),
-    )
-    .await;
-    let cancelled = t.open_job(&client, &js_job("cancelled")).await;
-    let pc = t.propose(&fl, &cancelled, None).await;
-    let kc = t.accept(&client, &pc).await;
-    assert_eq!(
-        t.post(&format!("/jobs/{cancelled}/cancel"), &client, None)
-            .await
-            .json()["status"],
-        "cancelled"
-    );
-    assert_eq!(
-        t.get(&format!("/contracts/{kc}"), Some(&fl)).await.json()["status"],
-        "cancelled"
-    );
-    let open = t.open_job(&client, &js_job("open")).await;
-    let shortlisted = t.propose(&fl, &open, None).await;
-    t.post(
-        &format!("/proposals/{shortlisted}/shortlist"),
-        &client,
-        None,
-    )
-    .await;
-    let active_job = t.open_job(&client, &js_job("active")).await;
-    let pa = t.propose(&fl2, &active_job, None).await;
-    let active = t.accept(&client, &pa).await;
+    // A job, a proposal and a contract in every state.
     let draft = t
         .post("/jobs", &client, Some(&js_job("draft")))
         .await
@@ -454,173 +430,236 @@ async fn invalid_transitions_are_409_and_change_nothing() {
         .as_str()
         .unwrap()
         .to_owned();
+    let open = t.open_job(&client, &js_job("open")).await;
+    let submitted = t.propose(&f1, &open, None).await;
+    let shortlisted = t.propose(&f2, &open, None).await;
+    post(format!("/proposals/{shortlisted}/shortlist"), &client).await;
     let closed = t.open_job(&client, &js_job("closed")).await;
-    t.post(&format!("/jobs/{closed}/close"), &client, None)
-        .await;
+    let declined = t.propose(&f2, &closed, None).await;
+    post(format!("/proposals/{declined}/decline"), &client).await;
+    post(format!("/jobs/{closed}/close"), &client).await;
+    let (in_progress, _, active) = hired(&t, &client, &f2, "in progress").await;
+    let done = t.open_job(&client, &js_job("done")).await;
+    let withdrawn = t.propose(&f2, &done, None).await;
+    post(format!("/proposals/{withdrawn}/withdraw"), &f2).await;
+    let accepted = t.propose(&f1, &done, None).await;
+    let completed = t.accept(&client, &accepted).await;
+    post(format!("/contracts/{completed}/deliver"), &f1).await;
+    post(format!("/contracts/{completed}/accept"), &client).await;
+    t.post(
+        &format!("/contracts/{completed}/reviews"),
+        &client,
+        Some(&json!({"rating": 4, "text": "fine"})),
+    )
+    .await;
+    let (cancelled_job, _, cancelled) = hired(&t, &client, &f1, "cancelled").await;
+    post(format!("/jobs/{cancelled_job}/cancel"), &client).await;
+    let (_, _, delivered) = hired(&t, &client, &f1, "delivered").await;
+    post(format!("/contracts/{delivered}/deliver"), &f1).await;
+    let (_, _, changes) = hired(&t, &client, &f1, "changes").await;
+    post(format!("/contracts/{changes}/deliver"), &f1).await;
+    post(format!("/contracts/{changes}/request-changes"), &client).await;
+
+    let jobs = [
+        (JobStatus::Draft, &draft),
+        (JobStatus::Open, &open),
+        (JobStatus::Closed, &closed),
+        (JobStatus::InProgress, &in_progress),
+        (JobStatus::Completed, &done),
+        (JobStatus::Cancelled, &cancelled_job),
+    ];
+    let proposals = [
+        (ProposalStatus::Submitted, &submitted, &f1),
+        (ProposalStatus::Shortlisted, &shortlisted, &f2),
+        (ProposalStatus::Withdrawn, &withdrawn, &f2),
+        (ProposalStatus::Declined, &declined, &f2),
+        (ProposalStatus::Accepted, &accepted, &f1),
+    ];
+    let contracts = [
+        (ContractStatus::Active, &active, &f2),
+        (ContractStatus::Delivered, &delivered, &f1),
+        (ContractStatus::ChangesRequested, &changes, &f1),
+        (ContractStatus::Completed, &completed, &f1),
+        (ContractStatus::Cancelled, &cancelled, &f1),
+    ];
+    // The fixtures are where the test believes them to be.
+    for (state, id) in &jobs {
+        assert_eq!(
+            t.get(&format!("/jobs/{id}"), Some(&client)).await.json()["status"],
+            state.as_str()
+        );
+    }
+    for (state, id, _) in &contracts {
+        assert_eq!(
+            t.get(&format!("/contracts/{id}"), Some(&client))
+                .await
+                .json()["status"],
+            state.as_str()
+        );
+    }
 
     let before = t.fingerprint().await;
-    let cases: Vec<(String, &str, Option<serde_json::Value>, &str)> = vec![
-        (
-            format!("/proposals/{withdrawn}/accept"),
-            &client,
-            None,
-            "invalid_transition",
-        ),
-        (
-            format!("/proposals/{withdrawn}/shortlist"),
-            &client,
-            None,
-            "invalid_transition",
-        ),
-        (
-            format!("/proposals/{p}/decline"),
-            &client,
-            None,
-            "invalid_transition",
-        ),
-        (
-            format!("/proposals/{p}/withdraw"),
-            &fl,
-            None,
-            "invalid_transition",
-        ),
-        (
-            format!("/proposals/{shortlisted}/shortlist"),
-            &client,
-            None,
-            "invalid_transition",
-        ),
-        (
-            format!("/contracts/{k}/reviews"),
-            &client,
-            Some(json!({"rating": 5, "text": "again"})),
-            "already_reviewed",
-        ),
-        (
-            format!("/contracts/{kc}/deliver"),
-            &fl,
-            None,
-            "invalid_transition",
-        ),
-        (
-            format!("/contracts/{kc}/reviews"),
-            &client,
-            Some(json!({"rating": 5})),
-            "invalid_transition",
-        ),
-        (
-            format!("/contracts/{k}/deliver"),
-            &fl,
-            None,
-            "invalid_transition",
-        ),
-        (
-            format!("/contracts/{active}/accept"),
-            &client,
-            None,
-            "invalid_transition",
-        ),
-        (
-            format!("/contracts/{active}/request-changes"),
-            &client,
-            Some(json!({"note": "more"})),
-            "invalid_transition",
-        ),
-        (
-            format!("/contracts/{active}/reviews"),
-            &fl2,
-            Some(json!({"rating": 5})),
-            "invalid_transition",
-        ),
-        (
-            format!("/jobs/{done}/open"),
-            &client,
-            None,
-            "invalid_transition",
-        ),
-        (
-            format!("/jobs/{done}/cancel"),
-            &client,
-            None,
-            "invalid_transition",
-        ),
-        (
-            format!("/jobs/{cancelled}/open"),
-            &client,
-            None,
-            "invalid_transition",
-        ),
-        (
-            format!("/jobs/{draft}/close"),
-            &client,
-            None,
-            "invalid_transition",
-        ),
-        (
-            format!("/jobs/{open}/open"),
-            &client,
-            None,
-            "invalid_transition",
-        ),
-        (
-            format!("/jobs/{closed}/proposals"),
-            &fl2,
-            Some(json!({"cover_letter": "late"})),
-            "invalid_transition",
-        ),
-        (
-            format!("/jobs/{open}/proposals"),
-            &fl,
-            Some(json!({"cover_letter": "twice"})),
-            "already_proposed",
-        ),
-        (
-            format!("/jobs/{open}/proposals"),
-            &bare,
-            Some(json!({"cover_letter": "no profile"})),
-            "profile_required",
-        ),
-        (
-            format!("/jobs/{done}/recommendations"),
-            &client,
-            None,
-            "invalid_transition",
-        ),
-    ];
-    for (path, token, body, code) in &cases {
-        let method = if path.ends_with("recommendations") {
-            Method::GET
-        } else {
-            Method::POST
-        };
-        let r =
-            t.c.send(method, path, Some(token), body.as_ref())
+    let mut refused = Vec::new();
+    for (state, id) in &jobs {
+        for (action, name) in [
+            (JobAction::Open, "open"),
+            (JobAction::Close, "close"),
+            (JobAction::Cancel, "cancel"),
+            (JobAction::Edit, "edit"),
+        ] {
+            if action.next(*state).is_some() {
+                continue;
+            }
+            let r = if action == JobAction::Edit {
+                t.c.patch(
+                    &format!("/jobs/{id}"),
+                    Some(&client),
+                    &json!({"title": "new"}),
+                )
                 .await
-                .unwrap();
+                .unwrap()
+            } else {
+                post(format!("/jobs/{id}/{name}"), &client).await
+            };
+            refused.push((format!("{name} a {} job", state.as_str()), r));
+        }
+    }
+    for (state, id, owner) in &proposals {
+        for (action, name) in [
+            (ProposalAction::Withdraw, "withdraw"),
+            (ProposalAction::Shortlist, "shortlist"),
+            (ProposalAction::Decline, "decline"),
+            (ProposalAction::Accept, "accept"),
+        ] {
+            if action.next(*state).is_some() {
+                continue;
+            }
+            let who: &str = if action == ProposalAction::Withdraw {
+                owner
+            } else {
+                &client
+            };
+            refused.push((
+                format!("{name} a {} proposal", state.as_str()),
+                post(format!("/proposals/{id}/{name}"), who).await,
+            ));
+        }
+    }
+    for (state, id, party) in &contracts {
+        for (action, name) in [
+            (ContractAction::Deliver, "deliver"),
+            (ContractAction::RequestChanges, "request-changes"),
+            (ContractAction::Accept, "accept"),
+        ] {
+            if action.next(*state).is_some() {
+                continue;
+            }
+            let who: &str = if action == ContractAction::Deliver {
+                party
+            } else {
+                &client
+            };
+            refused.push((
+                format!("{name} a {} contract", state.as_str()),
+                post(format!("/contracts/{id}/{name}"), who).await,
+            ));
+        }
+    }
+    for (what, r) in &refused {
         assert_eq!(
             (r.status, r.code().as_str()),
-            (409, *code),
-            "{path}: {}",
+            (409, "invalid_transition"),
+            "{what}: {}",
             r.text()
         );
     }
-    let r =
-        t.c.patch(
-            &format!("/jobs/{done}"),
-            Some(&client),
-            &json!({"title": "new"}),
-        )
-        .await
-        .unwrap();
     assert_eq!(
-        (r.status, r.code().as_str()),
-        (409, "invalid_transition"),
-        "patch a completed job"
+        refused.len(),
+        38,
+        "every invalid (state, action) pair of the three machines"
     );
+
+    // Reviews, proposals and recommendations that a state forbids.
+    let review = |k: &str, who: &str| {
+        let (c, path, who) = (
+            t.c.clone(),
+            format!("/contracts/{k}/reviews"),
+            who.to_owned(),
+        );
+        async move {
+            c.post(&path, Some(&who), Some(&json!({"rating": 5, "text": "x"})))
+                .await
+                .unwrap()
+        }
+    };
+    let other: Vec<(&str, fairmatch_host::client::Reply, &str)> = vec![
+        (
+            "review twice",
+            review(&completed, &client).await,
+            "already_reviewed",
+        ),
+        (
+            "review a cancelled contract",
+            review(&cancelled, &client).await,
+            "invalid_transition",
+        ),
+        (
+            "review an active contract",
+            review(&active, &f2).await,
+            "invalid_transition",
+        ),
+        (
+            "propose to a closed job",
+            t.c.post(
+                &format!("/jobs/{closed}/proposals"),
+                Some(&f1),
+                Some(&json!({"cover_letter": "late"})),
+            )
+            .await
+            .unwrap(),
+            "invalid_transition",
+        ),
+        (
+            "propose twice",
+            t.c.post(
+                &format!("/jobs/{open}/proposals"),
+                Some(&f1),
+                Some(&json!({"cover_letter": "twice"})),
+            )
+            .await
+            .unwrap(),
+            "already_proposed",
+        ),
+        (
+            "propose without a profile",
+            t.c.post(
+                &format!("/jobs/{open}/proposals"),
+                Some(&bare),
+                Some(&json!({"cover_letter": "hi"})),
+            )
+            .await
+            .unwrap(),
+            "profile_required",
+        ),
+        (
+            "recommend for a completed job",
+            t.get(&format!("/jobs/{done}/recommendations"), Some(&client))
+                .await,
+            "invalid_transition",
+        ),
+    ];
+    for (what, r, code) in &other {
+        assert_eq!(
+            (r.status, r.code().as_str()),
+            (409, *code),
+            "{what}: {}",
+            r.text()
+        );
+    }
     let r = t
         .post(
             &format!("/jobs/{draft}/proposals"),
-            &fl,
+            &f1,
             Some(&json!({"cover_letter": "draft"})),
         )
         .await;
@@ -632,13 +671,7 @@ async fn invalid_transitions_are_409_and_change_nothing() {
 
     // The review period: after 7 days the second party can no longer write one.
     t.clock.advance(7 * DAY + 1);
-    let r = t
-        .post(
-            &format!("/contracts/{k}/reviews"),
-            &fl,
-            Some(&json!({"rating": 5, "text": "late"})),
-        )
-        .await;
+    let r = review(&completed, &f1).await;
     assert_eq!((r.status, r.code().as_str()), (409, "review_period_closed"));
     t.run.shutdown().await.unwrap();
 }
