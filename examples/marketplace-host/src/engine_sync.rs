@@ -9,8 +9,8 @@
 //! On start the engine is rebuilt by replaying `engine_log` from the first entry
 //! ([`rebuild`]). Replaying rather than re-reading the current rows matters: the engine files
 //! each impression and outcome under the group attributes the freelancer had *when it was
-//! recorded*, and a freelancer's internal id (the last tie-break of every ranking) follows the
-//! order of first upsert. [`verify`] checks the result: a fresh rebuild must serialise to the
+//! recorded*, and the internal ids the snapshot stores follow the order of first upsert.
+//! [`verify`] checks the result: a fresh rebuild must serialise to the
 //! same snapshot bytes and answer the same recommendations as the running engine.
 
 use futures_util::TryStreamExt;

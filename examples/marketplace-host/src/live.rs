@@ -6,12 +6,12 @@
 //! k jobs (one `recommend_jobs` at connect). When a job opens, the hub ranks freelancers for
 //! that job once (`recommend_freelancers` with `min_score` = the lowest cached k-th score,
 //! explanations off) and compares each connected freelancer's score for the job with their
-//! cached k-th best: strictly higher (or fewer than k cached) means the job enters the top k,
-//! since an equal score would lose the engine's tie-break to the older job. A freelancer's
-//! score for a (job, freelancer) pair is the same from either side — the engine computes both
-//! with the same factors — so no freelancer's jobs are ranked again. The ranking holds at
-//! most 10,000 freelancers; when it is full, connected freelancers past it are scored one by
-//! one (`Engine::score`), so none is missed.
+//! cached k-th best: ahead of it in the engine's order — a higher score, or the same score
+//! and the smaller external id (the engine's tie-break) — or fewer than k cached means the
+//! job enters the top k. A freelancer's score for a (job, freelancer) pair is the same from
+//! either side — the engine computes both with the same factors — so no freelancer's jobs are
+//! ranked again. The engine returns at most 10,000 results per call; a longer ranking is read
+//! in pages (each excluding the ids already read), so no connected freelancer is missed.
 //!
 //! Each push is a served list of one job: it is logged as a `live_match` request with an
 //! impression, and its `request_id` links a later view or proposal to it. A cached list
@@ -116,9 +116,21 @@ struct Sub {
 }
 
 impl Sub {
+    /// The cached k-th best score (`None` while fewer than k jobs are cached).
     fn threshold(&self) -> Option<f64> {
-        (self.top.len() >= self.k).then(|| self.top[self.k - 1].0)
+        self.kth().map(|(score, _)| score)
     }
+
+    /// The cached k-th best (score, job).
+    fn kth(&self) -> Option<(f64, i64)> {
+        (self.top.len() >= self.k).then(|| self.top[self.k - 1])
+    }
+}
+
+/// Whether job `a` ranks ahead of job `b` in the engine's order: the higher score, then the
+/// smaller external id.
+fn ahead(a: (f64, i64), b: (f64, i64)) -> bool {
+    a.0 > b.0 || (a.0 == b.0 && Kind::Job.id(a.1) < Kind::Job.id(b.1))
 }
 
 #[derive(Debug)]
@@ -376,10 +388,10 @@ impl LiveHub {
                 if s.top.iter().any(|(_, j)| *j == job) {
                     continue;
                 }
-                if s.threshold().is_some_and(|kth| score <= kth) {
+                if s.kth().is_some_and(|kth| !ahead((score, job), kth)) {
                     continue;
                 }
-                let rank = s.top.iter().take_while(|(sc, _)| *sc >= score).count() + 1;
+                let rank = s.top.iter().filter(|e| ahead(**e, (score, job))).count() + 1;
                 s.top.insert(rank - 1, (score, job));
                 s.top.truncate(s.k);
                 let request_id = new_request_id();
@@ -533,4 +545,19 @@ pub fn new_request_id() -> String {
     let mut b = [0u8; 16];
     rand::rng().fill_bytes(&mut b);
     format!("rq_{}", crate::auth::hex(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ties_go_to_the_smaller_external_id() {
+        assert!(ahead((0.8, 1), (0.7, 2)));
+        assert!(!ahead((0.7, 1), (0.8, 2)));
+        // "j10" < "j9" as text: the engine's tie-break is the external id, not the row.
+        assert!(ahead((0.5, 10), (0.5, 9)));
+        assert!(!ahead((0.5, 9), (0.5, 10)));
+        assert!(!ahead((0.5, 9), (0.5, 9)));
+    }
 }
