@@ -401,6 +401,14 @@ pub fn evaluate(
             pairs.push(("default".into(), b.clone()));
         }
     }
+    // Issue 14's acceptance: the skills-only ablations against the best lexical baseline.
+    if let Some(b) = &best_lexical {
+        for a in ["default_skills_only", "skills_only_skill_vectors"] {
+            if per_job.contains_key(a) {
+                pairs.push((a.into(), b.clone()));
+            }
+        }
+    }
     let mut ratios = Vec::new();
     for (a, b) in pairs {
         for (name, get) in metrics {
