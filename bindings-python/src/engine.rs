@@ -5,7 +5,9 @@
 //! `Arc<RwLock<…>>`), so one `Engine` may be used from many Python threads at once.
 
 use fairmatch::engine::AuditOptions;
-use fairmatch::{EngineConfig, Freelancer, Impressions, Job, Outcome, RecommendOptions};
+use fairmatch::{
+    EngineConfig, Freelancer, Impressions, Job, Outcome, RecommendOptions, SkillVectorTable,
+};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
@@ -58,6 +60,22 @@ impl<'a> Input<'a> {
     }
 }
 
+/// A batch write: `obj` read as a list of dicts or a JSON document (`field` names it in
+/// errors), parsed and applied by `apply` with the GIL released.
+fn write_batch<T, R>(
+    py: Python<'_>,
+    obj: &Bound<'_, PyAny>,
+    field: &str,
+    apply: impl FnOnce(Vec<T>) -> fairmatch::Result<R> + Send,
+) -> PyResult<R>
+where
+    T: serde::de::DeserializeOwned,
+    R: Send,
+{
+    let input = Input::read(obj, field, true)?;
+    py.detach(|| apply(input.parse(field)?)).py_err()
+}
+
 #[pymethods]
 impl PyEngine {
     /// `Engine(taxonomy=None, config=None)`: an empty engine over `taxonomy` (default: the
@@ -86,12 +104,23 @@ impl PyEngine {
     /// dicts, or the same list as a JSON document (`str` or `bytes`, the bulk path: parsed
     /// with the GIL released). Errors name `freelancers[i].<key>`.
     fn upsert_freelancers(&self, py: Python<'_>, freelancers: &Bound<'_, PyAny>) -> PyResult<()> {
-        let input = Input::read(freelancers, "freelancers", true)?;
-        py.detach(|| {
-            let batch: Vec<Freelancer> = input.parse("freelancers")?;
-            self.inner.upsert_freelancers(batch)
+        write_batch(py, freelancers, "freelancers", |b: Vec<Freelancer>| {
+            self.inner.upsert_freelancers(b)
         })
-        .py_err()
+    }
+
+    /// `upsert_freelancers`, answering how every skill label resolved: an `UpsertReport`
+    /// dict (`labels`: one `LabelReport` per label in batch order; `by_kind`: counts per
+    /// resolution kind). Nothing changes on error.
+    fn upsert_freelancers_with_report<'py>(
+        &self,
+        py: Python<'py>,
+        freelancers: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let r = write_batch(py, freelancers, "freelancers", |b: Vec<Freelancer>| {
+            self.inner.upsert_freelancers_with_report(b)
+        })?;
+        to_py(py, &r)
     }
 
     /// Inserts or replaces one job (a `Job` dict). Errors name `job.<key>`.
@@ -107,12 +136,58 @@ impl PyEngine {
     /// Inserts or replaces many jobs atomically (all or none): a list of `Job` dicts or a
     /// JSON document of it (`str`/`bytes`). Errors name `jobs[i].<key>`.
     fn upsert_jobs(&self, py: Python<'_>, jobs: &Bound<'_, PyAny>) -> PyResult<()> {
-        let input = Input::read(jobs, "jobs", true)?;
+        write_batch(py, jobs, "jobs", |b: Vec<Job>| self.inner.upsert_jobs(b))
+    }
+
+    /// `upsert_jobs`, answering how every skill label resolved (an `UpsertReport` dict).
+    fn upsert_jobs_with_report<'py>(
+        &self,
+        py: Python<'py>,
+        jobs: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let r = write_batch(py, jobs, "jobs", |b: Vec<Job>| {
+            self.inner.upsert_jobs_with_report(b)
+        })?;
+        to_py(py, &r)
+    }
+
+    /// How `label` would resolve under this engine's rules, storing nothing: a `LabelReport`
+    /// dict (the skill or, for an unknown label, the ad-hoc skill it would be; the kind —
+    /// `exact`, `alias`, `contained`, `acronym`, `fuzzy`, `unknown` — its similarity and the
+    /// known form it matched; look-alike ad-hoc skills). `InvalidInputError` unless a `str`.
+    fn resolve_label<'py>(
+        &self,
+        py: Python<'py>,
+        label: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let label = text(label, "label")?;
+        let r = py.detach(|| self.inner.resolve_label(&label));
+        to_py(py, &r)
+    }
+
+    /// Sets the skill-vector table (a `SkillVectorTable` dict: `model` and `vectors`, each
+    /// `{"skill": label, alias or URI, "vector": [...]}`): skills whose vectors are close
+    /// imply each other (kind `embedding` in explanations). Replacing a table needs the same
+    /// model id (`UnknownIdError`, kind `model`; `clear_skill_vectors` first to change
+    /// models); a bad entry, an unknown skill or a skill given twice is an
+    /// `InvalidInputError` naming it. Nothing changes on error.
+    fn set_skill_vectors(&self, py: Python<'_>, table: &Bound<'_, PyAny>) -> PyResult<()> {
+        let input = Input::read(table, "skill_vectors", false)?;
         py.detach(|| {
-            let batch: Vec<Job> = input.parse("jobs")?;
-            self.inner.upsert_jobs(batch)
+            let t: SkillVectorTable = input.parse("skill_vectors")?;
+            self.inner.set_skill_vectors(&t)
         })
         .py_err()
+    }
+
+    /// Removes the skill-vector table (no embedding matches afterwards).
+    fn clear_skill_vectors(&self, py: Python<'_>) {
+        py.detach(|| self.inner.clear_skill_vectors());
+    }
+
+    /// `(model id, number of vectors)` of the skill-vector table, or `None`.
+    fn skill_vectors(&self) -> Option<(String, usize)> {
+        self.inner.skill_vectors()
     }
 
     /// Removes a freelancer; `UnknownIdError` if absent.

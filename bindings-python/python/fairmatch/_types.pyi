@@ -3,7 +3,7 @@ dicts). Every input parameter also accepts ``Mapping[str, Any]`` so a pydantic m
 ``.model_dump()`` passes straight in."""
 
 import datetime
-from typing import Any, Dict, List, Literal, Mapping, Optional, TypedDict, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple, TypedDict, Union
 
 DateTime = Union[str, datetime.datetime]
 
@@ -81,7 +81,9 @@ class _JobId(TypedDict):
 
 class Job(_JobId, total=False):
     skills: List[SkillRequirement]
-    must_haves: Literal["soft", "hard", "hard_allow_implied"]
+    # relax_when_short (alias relax_when_empty): the hard gate without emptying the list; the
+    # best candidates below the gate fill a short list, flagged `below_gate`.
+    must_haves: Literal["soft", "hard", "hard_allow_implied", "relax_when_short", "relax_when_empty"]
     budget: Optional[Budget]
     experience_level: Optional[Literal["entry", "intermediate", "expert"]]
     hours_per_week: Optional[float]
@@ -159,6 +161,7 @@ class Match(TypedDict):
     label: Optional[str]
     reasons: Optional[str]
     explanation: Optional[Dict[str, Any]]
+    below_gate: bool  # failed the job's must-have gate; shown only to fill a short list
 
 class Recommendations(TypedDict):
     matches: List[Match]
@@ -166,10 +169,38 @@ class Recommendations(TypedDict):
     scored: int
     below_min_score: int
     vetoed: Dict[str, int]
+    below_gate: int  # candidates whose must-haves failed the job's gate (0 under "soft")
     preset: str
+    retrieved: Optional[int]
 
 class PairScore(Match):
     vetoes: List[str]
+
+class LabelResolution(TypedDict):
+    kind: Literal["exact", "alias", "contained", "acronym", "fuzzy", "unknown"]
+    similarity: float  # 1 for exact and unknown, below 1 otherwise; multiplies the match
+    matched: Optional[str]  # the known label or alias that matched
+
+class LabelReport(TypedDict):
+    id: str  # the entity's id ("" from Engine.resolve_label)
+    index: int  # position of the label in the entity's skills
+    label: str
+    skill: str  # the taxonomy skill's label, or the ad-hoc skill's normalised label
+    uri: Optional[str]
+    resolution: LabelResolution
+    alike: List[Tuple[str, float]]  # look-alike ad-hoc skills and their similarities
+
+class UpsertReport(TypedDict):
+    labels: List[LabelReport]
+    by_kind: Dict[str, int]
+
+class SkillVector(TypedDict):
+    skill: str  # a taxonomy skill's label, alias or external id (ESCO URI)
+    vector: List[float]
+
+class SkillVectorTable(TypedDict):
+    model: str
+    vectors: List[SkillVector]
 
 class Hit(TypedDict):
     id: int
@@ -191,3 +222,4 @@ JobLike = Union[Job, Mapping[str, Any]]
 OptionsLike = Union[RecommendOptions, Mapping[str, Any], None]
 ImpressionsLike = Union[Impressions, Mapping[str, Any]]
 OutcomeLike = Union[Outcome, Mapping[str, Any]]
+SkillVectorTableLike = Union[SkillVectorTable, Mapping[str, Any]]
