@@ -74,6 +74,9 @@ pub enum MustHavePolicy {
     Hard,
     /// As hard, implied matches count.
     HardAllowImplied,
+    /// The hard gate without emptying the list: candidates that pass come first, the best
+    /// of the others fill a short list flagged `below_gate` (also read as `relax_when_empty`).
+    RelaxWhenShort,
 }
 
 /// Hourly or fixed price.
@@ -192,6 +195,9 @@ pub struct Match {
     /// notes, and the re-ranking moves (`fairmatch::Explanation`).
     #[schema(value_type = Object)]
     explanation: Option<serde_json::Value>,
+    /// Whether it failed the job's must-have gate and fills a short list
+    /// (policy `relax_when_short`).
+    below_gate: bool,
 }
 
 /// The engine's answer to a recommendation request (`fairmatch::Recommendations`).
@@ -207,6 +213,9 @@ pub struct Recommendations {
     below_min_score: u32,
     /// Candidates removed by each veto (name → count).
     vetoed: BTreeMap<String, u32>,
+    /// Candidates whose must-haves failed the job's gate (vetoed under `hard`, ranked last
+    /// under `relax_when_short`, 0 under `soft`).
+    below_gate: u32,
     /// The preset used.
     preset: Preset,
     /// With retrieval (large catalogues): how many candidates it retrieved.
