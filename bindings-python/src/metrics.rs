@@ -8,17 +8,17 @@
 
 use fairmatch::PositionModel;
 use fairmatch::metrics::{
-    self as m, Agg, BinaryLabel, Confusion, FairnessOptions, GeiConvention, GroupConfusion, Method,
-    PrivilegedComparison, ZeroDivision,
+    self as m, Agg, BinaryLabel, FairnessOptions, GeiConvention, GroupConfusion, LabelledConfusion,
+    Method, PrivilegedComparison, ZeroDivision,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::PyTuple;
 
 use crate::convert::{
     Arr, Groups, Labels, arr, arrs, from_py, from_py_or_default, groups, int, labels, opt_arr,
     opt_int, opt_vec_of, parse_enum, text, to_py, vec_of, word,
 };
-use crate::error::{IntoPy, invalid, to_py as err};
+use crate::error::{IntoPy, to_py as err};
 
 /// The `zero_division` argument (default `nan`).
 pub(crate) fn zd(obj: Option<&Bound<'_, PyAny>>) -> PyResult<ZeroDivision> {
@@ -93,8 +93,7 @@ fn confusion(
 #[derive(Debug)]
 #[pyclass(module = "fairmatch.metrics", name = "GroupConfusion")]
 pub struct PyGroupConfusion {
-    inner: GroupConfusion,
-    labels: Option<Vec<String>>,
+    inner: LabelledConfusion,
 }
 
 #[pymethods]
@@ -113,29 +112,29 @@ impl PyGroupConfusion {
         let (t, p) = (labels(y_true, "y_true")?, labels(y_pred, "y_pred")?);
         let g = groups(sensitive_features, "sensitive_features")?;
         let w = opt_arr::<f64>(sample_weight, "sample_weight")?;
-        let inner = confusion(py, &t, &p, &g, w.as_ref(), n_groups)?;
-        let labels = match g {
-            Groups::Labels(_, l) => Some(l),
-            Groups::Codes(_) => None,
+        let counts = confusion(py, &t, &p, &g, w.as_ref(), n_groups)?;
+        let inner = match g {
+            Groups::Labels(_, l) => LabelledConfusion::new(counts, Some(l)).py_err()?,
+            Groups::Codes(_) => LabelledConfusion::from_codes(counts),
         };
-        Ok(Self { inner, labels })
+        Ok(Self { inner })
     }
 
     /// Number of groups.
     #[getter]
     fn n_groups(&self) -> usize {
-        self.inner.n_groups()
+        self.inner.counts().n_groups()
     }
 
     /// The label of each group code when built from string labels, else `None`.
     #[getter]
     fn labels(&self) -> Option<Vec<String>> {
-        self.labels.clone()
+        self.inner.labels().map(<[String]>::to_vec)
     }
 
     /// Per-group confusion counts (`tp`, `fp`, `tn`, `fn_`, `rows`) as dicts.
     fn groups<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.inner.groups())
+        to_py(py, &self.inner.counts().groups())
     }
 
     /// Per-group values of `rate` (`selection`, `tpr`, `fpr`, …) with their status.
@@ -148,7 +147,7 @@ impl PyGroupConfusion {
     ) -> PyResult<Bound<'py, PyAny>> {
         let rate: &str = &text(rate, "rate")?;
         let r = parse_enum(rate, "rate")?;
-        let out = self.inner.rates(r, zd(zero_division)?).py_err()?;
+        let out = self.inner.counts().rates(r, zd(zero_division)?).py_err()?;
         to_py(py, &out)
     }
 
@@ -162,7 +161,7 @@ impl PyGroupConfusion {
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let o = fopts(method, agg, zero_division)?;
-        to_py(py, &self.inner.report(&o).py_err()?)
+        to_py(py, &self.inner.counts().report(&o).py_err()?)
     }
 
     /// AIF360-style comparison of pooled unprivileged vs privileged groups.
@@ -177,6 +176,7 @@ impl PyGroupConfusion {
         let privileged: Vec<u32> = vec_of::<u32>(privileged, "privileged")?;
         let inner = self
             .inner
+            .counts()
             .compare(&unprivileged, &privileged, zd(zero_division)?)
             .py_err()?;
         Ok(PyPrivilegedComparison { inner })
@@ -189,7 +189,8 @@ impl PyGroupConfusion {
         method: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        m::demographic_parity_difference(&self.inner, &fopts(method, None, zero_division)?).py_err()
+        m::demographic_parity_difference(self.inner.counts(), &fopts(method, None, zero_division)?)
+            .py_err()
     }
 
     /// fairlearn `demographic_parity_ratio`.
@@ -199,7 +200,8 @@ impl PyGroupConfusion {
         method: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        m::demographic_parity_ratio(&self.inner, &fopts(method, None, zero_division)?).py_err()
+        m::demographic_parity_ratio(self.inner.counts(), &fopts(method, None, zero_division)?)
+            .py_err()
     }
 
     /// fairlearn `equal_opportunity_difference`.
@@ -209,7 +211,8 @@ impl PyGroupConfusion {
         method: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        m::equal_opportunity_difference(&self.inner, &fopts(method, None, zero_division)?).py_err()
+        m::equal_opportunity_difference(self.inner.counts(), &fopts(method, None, zero_division)?)
+            .py_err()
     }
 
     /// fairlearn `equal_opportunity_ratio`.
@@ -219,7 +222,8 @@ impl PyGroupConfusion {
         method: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        m::equal_opportunity_ratio(&self.inner, &fopts(method, None, zero_division)?).py_err()
+        m::equal_opportunity_ratio(self.inner.counts(), &fopts(method, None, zero_division)?)
+            .py_err()
     }
 
     /// fairlearn `equalized_odds_difference` (`agg`: `worst_case` or `mean`).
@@ -230,7 +234,8 @@ impl PyGroupConfusion {
         agg: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        m::equalized_odds_difference(&self.inner, &fopts(method, agg, zero_division)?).py_err()
+        m::equalized_odds_difference(self.inner.counts(), &fopts(method, agg, zero_division)?)
+            .py_err()
     }
 
     /// fairlearn `equalized_odds_ratio` (`agg`: `worst_case` or `mean`).
@@ -241,7 +246,7 @@ impl PyGroupConfusion {
         agg: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        m::equalized_odds_ratio(&self.inner, &fopts(method, agg, zero_division)?).py_err()
+        m::equalized_odds_ratio(self.inner.counts(), &fopts(method, agg, zero_division)?).py_err()
     }
 
     /// Generalized entropy index of the AIF360 benefit `b = ŷ − y + 1` (weighted).
@@ -255,6 +260,7 @@ impl PyGroupConfusion {
         let convention: &str = &word(convention, "convention", "speicher")?;
         let c: GeiConvention = parse_enum(convention, "convention")?;
         self.inner
+            .counts()
             .generalized_entropy_index(alpha, c, zd(zero_division)?)
             .py_err()
     }
@@ -270,6 +276,7 @@ impl PyGroupConfusion {
         let convention: &str = &word(convention, "convention", "speicher")?;
         let c: GeiConvention = parse_enum(convention, "convention")?;
         self.inner
+            .counts()
             .between_group_generalized_entropy_index(alpha, c, zd(zero_division)?)
             .py_err()
     }
@@ -277,13 +284,14 @@ impl PyGroupConfusion {
     /// Theil index (GEI with α = 1) of the benefit.
     #[pyo3(signature = (zero_division=None))]
     fn theil_index(&self, zero_division: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
-        self.inner.theil_index(zd(zero_division)?).py_err()
+        self.inner.counts().theil_index(zd(zero_division)?).py_err()
     }
 
     /// Coefficient of variation of the benefit.
     #[pyo3(signature = (zero_division=None))]
     fn coefficient_of_variation(&self, zero_division: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
         self.inner
+            .counts()
             .coefficient_of_variation(zd(zero_division)?)
             .py_err()
     }
@@ -292,6 +300,7 @@ impl PyGroupConfusion {
     #[pyo3(signature = (zero_division=None))]
     fn between_group_theil_index(&self, zero_division: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
         self.inner
+            .counts()
             .between_group_theil_index(zd(zero_division)?)
             .py_err()
     }
@@ -302,81 +311,36 @@ impl PyGroupConfusion {
     fn empty(n_groups: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let n_groups: usize = opt_int(n_groups, "n_groups")?.unwrap_or(0);
         Ok(Self {
-            inner: GroupConfusion::with_groups(n_groups).py_err()?,
-            labels: None,
+            inner: LabelledConfusion::from_codes(GroupConfusion::with_groups(n_groups).py_err()?),
         })
     }
 
-    /// Adds another accumulator (grows to the larger number of groups). Both must code
-    /// groups alike: label lists must agree (one may extend the other).
+    /// Adds another accumulator by the core's rules (`LabelledConfusion::merge`): codes add
+    /// per code, labels per label (new labels appended); codes and labels do not mix unless
+    /// one side has no rows (`InvalidInputError` on `other`). A rejected merge changes
+    /// nothing.
     fn merge(slf: &Bound<'_, Self>, other: &Bound<'_, Self>) -> PyResult<()> {
-        let (o, ol) = {
-            let o = other.borrow();
-            (o.inner.clone(), o.labels.clone())
-        };
-        let mut s = slf.borrow_mut();
-        let labels = match (s.labels.take(), ol) {
-            (Some(a), Some(b)) => {
-                let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-                if long[..short.len()] != short[..] {
-                    s.labels = Some(if short.len() == long.len() {
-                        short
-                    } else {
-                        long
-                    });
-                    return Err(invalid(
-                        "other",
-                        "the two accumulators code their string labels differently",
-                    ));
-                }
-                Some(long)
-            }
-            (a, b) => a.or(b),
-        };
-        s.labels = labels;
-        s.inner.merge(&o).py_err()
+        let o = other.borrow().inner.clone();
+        slf.borrow_mut().inner.merge(&o).py_err()
     }
 
     /// The pooled counts of all groups as a dict.
     fn overall<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.inner.overall())
+        to_py(py, &self.inner.counts().overall())
     }
 
-    /// `{"groups": [counts...], "labels": [...] | None}`.
+    /// `{"groups": [counts...], "labels": [...] | None}` (the core's serde form).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let d = PyDict::new(py);
-        d.set_item("groups", to_py(py, &self.inner.groups())?)?;
-        d.set_item("labels", self.labels.clone())?;
-        Ok(d.into_any())
+        to_py(py, &self.inner)
     }
 
     /// Builds from per-group counts (`{"groups": [{"tp", "fp", "tn", "fn_", "rows"}, ...],
-    /// "labels": optional}`, e.g. `to_dict()` output or an engine ledger); counts are
-    /// validated.
+    /// "labels": optional}`, e.g. `to_dict()` output or an engine ledger), validated by the
+    /// core (counts finite and ≥ 0, at most one distinct label per group).
     #[staticmethod]
     fn from_dict(state: &Bound<'_, PyAny>) -> PyResult<Self> {
-        #[derive(serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct State {
-            groups: Vec<Confusion>,
-            #[serde(default)]
-            labels: Option<Vec<String>>,
-        }
-        let st: State = from_py(state, "state")?;
-        let groups = st
-            .groups
-            .iter()
-            .map(|c| Confusion::from_counts(c.tp, c.fp, c.tn, c.fn_, c.rows))
-            .collect::<fairmatch::Result<Vec<_>>>()
-            .py_err()?;
-        if let Some(l) = &st.labels
-            && l.len() > groups.len()
-        {
-            return Err(invalid("state.labels", "more labels than groups"));
-        }
         Ok(Self {
-            inner: GroupConfusion::from_groups(groups),
-            labels: st.labels,
+            inner: from_py(state, "state")?,
         })
     }
 
@@ -389,12 +353,15 @@ impl PyGroupConfusion {
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other.cast::<Self>().is_ok_and(|o| {
             let o = o.borrow();
-            o.inner == self.inner && o.labels == self.labels
+            o.inner == self.inner
         })
     }
 
     fn __repr__(&self) -> String {
-        format!("GroupConfusion(n_groups={})", self.inner.n_groups())
+        format!(
+            "GroupConfusion(n_groups={})",
+            self.inner.counts().n_groups()
+        )
     }
 }
 
@@ -483,7 +450,7 @@ macro_rules! fairlearn_fn {
         ) -> PyResult<f64> {
             let o = fopts(method, agg, zero_division)?;
             let c = PyGroupConfusion::new(py, y_true, y_pred, sensitive_features, sample_weight, n_groups)?;
-            py.detach(|| m::$name(&c.inner, &o)).py_err()
+            py.detach(|| m::$name(c.inner.counts(), &o)).py_err()
         }
     };
 }

@@ -139,12 +139,18 @@ proptest! {
 #[test]
 fn fairness_md_remaining_golden_values() {
     // research/fairness.md §2.3: yuanlonghao's ε = 1e-12 skew for p = 0, q = 0.5 is −26.94;
-    // fairmatch is exact (−inf).
-    let eps = 1e-12f64;
-    assert!((((0.0 + eps) / (0.5 + eps)).ln() - (-26.94)).abs() < 5e-3);
+    // fairmatch is exact: −inf when a group is absent from the top k, ln(p/q) otherwise.
     assert_eq!(
         skew(&[0, 0, 1, 1], &[0.5, 0.5], 1, 2).unwrap(),
         f64::NEG_INFINITY
+    );
+    assert_eq!(
+        skew(&[0, 0, 0, 1], &[0.5, 0.5], 1, 4).unwrap(),
+        (0.25f64 / 0.5).ln()
+    );
+    assert_eq!(
+        skew(&[1, 0, 0, 1, 0, 1], &[0.25, 0.75], 1, 6).unwrap(),
+        (0.5f64 / 0.75).ln()
     );
     // FairRankTune NDKL (own distribution as target, ε = 1e-7) 0.2840331 vs exact 0.2840339.
     let ex = [0u32, 0, 0, 0, 1, 1, 0, 1, 0, 1, 0, 1];
@@ -235,4 +241,74 @@ fn rating_gaps_and_attention_and_slice_gei() {
     assert!(generalized_entropy_index(&[0.0, 0.0], None, 2.0, s, ZeroDivision::Error).is_err());
     assert!(generalized_entropy_index(&[1.0, -1.0], None, 2.0, s, z).is_err());
     assert!(generalized_entropy_index(&[], None, 2.0, s, z).is_err());
+}
+
+/// Restored state is validated when it is read (serde `try_from`), in JSON and in bincode, so
+/// a state that would fail later (unequal per-group lengths, negative counts) never loads.
+#[test]
+fn deserialised_state_is_validated() {
+    let mut acc = ExposureAccumulator::new(3, PositionModel::default(), None).unwrap();
+    acc.add_ranking(&[0, 1, 2, 1], None).unwrap();
+    let good = serde_json::to_value(&acc).unwrap();
+    let back: ExposureAccumulator = serde_json::from_value(good.clone()).unwrap();
+    assert_eq!(back, acc);
+    for (key, value) in [
+        ("items", serde_json::json!([1, 2])),
+        ("utility", serde_json::json!([0.0, 0.0, 0.0, 0.0])),
+        ("exposure", serde_json::json!([])),
+        ("model", serde_json::json!({"type": "rbp", "gamma": 7.0})),
+    ] {
+        let mut bad = good.clone();
+        bad[key] = value;
+        let e = serde_json::from_value::<ExposureAccumulator>(bad).unwrap_err();
+        assert!(e.to_string().contains("invalid input"), "{key}: {e}");
+    }
+    // non-finite sums cannot be written in JSON; the constructor that deserialising calls
+    // rejects them
+    for bad in [
+        (vec![1.0, f64::INFINITY], vec![0.0, 0.0], vec![1, 1]),
+        (vec![1.0, 2.0], vec![f64::NAN, 0.0], vec![1, 1]),
+        (vec![1.0, 2.0], vec![0.0, 0.0], vec![1]),
+    ] {
+        let e =
+            ExposureAccumulator::from_parts(PositionModel::default(), None, bad.0, bad.1, bad.2, 1)
+                .unwrap_err();
+        assert!(matches!(e, fairmatch::Error::InvalidInput { .. }), "{e}");
+    }
+
+    // confusion counts: each group validated, in any format
+    let c = GroupConfusion::from_arrays(&[0, 1, 1], &[1u8, 0, 1], &[1u8, 1, 0], None).unwrap();
+    let v = serde_json::to_value(&c).unwrap();
+    assert_eq!(
+        serde_json::from_value::<GroupConfusion>(v.clone()).unwrap(),
+        c
+    );
+    let mut neg = v.clone();
+    neg["groups"][1]["fp"] = serde_json::json!(-1.0);
+    assert!(serde_json::from_value::<GroupConfusion>(neg).is_err());
+    let bad = GroupConfusion::from_groups(vec![Confusion {
+        tp: f64::NAN,
+        ..Confusion::default()
+    }]);
+    let bytes = bincode::serde::encode_to_vec(&bad, bincode::config::standard()).unwrap();
+    assert!(
+        bincode::serde::decode_from_slice::<GroupConfusion, _>(&bytes, bincode::config::standard())
+            .is_err()
+    );
+
+    // rating stats: an empty accumulator's null mean reads back; bad moments do not
+    let empty: RatingStats = serde_json::from_str(r#"{"n":0,"mean":null,"m2":null}"#).unwrap();
+    assert_eq!(empty, RatingStats::default());
+    let s = RatingStats::of(&[1.0, 2.0, 4.0]).unwrap();
+    assert_eq!(
+        serde_json::from_str::<RatingStats>(&serde_json::to_string(&s).unwrap()).unwrap(),
+        s
+    );
+    for bad in [
+        r#"{"n":2,"mean":1.0,"m2":-1.0}"#,
+        r#"{"n":2,"mean":null,"m2":1.0}"#,
+        r#"{"n":2,"mean":1e60,"m2":1.0}"#,
+    ] {
+        assert!(serde_json::from_str::<RatingStats>(bad).is_err(), "{bad}");
+    }
 }

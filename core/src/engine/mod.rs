@@ -125,7 +125,7 @@ impl LedgerConfig {
             self.cutoff,
             self.half_life_days.map(|d| d * 86_400.0),
         )
-        .map_err(|e| e.map_field(|f| format!("ledger.{f}")))
+        .map_err(|e| e.within("ledger"))
     }
 }
 
@@ -598,12 +598,7 @@ impl Naming {
         let Some(plural) = self.plural else {
             return e;
         };
-        e.map_field(|field| match field.strip_prefix(self.single) {
-            Some(rest) if rest.is_empty() || rest.starts_with(['.', '[']) => {
-                format!("{plural}[{i}]{rest}")
-            }
-            _ => format!("{plural}[{i}].{field}"),
-        })
+        e.at_item(self.single, plural, i)
     }
 }
 

@@ -429,7 +429,7 @@ impl<'a> RequestCtx<'a> {
             draw_key: Some(&draw_key),
         };
         let out = rerank::apply(&fo.policy, &items, k, &rctx)
-            .map_err(|e| e.map_field(|f| format!("options.fairness.{f}")))?;
+            .map_err(|e| e.within("options.fairness"))?;
         Ok(out
             .order
             .iter()

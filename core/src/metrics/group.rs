@@ -13,8 +13,10 @@ use super::policy::{
 use crate::error::{EntityKind, Error, Result};
 
 /// Weighted confusion counts of one group (sums of sample weights; 1 per row when
-/// unweighted) plus the exact number of rows. Mergeable by addition.
+/// unweighted) plus the exact number of rows. Mergeable by addition. Deserialising validates
+/// like [`Confusion::from_counts`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ConfusionState")]
 pub struct Confusion {
     /// Σ w over rows with y = 1, ŷ = 1.
     pub tp: f64,
@@ -26,6 +28,23 @@ pub struct Confusion {
     pub fn_: f64,
     /// Number of rows (exact, independent of weights).
     pub rows: u64,
+}
+
+/// The serde form of [`Confusion`] before validation.
+#[derive(Deserialize)]
+struct ConfusionState {
+    tp: f64,
+    fp: f64,
+    tn: f64,
+    fn_: f64,
+    rows: u64,
+}
+
+impl TryFrom<ConfusionState> for Confusion {
+    type Error = Error;
+    fn try_from(c: ConfusionState) -> Result<Self> {
+        Confusion::from_counts(c.tp, c.fp, c.tn, c.fn_, c.rows)
+    }
 }
 
 impl Confusion {
@@ -122,9 +141,26 @@ impl Rate {
 /// Mergeable one-pass accumulator: one [`Confusion`] per group code `0..n_groups`.
 /// O(groups) memory; `merge` adds exactly (row counts as integers, weights as f64 sums), so
 /// partial results from threads or distributed workers combine into the one-pass result.
+/// Deserialising validates every group's counts and the number of groups.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "GroupConfusionState")]
 pub struct GroupConfusion {
     groups: Vec<Confusion>,
+}
+
+/// The serde form of [`GroupConfusion`] before validation (each [`Confusion`] validates
+/// itself).
+#[derive(Deserialize)]
+struct GroupConfusionState {
+    groups: Vec<Confusion>,
+}
+
+impl TryFrom<GroupConfusionState> for GroupConfusion {
+    type Error = Error;
+    fn try_from(s: GroupConfusionState) -> Result<Self> {
+        check_n_groups("groups", s.groups.len())?;
+        Ok(GroupConfusion { groups: s.groups })
+    }
 }
 
 /// Above this many groups [`GroupConfusion::count`] adds rows directly instead of through
@@ -142,7 +178,7 @@ fn weight_overflow() -> Error {
 #[inline(always)]
 fn label_err(field: &str, i: usize) -> Error {
     Error::invalid(
-        format!("{field}[{i}]"),
+        crate::error::indexed(field, i),
         "must be a binary label (0/1 or bool)",
     )
 }
@@ -170,6 +206,11 @@ impl GroupConfusion {
     /// Number of group codes.
     pub fn n_groups(&self) -> usize {
         self.groups.len()
+    }
+
+    /// Whether no row was counted in any group.
+    pub fn has_no_rows(&self) -> bool {
+        self.groups.iter().all(|c| c.rows == 0 && c.weight() == 0.0)
     }
 
     /// Counts of group `code`, or [`Error::UnknownId`] (kind group).
@@ -365,7 +406,7 @@ impl GroupConfusion {
                     &y_pred[lo..hi],
                     weights.map(|w| &w[lo..hi]),
                 )
-                .map_err(|e| offset_err(e, lo))
+                .map_err(|e| e.offset_index(lo))
             })
             .collect();
         let mut acc = GroupConfusion::new(n_groups);
@@ -659,25 +700,6 @@ impl GroupConfusion {
     }
 }
 
-fn offset_err(e: Error, lo: usize) -> Error {
-    // Re-base "field[i]" row indices of a chunk onto the whole input.
-    match e {
-        Error::InvalidInput { field, reason } => {
-            let parsed = match (field.find('['), field.find(']')) {
-                (Some(a), Some(b)) if a < b => {
-                    field[a + 1..b].parse::<usize>().ok().map(|i| (a, i))
-                }
-                _ => None,
-            };
-            match parsed {
-                Some((a, i)) => Error::invalid(format!("{}[{}]", &field[..a], i + lo), reason),
-                None => Error::InvalidInput { field, reason },
-            }
-        }
-        other => other,
-    }
-}
-
 /// Unweighted counting for a few groups without a scatter: per block of rows, group codes and
 /// labels are narrowed to bytes, then for each group code `c` one compare-and-add pass over
 /// the block counts rows, Σy_true, Σy_pred and Σy_true·y_pred into byte lanes (the compiler
@@ -907,7 +929,7 @@ impl GroupRates {
             for (f, x) in [("numerators", n), ("denominators", d)] {
                 if !x.is_finite() || x < 0.0 {
                     return Err(Error::invalid(
-                        format!("{f}[{i}]"),
+                        crate::error::indexed(f, i),
                         format!("must be finite and ≥ 0, got {x}"),
                     ));
                 }

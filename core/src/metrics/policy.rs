@@ -107,7 +107,7 @@ pub(crate) fn infer_n_groups(field: &str, codes: &[u32]) -> Result<usize> {
             .position(|&c| c as usize >= MAX_GROUPS)
             .unwrap_or(0);
         return Err(Error::invalid(
-            format!("{field}[{i}]"),
+            crate::error::indexed(field, i),
             format!(
                 "group code {} is not below {MAX_GROUPS}: group codes must be dense \
                  (re-encode sparse codes with encode_groups)",
@@ -317,7 +317,7 @@ pub(crate) fn first_non_finite(field: &str, values: &[f64]) -> Error {
         .find(|(_, x)| !x.is_finite())
         .map_or((0, f64::NAN), |(i, &x)| (i, x));
     Error::invalid(
-        format!("{field}[{i}]"),
+        crate::error::indexed(field, i),
         format!("must be a finite number, got {x}"),
     )
 }
