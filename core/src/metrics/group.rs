@@ -124,6 +124,12 @@ pub enum Rate {
 }
 
 impl Rate {
+    /// Whether the rate is a row-normalised confusion-matrix cell (TPR, FPR, TNR, FNR: what
+    /// fairlearn computes with scikit-learn's `confusion_matrix(normalize="true")`).
+    pub fn from_confusion_matrix(self) -> bool {
+        matches!(self, Rate::Tpr | Rate::Fpr | Rate::Tnr | Rate::Fnr)
+    }
+
     /// Stable snake_case name (used in error messages and reports).
     pub fn name(self) -> &'static str {
         match self {
@@ -597,15 +603,19 @@ impl GroupConfusion {
     pub fn rates(&self, rate: Rate, zero_division: ZeroDivision) -> Result<GroupRates> {
         let mut values = Vec::with_capacity(self.groups.len());
         let mut status = Vec::with_capacity(self.groups.len());
+        // fairlearn fills a confusion-matrix rate of a zero-weight group with 0 (its rows are
+        // there, the weights are not); every other policy, and a selection rate, skip it
+        let zero_weight_counts =
+            zero_division == ZeroDivision::Fairlearn && rate.from_confusion_matrix();
         for (g, c) in self.groups.iter().enumerate() {
-            if c.rows == 0 || c.weight() == 0.0 {
+            if c.rows == 0 || (c.weight() == 0.0 && !zero_weight_counts) {
                 values.push(f64::NAN);
                 status.push(GroupStatus::Excluded);
                 continue;
             }
             let (n, d) = c.fraction(rate);
             if d == 0.0 {
-                let v = zero_division.resolve(
+                let v = zero_division.resolve_rate(
                     &format!("{}[group {g}]", rate.name()),
                     "the group has no rows in the rate's denominator",
                 )?;
@@ -617,7 +627,12 @@ impl GroupConfusion {
             }
         }
         let (n, d) = self.overall().fraction(rate);
-        let overall = zero_division.divide(n, d, &format!("{}[overall]", rate.name()))?;
+        let name = format!("{}[overall]", rate.name());
+        let overall = if d == 0.0 && rate.from_confusion_matrix() {
+            zero_division.resolve_rate(&name, "no row in the rate's denominator")?
+        } else {
+            zero_division.divide(n, d, &name)?
+        };
         Ok(GroupRates {
             rate,
             values,
@@ -1064,6 +1079,15 @@ fn nan_min(a: f64, b: f64) -> f64 {
         _ => a.min(b),
     }
 }
+/// Python's builtin `max(a, b)` on floats: `b` only if `b > a`, so a NaN `a` is kept and a
+/// NaN `b` skipped (what fairlearn's `equalized_odds_difference(agg="worst_case")` does).
+fn builtin_max(a: f64, b: f64) -> f64 {
+    if b > a { b } else { a }
+}
+/// Python's builtin `min(a, b)` on floats (see [`builtin_max`]).
+fn builtin_min(a: f64, b: f64) -> f64 {
+    if b < a { b } else { a }
+}
 fn nan_mean(a: f64, b: f64) -> f64 {
     match (a.is_nan(), b.is_nan()) {
         (true, _) => b,
@@ -1084,21 +1108,27 @@ pub fn demographic_parity_ratio(c: &GroupConfusion, o: &FairnessOptions) -> Resu
 }
 
 /// fairlearn `equalized_odds_difference`: `worst_case` = max(TPR diff, FPR diff), `mean` =
-/// their mean (a NaN part is skipped, as pandas does).
+/// their mean (a NaN part is skipped, as pandas does). Under [`ZeroDivision::Fairlearn`]
+/// `worst_case` is Python's builtin `max`, which keeps a NaN TPR part (fairlearn's quirk).
 pub fn equalized_odds_difference(c: &GroupConfusion, o: &FairnessOptions) -> Result<f64> {
     let t = c.rates(Rate::Tpr, o.zero_division)?.difference(o.method)?;
     let f = c.rates(Rate::Fpr, o.zero_division)?.difference(o.method)?;
     Ok(match o.agg {
+        Agg::WorstCase if o.zero_division == ZeroDivision::Fairlearn => builtin_max(t, f),
         Agg::WorstCase => nan_max(t, f),
         Agg::Mean => nan_mean(t, f),
     })
 }
 
 /// fairlearn `equalized_odds_ratio`: `worst_case` = min(TPR ratio, FPR ratio), `mean` = mean.
+/// Under [`ZeroDivision::Fairlearn`] `worst_case` is Python's builtin `min`, which keeps a NaN
+/// TPR part and skips a NaN FPR part (so it can differ from fairlearn-free `Nan`: 0.0 there
+/// where fairlearn returns NaN).
 pub fn equalized_odds_ratio(c: &GroupConfusion, o: &FairnessOptions) -> Result<f64> {
     let t = c.rates(Rate::Tpr, o.zero_division)?.ratio(o.method)?;
     let f = c.rates(Rate::Fpr, o.zero_division)?.ratio(o.method)?;
     Ok(match o.agg {
+        Agg::WorstCase if o.zero_division == ZeroDivision::Fairlearn => builtin_min(t, f),
         Agg::WorstCase => nan_min(t, f),
         Agg::Mean => nan_mean(t, f),
     })
