@@ -50,19 +50,39 @@ impl Path<'_> {
 /// Accepts dict (str keys), list, tuple, str, int, float, bool, None, numpy scalars and
 /// arrays (via `tolist()`), and `datetime` (ISO 8601; a naive datetime is taken as UTC).
 /// Rejects, with `InvalidInputError` naming the key: NaN and infinities, text that is not
-/// valid Unicode (lone surrogates), containers nested deeper than `fairmatch::MAX_NESTING`
-/// and a container that contains itself (a cycle) — never a stack overflow.
+/// valid Unicode (lone surrogates), containers nested deeper than `fairmatch::MAX_NESTING`,
+/// a container that contains itself (a cycle) — never a stack overflow — and an input of
+/// more than `fairmatch::MAX_INPUT_NODES` values in all (a list reused inside itself many
+/// times expands exponentially), naming the key where the budget ran out.
 pub(crate) fn to_value(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Value> {
-    Conv { open: Vec::new() }.value(obj, &Path::Root(field))
+    Conv {
+        open: Vec::new(),
+        nodes: 0,
+    }
+    .value(obj, &Path::Root(field))
 }
 
-/// One conversion: the containers open on the current path (for cycles and depth).
+/// One conversion: the containers open on the current path (for cycles and depth) and the
+/// number of values converted so far (for the total budget).
 struct Conv {
     open: Vec<usize>,
+    nodes: usize,
 }
 
 impl Conv {
     fn value(&mut self, obj: &Bound<'_, PyAny>, at: &Path<'_>) -> PyResult<Value> {
+        self.nodes += 1;
+        if self.nodes > fairmatch::MAX_INPUT_NODES {
+            return Err(invalid(
+                at.render(),
+                format!(
+                    "the input holds more than {} values in all (a list or dict reused inside \
+                     itself expands exponentially); send a large batch in parts or as one \
+                     JSON document",
+                    fairmatch::MAX_INPUT_NODES
+                ),
+            ));
+        }
         if obj.is_none() {
             Ok(Value::Null)
         } else if obj.is_instance_of::<PyBool>() {

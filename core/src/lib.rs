@@ -49,8 +49,8 @@ pub(crate) mod util;
 
 pub use domain::{
     Budget, BudgetKind, Embedding, ExperienceLevel, Freelancer, History, Importance, Impressions,
-    Job, Location, LocationPolicy, MAX_NESTING, MustHavePolicy, Outcome, OutcomeKind, SkillClaim,
-    SkillRequirement, TimezoneRequirement, WorkingHours,
+    Job, Location, LocationPolicy, MAX_INPUT_NODES, MAX_NESTING, MustHavePolicy, Outcome,
+    OutcomeKind, SkillClaim, SkillRequirement, TimezoneRequirement, WorkingHours,
 };
 pub use engine::{
     Engine, EngineConfig, EventConfig, FairnessOptions, Filters, LedgerConfig, Match, PairScore,

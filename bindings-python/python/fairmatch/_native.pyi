@@ -20,6 +20,7 @@ from ._types import (
 __version__: str
 # The deepest nesting of dicts/lists any input may have; deeper or self-referential inputs are
 # an InvalidInputError naming the key.
+MAX_INPUT_NODES: int
 MAX_NESTING: int
 
 class FairmatchError(Exception):

@@ -10,7 +10,8 @@
 //! - [`FlatIndex`]: exact search (the oracle), single-query and batched (rayon), with an
 //!   optional [`AllowList`].
 //! - [`HnswIndex`] (built with [`HnswBuilder`]): approximate search on fairmatch's own HNSW graph
-//!   (hnswlib's construction; it replaced hnsw_rs 0.3.5, see `hnsw.rs`) with the allow-list applied inside the graph walk, incremental inserts, tombstone deletes with
+//!   (hnswlib's construction, see `hnsw.rs`) with the allow-list applied inside the graph
+//!   walk, incremental inserts, tombstone deletes with
 //!   automatic rebuild, exact fallback for very selective allow-lists and (opt-in) an int8
 //!   scan + exact re-rank for mid-selectivity ones.
 //! - [`QuantizedIndex`]: int8 scan (≈ 0.25× the bytes) with exact f32 re-ranking.
