@@ -312,3 +312,41 @@ fn deserialised_state_is_validated() {
         assert!(serde_json::from_str::<RatingStats>(bad).is_err(), "{bad}");
     }
 }
+
+/// The parallel count infers the number of groups chunk by chunk while it counts: the result
+/// equals the sequential one and the one with `n_groups` given, also when the largest code
+/// first appears in a late chunk, with many groups (the general path) and with weights; a bad
+/// row is named by its index in the whole input.
+#[test]
+fn parallel_count_infers_groups_while_counting() {
+    let n = 200_000usize;
+    for (max_code, weighted) in [(3u32, false), (3, true), (40, false), (40, true)] {
+        let g: Vec<u32> = (0..n)
+            .map(|i| if i == n - 5 { max_code } else { (i % 3) as u32 })
+            .collect();
+        let t: Vec<u8> = (0..n).map(|i| (i % 7 < 3) as u8).collect();
+        let p: Vec<u8> = (0..n).map(|i| (i % 5 < 2) as u8).collect();
+        let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 4) as f64).collect();
+        let w = weighted.then_some(&w[..]);
+        let par = GroupConfusion::from_arrays_par(&g, &t, &p, w).unwrap();
+        let seq = GroupConfusion::from_arrays(&g, &t, &p, w).unwrap();
+        let given =
+            GroupConfusion::from_arrays_in(max_code as usize + 1, &g, &t, &p, w, true).unwrap();
+        assert_eq!(par.n_groups(), max_code as usize + 1);
+        assert_eq!(par, given);
+        for (a, b) in par.groups().iter().zip(seq.groups()) {
+            assert_eq!(a.rows, b.rows);
+            assert!(rel_close(a.tp, b.tp) && rel_close(a.fp, b.fp) && rel_close(a.tn, b.tn));
+        }
+    }
+    let mut g = vec![0u32; n];
+    g[150_001] = MAX_GROUPS as u32;
+    let t = vec![1u8; n];
+    let e = GroupConfusion::from_arrays_par(&g, &t, &t, None).unwrap_err();
+    assert!(e.to_string().contains("`groups[150001]`"), "{e}");
+    let mut bad = t.clone();
+    bad[70_000] = 2;
+    let e = GroupConfusion::from_arrays_par(&vec![0u32; n], &bad, &t, None).unwrap_err();
+    assert!(e.to_string().contains("`y_true[70000]`"), "{e}");
+    assert!(GroupConfusion::from_arrays_par::<u8>(&[], &[], &[], None).is_err());
+}

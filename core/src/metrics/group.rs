@@ -308,8 +308,21 @@ impl GroupConfusion {
         if groups.is_empty() {
             return Err(Error::invalid("groups", "empty input"));
         }
-        // One fused pass finds the number of groups and counts (few groups, valid labels);
-        // anything else takes the general path below, which names the offending row.
+        let weights = weights.map(scaled);
+        Self::count_inferred(groups, y_true, y_pred, weights.as_ref().map(|w| &w.0[..]))
+    }
+
+    /// Counts rows whose number of groups is not given (max code + 1 of these rows). One
+    /// fused pass finds it and counts (few groups, unweighted, valid labels); anything else
+    /// finds the largest code first and then counts, naming the offending row on error. The
+    /// parallel path calls this per chunk, so the codes are read from memory once (the
+    /// second read of a chunk comes from cache).
+    fn count_inferred<L: BinaryLabel>(
+        groups: &[u32],
+        y_true: &[L],
+        y_pred: &[L],
+        weights: Option<&[f64]>,
+    ) -> Result<Self> {
         if weights.is_none()
             && y_true.len() == groups.len()
             && y_pred.len() == groups.len()
@@ -319,7 +332,7 @@ impl GroupConfusion {
             return Ok(c.into_confusion(n_groups));
         }
         let n_groups = infer_n_groups("groups", groups)?;
-        Self::count_scaled(n_groups, groups, y_true, y_pred, weights)
+        Self::count(n_groups, groups, y_true, y_pred, weights)
     }
 
     /// [`Self::count`] with the weights scaled first when their sums could overflow (see
@@ -349,7 +362,7 @@ impl GroupConfusion {
     ) -> Result<Self> {
         check_n_groups("n_groups", n_groups)?;
         if parallel {
-            Self::count_par(n_groups, groups, y_true, y_pred, weights)
+            Self::count_par(Some(n_groups), groups, y_true, y_pred, weights)
         } else {
             Self::count_scaled(n_groups, groups, y_true, y_pred, weights)
         }
@@ -378,14 +391,17 @@ impl GroupConfusion {
         y_pred: &[L],
         weights: Option<&[f64]>,
     ) -> Result<Self> {
-        let n_groups = infer_n_groups("groups", groups)?;
-        Self::count_par(n_groups, groups, y_true, y_pred, weights)
+        if groups.is_empty() {
+            return Err(Error::invalid("groups", "empty input"));
+        }
+        Self::count_par(None, groups, y_true, y_pred, weights)
     }
 
     /// [`Self::count`] over chunks on the rayon pool, with one weight scale for all chunks
-    /// (see [`Self::from_arrays`]).
+    /// (see [`Self::from_arrays`]). Without `n_groups` each chunk infers its own while it
+    /// counts ([`Self::count_inferred`]) and the merge grows to the largest.
     fn count_par<L: BinaryLabel + Sync>(
-        n_groups: usize,
+        n_groups: Option<usize>,
         groups: &[u32],
         y_true: &[L],
         y_pred: &[L],
@@ -405,17 +421,19 @@ impl GroupConfusion {
             .map(|(ci, g)| {
                 let lo = ci * CHUNK;
                 let hi = lo + g.len();
-                Self::count(
-                    n_groups,
-                    g,
+                let (t, p, w) = (
                     &y_true[lo..hi],
                     &y_pred[lo..hi],
                     weights.map(|w| &w[lo..hi]),
-                )
+                );
+                match n_groups {
+                    Some(k) => Self::count(k, g, t, p, w),
+                    None => Self::count_inferred(g, t, p, w),
+                }
                 .map_err(|e| e.offset_index(lo))
             })
             .collect();
-        let mut acc = GroupConfusion::new(n_groups);
+        let mut acc = GroupConfusion::new(n_groups.unwrap_or(0));
         for p in parts? {
             acc.merge(&p)?;
         }
