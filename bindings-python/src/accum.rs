@@ -14,7 +14,7 @@ use pyo3::types::{PyList, PyTuple};
 
 use crate::convert::{
     arr, from_py, from_py_or_default, int, numpy_loaded, opt_arr, opt_int, opt_vec_of, parse_enum,
-    text, texts, to_py, vec_of, word,
+    opt_enum, text, texts, to_py, vec_of,
 };
 use crate::error::IntoPy;
 
@@ -265,8 +265,7 @@ fn welch_from_stats<'py>(
     b: &PyRatingStats,
     alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
-    let alt: Alternative = parse_enum(alternative, "alternative")?;
+    let alt: Alternative = opt_enum(alternative, "alternative")?;
     to_py(py, &m::welch_from_stats(&a.inner, &b.inner, alt).py_err()?)
 }
 
@@ -336,8 +335,7 @@ fn permutation_test<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let resamples: usize = opt_int(resamples, "resamples")?.unwrap_or(m::DEFAULT_RESAMPLES);
     let seed: u64 = opt_int(seed, "seed")?.unwrap_or(m::DEFAULT_PERMUTATION_SEED);
-    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
-    let alt: Alternative = parse_enum(alternative, "alternative")?;
+    let alt: Alternative = opt_enum(alternative, "alternative")?;
     let l = arr::<u32>(labels, "labels")?;
     let mut e = None;
     let r = m::permutation_test(&l.slice(), resamples, seed, alt, |x| {
@@ -364,8 +362,7 @@ fn permutation_test_two_sample<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let resamples: usize = opt_int(resamples, "resamples")?.unwrap_or(m::DEFAULT_RESAMPLES);
     let seed: u64 = opt_int(seed, "seed")?.unwrap_or(m::DEFAULT_PERMUTATION_SEED);
-    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
-    let alt: Alternative = parse_enum(alternative, "alternative")?;
+    let alt: Alternative = opt_enum(alternative, "alternative")?;
     let (a, b) = (arr::<f64>(a, "a")?, arr::<f64>(b, "b")?);
     let (xa, xb) = (a.slice(), b.slice());
     let r = match statistic.filter(|s| !s.is_none()) {

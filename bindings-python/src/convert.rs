@@ -263,12 +263,6 @@ pub(crate) fn opt_text(obj: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<
     }
 }
 
-/// A text argument of a fixed vocabulary (`method`, `zero_division`, …) with its default
-/// spelling when absent.
-pub(crate) fn word(obj: Option<&Bound<'_, PyAny>>, field: &str, default: &str) -> PyResult<String> {
-    Ok(opt_text(obj, field)?.unwrap_or_else(|| default.to_owned()))
-}
-
 /// An optional `{id: value}` dict argument: ids are row ids (0..2^32), values read by `value`;
 /// errors name `field[id]`.
 pub(crate) fn id_map<'py, T>(
@@ -418,6 +412,28 @@ pub(crate) fn from_py_or_default<T: DeserializeOwned + Default>(
 /// Parses a core enum from its serde spelling (e.g. `"between_groups"`).
 pub(crate) fn parse_enum<T: DeserializeOwned>(s: &str, field: &str) -> PyResult<T> {
     from_value(Value::String(s.to_owned()), field).map_err(crate::error::to_py)
+}
+
+/// An optional enum argument (`method`, `agg`, `alternative`, …) in the core's spelling;
+/// absent (`None`) takes the core type's `Default`, so the binding decides no default.
+pub(crate) fn opt_enum<T: DeserializeOwned + Default>(
+    obj: Option<&Bound<'_, PyAny>>,
+    field: &str,
+) -> PyResult<T> {
+    opt_enum_or(obj, field, T::default())
+}
+
+/// An optional enum argument whose default depends on the function (a core constant such
+/// as [`fairmatch::metrics::DEFAULT_COMBINER`]); absent (`None`) takes `default`.
+pub(crate) fn opt_enum_or<T: DeserializeOwned>(
+    obj: Option<&Bound<'_, PyAny>>,
+    field: &str,
+    default: T,
+) -> PyResult<T> {
+    match opt_text(obj, field)? {
+        Some(s) => parse_enum(&s, field),
+        None => Ok(default),
+    }
 }
 
 /// Converts any serialisable core output to plain Python dicts/lists (directly, without an

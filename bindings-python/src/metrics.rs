@@ -16,13 +16,16 @@ use pyo3::types::PyTuple;
 
 use crate::convert::{
     Arr, Groups, Labels, arr, arrs, from_py, from_py_or_default, groups, int, labels, opt_arr,
-    opt_int, opt_vec_of, parse_enum, text, to_py, vec_of, word,
+    opt_enum, opt_enum_or, opt_int, opt_text, opt_vec_of, parse_enum, text, to_py, vec_of,
 };
 use crate::error::{IntoPy, to_py as err};
 
 /// The `zero_division` argument (default `nan`).
 pub(crate) fn zd(obj: Option<&Bound<'_, PyAny>>) -> PyResult<ZeroDivision> {
-    ZeroDivision::parse(&word(obj, "zero_division", "nan")?).map_err(err)
+    match opt_text(obj, "zero_division")? {
+        Some(s) => ZeroDivision::parse(&s).map_err(err),
+        None => Ok(ZeroDivision::default()),
+    }
 }
 
 /// The `method`, `agg` and `zero_division` arguments of the fairlearn-style metrics
@@ -33,8 +36,8 @@ fn fopts(
     zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<FairnessOptions> {
     Ok(FairnessOptions {
-        method: parse_enum::<Method>(&word(method, "method", "between_groups")?, "method")?,
-        agg: parse_enum::<Agg>(&word(agg, "agg", "worst_case")?, "agg")?,
+        method: opt_enum::<Method>(method, "method")?,
+        agg: opt_enum::<Agg>(agg, "agg")?,
         zero_division: zd(zero_division)?,
     })
 }
@@ -257,8 +260,7 @@ impl PyGroupConfusion {
         convention: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        let convention: &str = &word(convention, "convention", "speicher")?;
-        let c: GeiConvention = parse_enum(convention, "convention")?;
+        let c: GeiConvention = opt_enum(convention, "convention")?;
         self.inner
             .counts()
             .generalized_entropy_index(alpha, c, zd(zero_division)?)
@@ -273,8 +275,7 @@ impl PyGroupConfusion {
         convention: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        let convention: &str = &word(convention, "convention", "speicher")?;
-        let c: GeiConvention = parse_enum(convention, "convention")?;
+        let c: GeiConvention = opt_enum(convention, "convention")?;
         self.inner
             .counts()
             .between_group_generalized_entropy_index(alpha, c, zd(zero_division)?)
@@ -540,10 +541,9 @@ fn generalized_entropy_index(
     convention: Option<&Bound<'_, PyAny>>,
     zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
-    let convention: &str = &word(convention, "convention", "speicher")?;
     let (b, w) = (arr::<f64>(b, "b")?, opt_arr::<f64>(weights, "weights")?);
     let (c, z) = (
-        parse_enum::<GeiConvention>(convention, "convention")?,
+        opt_enum::<GeiConvention>(convention, "convention")?,
         zd(zero_division)?,
     );
     let (bs, ws) = (b.slice(), w.as_ref().map(|w| w.slice()));
@@ -564,14 +564,13 @@ fn between_group_generalized_entropy_index(
     convention: Option<&Bound<'_, PyAny>>,
     zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
-    let convention: &str = &word(convention, "convention", "speicher")?;
     let (b, g, w) = (
         arr::<f64>(b, "b")?,
         arr::<u32>(groups, "groups")?,
         opt_arr::<f64>(weights, "weights")?,
     );
     let (c, z) = (
-        parse_enum::<GeiConvention>(convention, "convention")?,
+        opt_enum::<GeiConvention>(convention, "convention")?,
         zd(zero_division)?,
     );
     let (bs, gs, ws) = (b.slice(), g.slice(), w.as_ref().map(|w| w.slice()));
@@ -585,13 +584,13 @@ fn two_sample_test<'py, T: serde::Serialize + Send>(
     py: Python<'py>,
     a: &Bound<'py, PyAny>,
     b: &Bound<'py, PyAny>,
-    alternative: &str,
+    alternative: Option<&Bound<'_, PyAny>>,
     test: impl FnOnce(&[f64], &[f64], m::Alternative) -> fairmatch::Result<T> + Send,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (a, b, alt) = (
         arr::<f64>(a, "a")?,
         arr::<f64>(b, "b")?,
-        parse_enum(alternative, "alternative")?,
+        opt_enum(alternative, "alternative")?,
     );
     let (x, y) = (a.slice(), b.slice());
     to_py(py, &py.detach(|| test(&x, &y, alt)).py_err()?)
@@ -606,7 +605,6 @@ fn welch_t_test<'py>(
     b: &Bound<'py, PyAny>,
     alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
     two_sample_test(py, a, b, alternative, m::welch_t_test)
 }
 
@@ -620,7 +618,6 @@ fn mann_whitney_u<'py>(
     continuity: bool,
     alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
     two_sample_test(py, a, b, alternative, |x, y, alt| {
         m::mann_whitney_u(x, y, continuity, alt)
     })
@@ -636,8 +633,7 @@ fn mann_whitney_u_counts<'py>(
     continuity: bool,
     alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
-    let alt = parse_enum(alternative, "alternative")?;
+    let alt = opt_enum(alternative, "alternative")?;
     to_py(
         py,
         &m::mann_whitney_u_counts(&counts_a, &counts_b, continuity, alt).py_err()?,
@@ -653,7 +649,6 @@ fn brunner_munzel<'py>(
     b: &Bound<'py, PyAny>,
     alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
     two_sample_test(py, a, b, alternative, m::brunner_munzel)
 }
 
@@ -768,9 +763,8 @@ fn group_exposure(
     let n_groups: usize = int(n_groups, "n_groups")?;
     let cutoff: Option<usize> = opt_int(cutoff, "cutoff")?;
     let group_sizes: Option<Vec<f64>> = opt_vec_of::<f64>(group_sizes, "group_sizes")?;
-    let combiner: &str = &word(combiner, "combiner", "min_max_ratio")?;
     let model: PositionModel = from_py_or_default(model, "model")?;
-    let c = parse_enum(combiner, "combiner")?;
+    let c = opt_enum_or(combiner, "combiner", m::DEFAULT_COMBINER)?;
     m::group_exposure(
         &ranking,
         n_groups,
@@ -802,9 +796,8 @@ fn exposure_per_utility(
     let n_groups: usize = int(n_groups, "n_groups")?;
     let cutoff: Option<usize> = opt_int(cutoff, "cutoff")?;
     let group_sizes: Option<Vec<f64>> = opt_vec_of::<f64>(group_sizes, "group_sizes")?;
-    let combiner: &str = &word(combiner, "combiner", "min_max_ratio")?;
     let model: PositionModel = from_py_or_default(model, "model")?;
-    let c = parse_enum(combiner, "combiner")?;
+    let c = opt_enum_or(combiner, "combiner", m::DEFAULT_COMBINER)?;
     m::exposure_per_utility(
         &ranking,
         &relevance,
@@ -832,8 +825,7 @@ fn awrf(
     let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
     let n_groups: usize = int(n_groups, "n_groups")?;
     let group_sizes: Option<Vec<f64>> = opt_vec_of::<f64>(group_sizes, "group_sizes")?;
-    let combiner: &str = &word(combiner, "combiner", "min_max_ratio")?;
-    let c = parse_enum(combiner, "combiner")?;
+    let c = opt_enum_or(combiner, "combiner", m::DEFAULT_COMBINER)?;
     m::awrf(
         &ranking,
         n_groups,
@@ -888,8 +880,7 @@ fn attribute_rank_parity(
 ) -> PyResult<(f64, Vec<f64>)> {
     let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
     let n_groups: usize = int(n_groups, "n_groups")?;
-    let combiner: &str = &word(combiner, "combiner", "max_min_diff")?;
-    let c = parse_enum(combiner, "combiner")?;
+    let c = opt_enum_or(combiner, "combiner", m::ARP_DEFAULT_COMBINER)?;
     m::attribute_rank_parity(&ranking, n_groups, c, zd(zero_division)?).py_err()
 }
 
@@ -907,10 +898,9 @@ fn yang_stoyanovich(
     let protected: Vec<bool> = vec_of::<bool>(protected, "protected")?;
     let measure: &str = &text(measure, "measure")?;
     let step: usize = opt_int(step, "step")?.unwrap_or(10);
-    let discount: &str = &word(discount, "discount", "code")?;
     let (ms, d) = (
         parse_enum(measure, "measure")?,
-        parse_enum(discount, "discount")?,
+        opt_enum(discount, "discount")?,
     );
     m::yang_stoyanovich(&protected, ms, step, d, normalize, zd(zero_division)?).py_err()
 }

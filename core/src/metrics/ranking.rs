@@ -366,6 +366,10 @@ impl ExposureAccumulator {
     }
 }
 
+/// The combiner [`group_exposure`], [`exposure_per_utility`] and [`awrf`] use when the caller
+/// names none: min/max, 1 = parity (FairRankTune `AWRF.py`'s default, `MinMaxRatio`).
+pub const DEFAULT_COMBINER: Combiner = Combiner::MinMaxRatio;
+
 /// Group exposure of one ranking: Exp(g) = Σ_{d∈g} v_{rank(d)} / |g| (Singh & Joachims 2018;
 /// FairRankTune `EXP` with `group_sizes` = pool sizes), combined with `combiner`.
 /// Returns (combined value, per-group values).
@@ -649,6 +653,10 @@ pub fn expected_exposure(
         ee_r: 2.0 * dot(&eps, &target),
     })
 }
+
+/// The combiner [`attribute_rank_parity`] uses when the caller names none (FairRankTune
+/// `ARP.py`'s default, `MaxMinDiff`).
+pub const ARP_DEFAULT_COMBINER: Combiner = Combiner::MaxMinDiff;
 
 /// Attribute Rank Parity (Cachel et al. ICDE 2022; FairRankTune `ARP.py`): per group the
 /// favoured-pair representation (pairs where the group's item is ranked above an item of
