@@ -15,7 +15,7 @@ use fairmatch_bench::lab::eval::{EvalConfig, evaluate};
 use fairmatch_bench::lab::generate::{GenConfig, generate};
 use fairmatch_bench::lab::market::{Marketplace, grade};
 use fairmatch_bench::lab::penalty::measure;
-use fairmatch_bench::lab::rankers::{default_rankers, rankers_named};
+use fairmatch_bench::lab::rankers::{RankerKind, default_rankers, rankers_named};
 use fairmatch_bench::lab::simulate::{Event, Policy, SimConfig, simulate};
 use fairmatch_bench::lab::source::{Sources, builtin_sources, load_esco};
 use fairmatch_bench::lab::{LabError, build_engine};
@@ -195,7 +195,7 @@ fn evaluation_ranks_the_same_pool_and_is_thread_independent() {
             resamples: 100,
             ..EvalConfig::default()
         };
-        let mut engine_for = |c: &EngineConfig| -> Result<fairmatch::Engine, LabError> {
+        let mut engine_for = |c: &EngineConfig, _: bool| -> Result<fairmatch::Engine, LabError> {
             build_engine(&m, src.taxonomy.clone(), c.clone())
         };
         let ev = evaluate(&m, &rankers, &cfg, &mut engine_for, &|| {}).unwrap();
@@ -342,6 +342,21 @@ fn builtin_marketplace_needs_no_data() {
     );
     let picked = rankers_named(&m, &["bm25".into(), "default_skills_only".into()]).unwrap();
     assert_eq!(picked.len(), 2);
+    // Each ablation takes one thing away from the default configuration.
+    let config = |n: &str| match &rankers_named(&m, &[n.into()]).unwrap()[0].kind {
+        RankerKind::Engine { config, .. } => config.scoring.clone(),
+        k => panic!("{n} is not an engine ranker: {k:?}"),
+    };
+    let full = config("default");
+    assert_eq!(full, EngineConfig::default().scoring);
+    assert!(!config("default_no_specificity").specificity.enabled);
+    assert_eq!(config("default_no_focus").fit.focus, 0.0);
+    assert_eq!(
+        config("default_no_resolution").resolution,
+        fairmatch::skills::ResolutionConfig::exact_only()
+    );
+    assert_eq!(config("default_before"), full.clone().into_format_v1());
+    assert_eq!(config("skills_only_before"), full.into_format_v1());
     let err = rankers_named(&m, &["cosine".into()])
         .unwrap_err()
         .to_string();

@@ -17,6 +17,20 @@ pub struct FactorScore {
     pub contribution: f64,
 }
 
+/// How a free-text skill label found its skill (`skills::Resolution`, as plain values).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelResolution {
+    /// `exact`, `alias`, `contained`, `acronym`, `fuzzy`, or `unknown` (an ad-hoc skill known
+    /// only by its own label).
+    pub kind: String,
+    /// How sure, in (0, 1]: 1 for `exact` and `unknown`, below 1 for every other kind. It
+    /// multiplies the match value.
+    pub similarity: f64,
+    /// The known label or alias that matched, as the taxonomy spells it (for `alias`,
+    /// `contained`, `acronym` and `fuzzy`).
+    pub matched: Option<String>,
+}
+
 /// A needed skill that a held skill matched.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SkillMatchExplanation {
@@ -32,12 +46,19 @@ pub struct SkillMatchExplanation {
     pub level_needed: Option<f64>,
     /// Held level, if stated.
     pub level_held: Option<f64>,
-    /// `m_r`: similarity × level fit.
+    /// `m_r`: similarity × both labels' resolution similarities × level fit.
     pub value: f64,
     /// Must-have or nice-to-have.
     pub must: bool,
     /// Taxonomy path from the held to the needed skill (labels), for implied/related.
     pub path: Vec<String>,
+    /// The requirement's specificity weight (how rare its skill is in the catalogue; 1 when
+    /// specificity is off), which multiplies the job's own weight.
+    pub specificity: f64,
+    /// How the freelancer's label resolved.
+    pub held_resolution: LabelResolution,
+    /// How the job's label resolved.
+    pub required_resolution: LabelResolution,
 }
 
 /// A needed skill nothing matched.
@@ -47,6 +68,10 @@ pub struct MissingSkill {
     pub required: String,
     /// Must-have or nice-to-have.
     pub must: bool,
+    /// The requirement's specificity weight.
+    pub specificity: f64,
+    /// How the job's label resolved.
+    pub resolution: LabelResolution,
 }
 
 /// How the skill factor came about.
@@ -66,6 +91,11 @@ pub struct SkillExplanation {
     pub cov_nice: f64,
     /// Share of must-haves at `m_r ≥ τ`.
     pub gate_share: f64,
+    /// The coverage part of the skill factor (before the focus term).
+    pub coverage: f64,
+    /// The focus term: the specificity-weighted share of the freelancer's skills that serve
+    /// the job.
+    pub focus: f64,
 }
 
 /// A re-ranking policy's effect on one result.

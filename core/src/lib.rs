@@ -50,14 +50,15 @@ pub(crate) mod util;
 pub use domain::{
     Budget, BudgetKind, Embedding, ExperienceLevel, Freelancer, History, Importance, Impressions,
     Job, Location, LocationPolicy, MAX_INPUT_NODES, MAX_NESTING, MustHavePolicy, Outcome,
-    OutcomeKind, SkillClaim, SkillRequirement, TimezoneRequirement, WorkingHours,
+    OutcomeKind, SkillClaim, SkillRequirement, SkillVector, SkillVectorTable, TimezoneRequirement,
+    WorkingHours,
 };
 pub use engine::{
-    Engine, EngineConfig, EventConfig, FairnessOptions, Filters, LedgerConfig, Match, PairScore,
-    RecommendOptions, Recommendations, ScoringConfig,
+    Engine, EngineConfig, EventConfig, FairnessOptions, Filters, LabelReport, LedgerConfig, Match,
+    PairScore, RecommendOptions, Recommendations, ScoringConfig, UpsertReport,
 };
 pub use error::{EntityKind, Error, Result};
-pub use explain::{Explanation, FactorScore};
+pub use explain::{Explanation, FactorScore, LabelResolution};
 pub use filter::Veto;
 pub use ids::{DocId, Interner};
 pub use index::Metric;

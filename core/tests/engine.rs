@@ -627,7 +627,7 @@ fn corrupt_snapshots_are_errors() {
         Engine::from_bytes(&future),
         Err(Error::IncompatibleSnapshot {
             found: 99,
-            supported: 1
+            supported: 2
         })
     ));
     let mut flipped = bytes;

@@ -58,12 +58,7 @@ fn imports_the_ict_slice() {
     let reqs: Vec<Requirement> = dev
         .essential
         .iter()
-        .map(|&s| Requirement {
-            skill: s,
-            min_level: None,
-            weight: 1.0,
-            must: true,
-        })
+        .map(|&s| Requirement::new(s, None, 1.0, true))
         .collect();
     let anchors: Vec<_> = reqs.iter().map(|r| r.skill).collect();
     let exp = Expansion::new(
@@ -76,10 +71,7 @@ fn imports_the_ict_slice() {
     let claims: Vec<_> = dev
         .essential
         .iter()
-        .map(|&s| fairmatch::skills::Claim {
-            skill: s,
-            level: None,
-        })
+        .map(|&s| fairmatch::skills::Claim::new(s, None))
         .collect();
     let fit = fit_with_needed_expansion(
         t,
@@ -87,6 +79,7 @@ fn imports_the_ict_slice() {
         &reqs,
         &claims,
         &FitConfig::default(),
+        &fairmatch::skills::Specificity::uniform(),
         &mut FitScratch::default(),
     );
     assert_eq!((fit.cov_must, fit.gate_share), (1.0, 1.0));

@@ -70,6 +70,11 @@ fn skill_factor(e: &Engine, fid: &str) -> f64 {
         .value
 }
 
+/// The coverage part of the skill factor (before the focus term).
+fn coverage(e: &Engine, fid: &str) -> f64 {
+    common::skills_of(&e.score("j", fid, &opts()).unwrap().result).coverage
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
@@ -92,15 +97,21 @@ proptest! {
     }
 
     #[test]
-    fn adding_a_skill_never_lowers_the_skill_factor(
+    fn adding_a_skill_never_lowers_coverage_and_a_required_one_never_lowers_the_factor(
         profile in arb_profile(),
         extra in (0usize..63, 1.0f64..=5.0),
         req in proptest::collection::vec((0usize..63, 1.0f64..=5.0), 1..5),
         nice in proptest::collection::vec(0usize..63, 0..3),
     ) {
+        // Any skill: coverage never drops (the focus term may: an unrelated skill dilutes it).
         let mut bigger = profile.clone();
         bigger.push(extra);
-        let e = build(&[profile, bigger], &[50.0], &req, &nice);
+        let e = build(&[profile.clone(), bigger], &[50.0], &req, &nice);
+        prop_assert!(coverage(&e, "f1") >= coverage(&e, "f0") - 1e-12);
+        // A skill the job requires, at the level it needs: nothing drops.
+        let mut matched = profile.clone();
+        matched.push((req[0].0, 5.0));
+        let e = build(&[profile, matched], &[50.0], &req, &nice);
         prop_assert!(skill_factor(&e, "f1") >= skill_factor(&e, "f0") - 1e-12);
     }
 

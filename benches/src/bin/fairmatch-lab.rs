@@ -11,11 +11,12 @@ use fairmatch::EngineConfig;
 use fairmatch_bench::lab::eval::{EvalConfig, Evaluation, evaluate};
 use fairmatch_bench::lab::generate::{GenConfig, generate};
 use fairmatch_bench::lab::market::Marketplace;
-use fairmatch_bench::lab::rankers::{default_rankers, rankers_named};
+use fairmatch_bench::lab::rankers::{default_rankers, rankers_named_with};
 use fairmatch_bench::lab::report::{ReportConfig, run};
 use fairmatch_bench::lab::simulate::{Policy, SimConfig, simulate};
+use fairmatch_bench::lab::source::skill_vector_table;
 use fairmatch_bench::lab::source::{builtin_sources, load_esco};
-use fairmatch_bench::lab::{LabError, build_engine, progress};
+use fairmatch_bench::lab::{EngineCache, LabError, build_engine, progress};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -111,9 +112,26 @@ struct EvalFlags {
     #[arg(long, default_value_t = 13)]
     bootstrap_seed: u64,
     /// Rankers to compare (comma separated; default: default, megilance_v1, 8thdegree,
-    /// cosine, bm25, tfidf, jaccard; extras: megilance_v1_nodiv, default_skills_only).
+    /// cosine, bm25, tfidf, jaccard; extras: megilance_v1_nodiv, the ablations
+    /// default_before, default_no_resolution, default_no_specificity, default_no_focus,
+    /// default_skills_only, skills_only_before).
     #[arg(long, value_delimiter = ',')]
     rankers: Option<Vec<String>>,
+}
+
+impl EvaluateArgs {
+    /// The base engine configuration (`--engine-config`, else the default).
+    fn engine_config(&self) -> Result<EngineConfig, LabError> {
+        let Some(p) = &self.engine_config else {
+            return Ok(EngineConfig::default());
+        };
+        let text = std::fs::read_to_string(p)
+            .map_err(|e| LabError::Config(format!("--engine-config {}: {e}", p.display())))?;
+        let c: EngineConfig = serde_json::from_str(&text)
+            .map_err(|e| LabError::Config(format!("--engine-config {}: {e}", p.display())))?;
+        c.validate()?;
+        Ok(c)
+    }
 }
 
 impl EvalFlags {
@@ -135,6 +153,10 @@ struct EvaluateArgs {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// An EngineConfig as JSON: the configuration every engine ranker starts from (the
+    /// ablations take their part away from it). Default: EngineConfig::default().
+    #[arg(long)]
+    engine_config: Option<PathBuf>,
     #[command(flatten)]
     eval: EvalFlags,
 }
@@ -277,23 +299,25 @@ fn run_cli(cli: Cli) -> Result<(), LabError> {
         Command::Evaluate(a) => {
             let m = Marketplace::load(&a.data)?;
             let taxonomy = m.taxonomy()?;
+            let base = a.engine_config()?;
             let rankers = match &a.eval.rankers {
-                Some(n) => rankers_named(&m, n)?,
-                None => default_rankers(&m),
+                Some(n) => rankers_named_with(&m, n, &base)?,
+                None => rankers_named_with(
+                    &m,
+                    &default_rankers(&m)
+                        .into_iter()
+                        .map(|r| r.name)
+                        .collect::<Vec<_>>(),
+                    &base,
+                )?,
             };
             let pb = progress(
                 (rankers.len() * m.jobs.len()) as u64,
                 "evaluate (rankers × jobs)",
             );
-            let mut cache: Vec<(EngineConfig, fairmatch::Engine)> = Vec::new();
-            let mut engine_for = |c: &EngineConfig| -> Result<fairmatch::Engine, LabError> {
-                if let Some((_, e)) = cache.iter().find(|(k, _)| k == c) {
-                    return Ok(e.clone());
-                }
-                let e = build_engine(&m, taxonomy.clone(), c.clone())?;
-                cache.push((c.clone(), e.clone()));
-                Ok(e)
-            };
+            let vectors = skill_vector_table(&m, &taxonomy)?;
+            let mut cache = EngineCache::new(&m, taxonomy.clone(), vectors);
+            let mut engine_for = |c: &EngineConfig, v: bool| cache.get(c, v);
             let ev = evaluate(&m, &rankers, &a.eval.config(), &mut engine_for, &|| {
                 pb.inc(1)
             })?;
@@ -388,7 +412,7 @@ fn print_evaluation(ev: &Evaluation) {
         ev.jobs, ev.jobs_without_relevant, ev.config.k, ev.config.relevant_grade, ev.mean_pool
     );
     println!(
-        "{:<20} {:>24} {:>24} {:>24} {:>24}",
+        "{:<24} {:>24} {:>24} {:>24} {:>24}",
         "ranker", "NDCG", "recall", "precision", "MRR"
     );
     let f = |e: &fairmatch_bench::lab::eval::Estimate| {
@@ -396,7 +420,7 @@ fn print_evaluation(ev: &Evaluation) {
     };
     for r in &ev.rankers {
         println!(
-            "{:<20} {:>24} {:>24} {:>24} {:>24}",
+            "{:<24} {:>24} {:>24} {:>24} {:>24}",
             r.name,
             f(&r.ndcg),
             f(&r.recall),

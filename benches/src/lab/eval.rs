@@ -264,12 +264,13 @@ impl Evaluation {
 }
 
 /// Evaluates `rankers` on `m`. `engine_for` builds (or reuses) the engine of an engine
-/// ranker; `progress` is told about each finished (ranker, job).
+/// ranker (its configuration, and whether it gets the skill-vector table); `progress` is told
+/// about each finished (ranker, job).
 pub fn evaluate(
     m: &Marketplace,
     rankers: &[RankerSpec],
     cfg: &EvalConfig,
-    engine_for: &mut dyn FnMut(&fairmatch::EngineConfig) -> Result<Engine, LabError>,
+    engine_for: &mut dyn FnMut(&fairmatch::EngineConfig, bool) -> Result<Engine, LabError>,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Evaluation, LabError> {
     if cfg.k == 0 {
@@ -302,8 +303,12 @@ pub fn evaluate(
     for spec in rankers {
         let started = std::time::Instant::now();
         let lists: Vec<Vec<u32>> = match &spec.kind {
-            RankerKind::Engine { config, options } => {
-                let engine = engine_for(config)?;
+            RankerKind::Engine {
+                config,
+                options,
+                skill_vectors,
+            } => {
+                let engine = engine_for(config, *skill_vectors)?;
                 kept.par_iter()
                     .map(|&j| {
                         let r = ctx.rank_engine(&engine, options, j, pools[j].len(), cfg.k);

@@ -23,6 +23,7 @@ pub mod penalty;
 pub mod plot;
 pub mod rankers;
 pub mod report;
+pub mod resolution;
 pub mod simulate;
 pub mod source;
 
@@ -77,10 +78,79 @@ pub fn build_engine(
     taxonomy: Arc<Taxonomy>,
     config: EngineConfig,
 ) -> Result<Engine, LabError> {
+    build_engine_with(m, taxonomy, config, None)
+}
+
+/// [`build_engine`], with a skill-vector table when given.
+pub fn build_engine_with(
+    m: &market::Marketplace,
+    taxonomy: Arc<Taxonomy>,
+    config: EngineConfig,
+    skill_vectors: Option<&fairmatch::SkillVectorTable>,
+) -> Result<Engine, LabError> {
     let e = Engine::with_config(taxonomy, config)?;
+    if let Some(t) = skill_vectors {
+        e.set_skill_vectors(t)?;
+    }
     e.upsert_freelancers(m.freelancers.clone())?;
     e.upsert_jobs(m.jobs.clone())?;
     Ok(e)
+}
+
+/// Builds (once per configuration and table choice) the engines an evaluation asks for: the
+/// `engine_for` of [`eval::evaluate`] over marketplace `m`.
+#[derive(Debug)]
+pub struct EngineCache<'a> {
+    m: &'a market::Marketplace,
+    taxonomy: Arc<Taxonomy>,
+    vectors: Option<fairmatch::SkillVectorTable>,
+    built: Vec<((EngineConfig, bool), Engine)>,
+}
+
+impl<'a> EngineCache<'a> {
+    /// Engines over `m`'s taxonomy; `vectors` is the table rankers with skill vectors get.
+    pub fn new(
+        m: &'a market::Marketplace,
+        taxonomy: Arc<Taxonomy>,
+        vectors: Option<fairmatch::SkillVectorTable>,
+    ) -> Self {
+        Self {
+            m,
+            taxonomy,
+            vectors,
+            built: Vec::new(),
+        }
+    }
+
+    /// Keeps an already built engine for (`config`, no skill vectors).
+    pub fn insert(&mut self, config: EngineConfig, e: Engine) {
+        self.built.push(((config, false), e));
+    }
+
+    /// The engine for `config`, with the skill-vector table when `skill_vectors`; a clear
+    /// error when the table is asked for but the marketplace has none.
+    pub fn get(&mut self, config: &EngineConfig, skill_vectors: bool) -> Result<Engine, LabError> {
+        if let Some((_, e)) = self
+            .built
+            .iter()
+            .find(|((c, v), _)| c == config && *v == skill_vectors)
+        {
+            return Ok(e.clone());
+        }
+        let table = if skill_vectors {
+            Some(self.vectors.as_ref().ok_or_else(|| {
+                LabError::MissingData(
+                    "a ranker asks for skill vectors but the marketplace has none".into(),
+                )
+            })?)
+        } else {
+            None
+        };
+        let e = build_engine_with(self.m, self.taxonomy.clone(), config.clone(), table)?;
+        self.built
+            .push(((config.clone(), skill_vectors), e.clone()));
+        Ok(e)
+    }
 }
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).

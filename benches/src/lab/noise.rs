@@ -81,8 +81,16 @@ enum Kind {
 /// A noisy spelling of `label`, or `label` itself when no transformation changes it.
 /// Deterministic given the generator state.
 pub fn noisy_label(label: &str, rng: &mut impl Rng) -> String {
+    noisy_label_traced(label, rng).0
+}
+
+/// [`noisy_label`] (the same draws, the same result) with the names of the transformations
+/// that changed the label, in order: `case`, `short`, `acronym`, `vendor`, `spelling`,
+/// `decoration`. The resolution tests stratify by them.
+pub fn noisy_label_traced(label: &str, rng: &mut impl Rng) -> (String, Vec<&'static str>) {
     let steps = if rng.random_bool(0.3) { 2 } else { 1 };
     let mut out = label.to_owned();
+    let mut applied = Vec::new();
     for _ in 0..steps {
         let kinds: Vec<Kind> = [
             Kind::Case,
@@ -99,10 +107,26 @@ pub fn noisy_label(label: &str, rng: &mut impl Rng) -> String {
         let next = apply(k, &out, rng);
         // a transformation may leave nothing ("(…)" → "", "Microsoft" → ""): keep the label
         if next.chars().any(char::is_alphanumeric) {
+            if next != out {
+                applied.push(k.name());
+            }
             out = next;
         }
     }
-    out
+    (out, applied)
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Case => "case",
+            Kind::Short => "short",
+            Kind::Acronym => "acronym",
+            Kind::Vendor => "vendor",
+            Kind::Spelling => "spelling",
+            Kind::Decoration => "decoration",
+        }
+    }
 }
 
 fn words(s: &str) -> Vec<&str> {
@@ -259,5 +283,12 @@ mod tests {
             "search engine optimization"
         );
         assert_eq!(apply(Kind::Vendor, "Microsoft Access", &mut r), "Access");
+        // the traced form draws the same numbers and names what changed the label
+        let (mut a, mut b) = (crate::rng(9), crate::rng(9));
+        for l in labels {
+            let (x, kinds) = noisy_label_traced(l, &mut a);
+            assert_eq!(x, noisy_label(l, &mut b));
+            assert_eq!(kinds.is_empty(), x == l, "{l} → {x} by {kinds:?}");
+        }
     }
 }

@@ -26,6 +26,9 @@ pub enum RankerKind {
         config: Box<EngineConfig>,
         /// Request options; `k` is set per call.
         options: Box<RecommendOptions>,
+        /// Whether the engine gets the marketplace's skill-vector table (the shipped MiniLM
+        /// vectors of the ESCO skills; `source::skill_vector_table`).
+        skill_vectors: bool,
     },
     /// Cosine of the job's and the freelancer's embeddings, optionally cut at a threshold and
     /// capped (8thDegree: ≥ 0.7, at most 50; research/seeds.md §3.2).
@@ -91,7 +94,16 @@ pub const DEFAULT_SET: [&str; 7] = [
 /// The rankers named in `names` (any of [`all_rankers`]), in the order given; an unknown
 /// name is an error listing the known ones.
 pub fn rankers_named(m: &Marketplace, names: &[String]) -> Result<Vec<RankerSpec>, LabError> {
-    let all = all_rankers(m);
+    rankers_named_with(m, names, &EngineConfig::default())
+}
+
+/// [`rankers_named`] with `base` as the engine configuration every engine ranker starts from.
+pub fn rankers_named_with(
+    m: &Marketplace,
+    names: &[String],
+    base: &EngineConfig,
+) -> Result<Vec<RankerSpec>, LabError> {
+    let all = all_rankers_with(m, base);
     names
         .iter()
         .map(|n| {
@@ -108,20 +120,73 @@ pub fn rankers_named(m: &Marketplace, names: &[String]) -> Result<Vec<RankerSpec
         .collect()
 }
 
-/// Every ranker the lab knows: [`default_rankers`] plus extras (megilance_v1 without its
-/// diversity step; the default preset scoring skills only). Ablations and further baselines
-/// are added here as one more entry.
+/// Every ranker the lab knows (engine rankers from the default configuration).
 pub fn all_rankers(m: &Marketplace) -> Vec<RankerSpec> {
-    let engine = |preset: Preset, diversity: Option<bool>| RankerKind::Engine {
-        config: Box::default(),
-        options: Box::new(RecommendOptions {
+    all_rankers_with(m, &EngineConfig::default())
+}
+
+/// Every ranker the lab knows: [`default_rankers`] plus extras — megilance_v1 without its
+/// diversity step, and the ablations of issue 14, each the default preset with one thing
+/// taken away from `base`:
+///
+/// | name | what is taken away |
+/// |---|---|
+/// | `default_before` | every relevance change of issue 14 (exact-only resolution, no specificity, no focus: the rules of snapshot format 1) |
+/// | `default_no_resolution` | resolution beyond exact and alias keys |
+/// | `default_no_specificity` | specificity weighting |
+/// | `default_no_focus` | the focus term |
+/// | `default_skills_only` | every factor but `skills` (weights 0) |
+/// | `skills_only_before` | both: skills only, under the format-1 rules |
+///
+/// and two that add the marketplace's skill-vector table (issue 14 item 5):
+/// `default_skill_vectors`, `skills_only_skill_vectors`.
+///
+/// Further ablations and baselines are added here as one more entry.
+pub fn all_rankers_with(m: &Marketplace, base: &EngineConfig) -> Vec<RankerSpec> {
+    let options = |preset: Preset, diversity: Option<bool>, skills_only: bool| {
+        Box::new(RecommendOptions {
             preset,
             diversity,
+            weights: skills_only.then(|| {
+                fairmatch::score::DEFAULT_FACTORS
+                    .iter()
+                    .filter(|(n, _)| *n != "skills")
+                    .map(|(n, _)| ((*n).to_owned(), 0.0))
+                    .collect()
+            }),
             explain: false,
             now: Some(super::generate::reference_time()),
             ..RecommendOptions::default()
-        }),
+        })
     };
+    let with = |f: &dyn Fn(&mut EngineConfig)| {
+        let mut c = base.clone();
+        f(&mut c);
+        Box::new(c)
+    };
+    let engine = |preset: Preset, diversity: Option<bool>| RankerKind::Engine {
+        config: with(&|_| {}),
+        options: options(preset, diversity, false),
+        skill_vectors: false,
+    };
+    let variant = |name: &str,
+                   description: &str,
+                   skills_only: bool,
+                   skill_vectors: bool,
+                   f: &dyn Fn(&mut EngineConfig)| RankerSpec {
+        name: name.into(),
+        description: description.into(),
+        kind: RankerKind::Engine {
+            config: with(f),
+            options: options(Preset::Default, None, skills_only),
+            skill_vectors,
+        },
+    };
+    let ablation =
+        |name: &str, description: &str, skills_only: bool, f: &dyn Fn(&mut EngineConfig)| {
+            variant(name, description, skills_only, false, f)
+        };
+    let before = |c: &mut EngineConfig| c.scoring = c.scoring.clone().into_format_v1();
     let mut all = vec![
         RankerSpec {
             name: "default".into(),
@@ -139,26 +204,56 @@ pub fn all_rankers(m: &Marketplace) -> Vec<RankerSpec> {
             description: "megilance_v1 without its diversity step".into(),
             kind: engine(Preset::MegilanceV1, Some(false)),
         },
-        RankerSpec {
-            name: "default_skills_only".into(),
-            description: "default preset with every weight but `skills` set to 0 (an ablation)"
-                .into(),
-            kind: RankerKind::Engine {
-                config: Box::default(),
-                options: Box::new(RecommendOptions {
-                    weights: Some(
-                        fairmatch::score::DEFAULT_FACTORS
-                            .iter()
-                            .filter(|(n, _)| *n != "skills")
-                            .map(|(n, _)| ((*n).to_owned(), 0.0))
-                            .collect(),
-                    ),
-                    explain: false,
-                    now: Some(super::generate::reference_time()),
-                    ..RecommendOptions::default()
-                }),
-            },
-        },
+        ablation(
+            "default_before",
+            "default preset under the format-1 rules (no issue-14 relevance changes)",
+            false,
+            &before,
+        ),
+        ablation(
+            "default_no_resolution",
+            "default preset, labels resolved by exact and alias keys only",
+            false,
+            &|c| c.scoring.resolution = fairmatch::skills::ResolutionConfig::exact_only(),
+        ),
+        ablation(
+            "default_no_specificity",
+            "default preset without specificity weighting",
+            false,
+            &|c| c.scoring.specificity.enabled = false,
+        ),
+        ablation(
+            "default_no_focus",
+            "default preset without the focus term",
+            false,
+            &|c| c.scoring.fit.focus = 0.0,
+        ),
+        ablation(
+            "default_skills_only",
+            "default preset with every weight but `skills` set to 0 (an ablation)",
+            true,
+            &|_| {},
+        ),
+        ablation(
+            "skills_only_before",
+            "skills only, under the format-1 rules",
+            true,
+            &before,
+        ),
+        variant(
+            "default_skill_vectors",
+            "default preset with the MiniLM ESCO skill vectors as its skill-vector table",
+            false,
+            true,
+            &|_| {},
+        ),
+        variant(
+            "skills_only_skill_vectors",
+            "skills only, with the MiniLM ESCO skill vectors",
+            true,
+            true,
+            &|_| {},
+        ),
         RankerSpec {
             name: "8thdegree".into(),
             description: "8thDegree: embedding cosine ≥ 0.7, at most 50".into(),
@@ -192,7 +287,16 @@ pub fn all_rankers(m: &Marketplace) -> Vec<RankerSpec> {
         },
     ];
     if m.manifest.embedding_model.is_none() {
-        all.retain(|r| !matches!(r.kind, RankerKind::Cosine { .. }));
+        all.retain(|r| {
+            !matches!(
+                r.kind,
+                RankerKind::Cosine { .. }
+                    | RankerKind::Engine {
+                        skill_vectors: true,
+                        ..
+                    }
+            )
+        });
     }
     all
 }

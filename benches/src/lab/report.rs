@@ -166,13 +166,13 @@ pub fn run(m: &Marketplace, cfg: &ReportConfig, out: &Path) -> Result<Report, La
         (rankers.len() * m.jobs.len()) as u64,
         "evaluate (rankers × jobs)",
     );
-    let mut engine_for = |c: &EngineConfig| -> Result<Engine, LabError> {
-        if *c == EngineConfig::default() {
-            Ok(base.clone())
-        } else {
-            build_engine(m, taxonomy.clone(), c.clone())
-        }
-    };
+    let mut cache = super::EngineCache::new(
+        m,
+        taxonomy.clone(),
+        super::source::skill_vector_table(m, &taxonomy)?,
+    );
+    cache.insert(EngineConfig::default(), base.clone());
+    let mut engine_for = |c: &EngineConfig, v: bool| cache.get(c, v);
     let evaluation = evaluate(m, &rankers, &cfg.eval, &mut engine_for, &|| pb.inc(1))?;
     pb.finish_and_clear();
     stage("evaluation", t);

@@ -68,6 +68,26 @@ impl SkillVectors {
             .get(&s)
             .map(|&r| &self.rows[r * self.dim..(r + 1) * self.dim])
     }
+    /// The vectors as an engine skill-vector table (skills by their ESCO URI, ascending by
+    /// skill id).
+    pub fn table(&self, t: &Taxonomy) -> fairmatch::SkillVectorTable {
+        let mut ids: Vec<SkillId> = self.row_of.keys().copied().collect();
+        ids.sort_unstable();
+        fairmatch::SkillVectorTable {
+            model: self.model.clone(),
+            vectors: ids
+                .into_iter()
+                .filter_map(|s| {
+                    let uri = t.get(s)?.uri.clone()?;
+                    Some(fairmatch::SkillVector {
+                        skill: uri,
+                        vector: self.get(s)?.to_vec(),
+                    })
+                })
+                .collect(),
+        }
+    }
+
     /// Number of skills with a vector.
     pub fn len(&self) -> usize {
         self.row_of.len()
@@ -229,6 +249,23 @@ pub fn builtin_sources() -> Sources {
         taxonomy_source: TaxonomySource::Builtin,
         onet_matched: 0,
     }
+}
+
+/// The skill-vector table of marketplace `m` (the shipped MiniLM vectors of its ESCO
+/// taxonomy `t`, read from the `embeddings/` folder beside the ESCO folder), or `None` when
+/// the marketplace has no embeddings or comes from the built-in taxonomy.
+pub fn skill_vector_table(
+    m: &super::market::Marketplace,
+    t: &Taxonomy,
+) -> Result<Option<fairmatch::SkillVectorTable>, LabError> {
+    let TaxonomySource::Esco { dir } = &m.manifest.taxonomy else {
+        return Ok(None);
+    };
+    if m.manifest.embedding_model.is_none() {
+        return Ok(None);
+    }
+    let data = dir.parent().unwrap_or(Path::new("."));
+    Ok(read_skill_vectors(&data.join("embeddings"), t)?.map(|v| v.table(t)))
 }
 
 /// ESCO occupation URI → preferred and alternative labels (lower-cased), for the O*NET

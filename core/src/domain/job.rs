@@ -44,7 +44,7 @@ pub struct SkillRequirement {
 }
 
 /// Whether must-haves are hard filters. Read case-insensitively (`-` or a space for `_`):
-/// `soft`, `hard`, `hard_allow_implied`.
+/// `soft`, `hard`, `hard_allow_implied`, `relax_when_short` (`relax_when_empty`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MustHavePolicy {
@@ -56,6 +56,10 @@ pub enum MustHavePolicy {
     Hard,
     /// As `Hard`, but implied matches (taxonomy neighbours at m_r ≥ τ) count: the job opts in.
     HardAllowImplied,
+    /// The `Hard` gate without emptying the list: candidates that pass it come first; when
+    /// fewer than k pass, the best of the others fill the list, each flagged `below_gate`
+    /// (also read as `relax_when_empty`).
+    RelaxWhenShort,
 }
 
 /// Hourly or fixed price. Read case-insensitively (the seeds' `"Hourly"`/`"Fixed"`, `-` or a
@@ -125,9 +129,10 @@ spelled_enum!(
     [
         Soft = "soft",
         Hard = "hard",
-        HardAllowImplied = "hard_allow_implied"
+        HardAllowImplied = "hard_allow_implied",
+        RelaxWhenShort = "relax_when_short"
     ],
-    []
+    ["relax_when_empty" => RelaxWhenShort,]
 );
 spelled_enum!(
     BudgetKind,

@@ -22,6 +22,7 @@ mod common;
 mod event;
 mod freelancer;
 mod job;
+mod skill_vectors;
 
 pub use common::{Embedding, Location, WorkingHours, normalize_language};
 pub use event::{Impressions, Outcome, OutcomeKind};
@@ -30,3 +31,4 @@ pub use job::{
     Budget, BudgetKind, ExperienceLevel, Importance, Job, LocationPolicy, MustHavePolicy,
     SkillRequirement, TimezoneRequirement,
 };
+pub use skill_vectors::{SkillVector, SkillVectorTable};

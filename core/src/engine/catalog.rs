@@ -3,17 +3,22 @@
 //! reputation statistics kept in exact integer arithmetic (so results never depend on the
 //! order of updates).
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::options::LabelReport;
 use crate::domain::{Freelancer, History, Importance, Job, WorkingHours, normalize_language};
 use crate::error::{EntityKind, Error, Result};
 use crate::ids::{DocId, Interner};
 use crate::score::factors::ReputationPrior;
-use crate::skills::{Claim, Requirement, SkillId, Taxonomy, normalize_label};
+use crate::skills::{
+    AdhocLinks, Claim, Requirement, Resolution, ResolutionConfig, SkillId, Taxonomy,
+    normalize_label,
+};
 use crate::util::TrimSpace;
 
 /// A freelancer compiled for scanning.
@@ -27,6 +32,8 @@ pub(crate) struct FreelancerEntry {
     pub claims: Vec<Claim>,
     /// Display label of each claim.
     pub claim_labels: Vec<String>,
+    /// How each claim's label resolved (parallel to `claims`).
+    pub claim_resolutions: Vec<Arc<Resolution>>,
     /// Raw skill labels as supplied (the megilance_v1 preset reads these).
     pub raw_labels: Vec<String>,
     pub zone: Option<u32>,
@@ -108,6 +115,8 @@ pub(crate) struct JobEntry {
     pub input: Job,
     pub reqs: Vec<Requirement>,
     pub req_labels: Vec<String>,
+    /// How each requirement's label resolved (parallel to `reqs`).
+    pub req_resolutions: Vec<Arc<Resolution>>,
     pub raw_labels: Vec<String>,
     pub zone: Option<u32>,
     pub hours: (f64, f64),
@@ -160,11 +169,22 @@ impl GlobalStats {
     }
 }
 
+/// Resolutions remembered per normalised label before the memo is cleared (it is a pure
+/// function of the taxonomy and the rules, so clearing only costs time).
+const RESOLUTION_MEMO: usize = 1 << 20;
+
 /// Freelancers, jobs and the interners they share.
 #[derive(Debug, Clone)]
 pub(crate) struct Catalog {
     pub taxonomy: Arc<Taxonomy>,
+    /// How labels resolve (engine configuration).
+    pub resolution: ResolutionConfig,
+    /// Normalised label → its resolution against the taxonomy (a memo).
+    resolutions: HashMap<String, Arc<Resolution>>,
+    /// Ad-hoc skills: normalised labels, in order of first use.
     pub adhoc: Interner,
+    /// Links between ad-hoc labels that look alike (parallel to `adhoc`).
+    pub adhoc_links: AdhocLinks,
     pub langs: Interner,
     pub places: Interner,
     pub zones: Interner,
@@ -183,6 +203,8 @@ pub(crate) struct Catalog {
     /// the arena).
     pub postings: Vec<Vec<DocId>>,
     pub jobs: Vec<Option<JobEntry>>,
+    /// Skill id → live freelancers holding it (exact counts; specificity reads them).
+    pub holders: Vec<u32>,
     pub stats: GlobalStats,
     pub live_freelancers: usize,
     pub live_jobs: usize,
@@ -223,16 +245,20 @@ impl Catalog {
     /// Forgets every label interned since `m` (nothing stored refers to them yet).
     pub fn rollback(&mut self, m: InternMark) {
         self.adhoc.truncate(m.adhoc);
+        self.adhoc_links.truncate(m.adhoc);
         self.langs.truncate(m.langs);
         self.places.truncate(m.places);
         self.zones.truncate(m.zones);
         self.zone_tz.truncate(m.zones);
     }
 
-    pub fn new(taxonomy: Arc<Taxonomy>) -> Self {
+    pub fn new(taxonomy: Arc<Taxonomy>, resolution: ResolutionConfig) -> Self {
         Self {
             taxonomy,
+            resolution,
+            resolutions: HashMap::new(),
             adhoc: Interner::new(),
+            adhoc_links: AdhocLinks::new(),
             langs: Interner::new(),
             places: Interner::new(),
             zones: Interner::new(),
@@ -245,6 +271,7 @@ impl Catalog {
             arena_garbage: 0,
             postings: Vec::new(),
             jobs: Vec::new(),
+            holders: Vec::new(),
             stats: GlobalStats::default(),
             live_freelancers: 0,
             live_jobs: 0,
@@ -256,15 +283,105 @@ impl Catalog {
         self.taxonomy.len() + self.adhoc.len()
     }
 
-    /// Resolves a label: taxonomy first, else an ad-hoc skill matched exactly by its
-    /// normalised label (created on first use; never dropped).
-    pub fn resolve_skill(&mut self, field: &str, label: &str) -> Result<SkillId> {
-        if let Some(id) = self.taxonomy.resolve(label) {
-            return Ok(id);
+    /// How `label` resolves against the taxonomy under the engine's rules (remembered per
+    /// normalised label).
+    pub fn resolution_of(&mut self, label: &str) -> Arc<Resolution> {
+        let key = normalize_label(label);
+        if let Some(r) = self.resolutions.get(&key) {
+            return r.clone();
+        }
+        let r = Arc::new(self.taxonomy.resolve_with(label, &self.resolution));
+        if self.resolutions.len() >= RESOLUTION_MEMO {
+            self.resolutions.clear();
+        }
+        self.resolutions.insert(key, r.clone());
+        r
+    }
+
+    /// Resolves a label: a taxonomy skill by the resolution rules, else an ad-hoc skill
+    /// matched by its normalised label (created on first use, linked to look-alike ad-hoc
+    /// labels; never dropped).
+    pub fn resolve_skill(
+        &mut self,
+        field: &str,
+        label: &str,
+    ) -> Result<(SkillId, Arc<Resolution>)> {
+        let r = self.resolution_of(label);
+        if let Some(id) = r.skill {
+            return Ok((id, r));
         }
         let key = normalize_label(label);
         let i = self.adhoc.intern(field, &key)?;
-        Ok(self.taxonomy.len() as SkillId + i)
+        if i as usize == self.adhoc_links.len() {
+            self.adhoc_links.add(&key, &self.resolution);
+        }
+        Ok((self.taxonomy.len() as SkillId + i, r))
+    }
+
+    /// The report of `labels` (an entity's skill labels, already compiled).
+    pub fn label_reports(&mut self, id: &str, labels: &[&str]) -> Vec<LabelReport> {
+        labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let r = self.resolution_of(l);
+                self.label_report(id.to_owned(), i, l, &r)
+            })
+            .collect()
+    }
+
+    /// The report of one label resolved as `r`.
+    pub fn label_report(
+        &self,
+        id: String,
+        index: usize,
+        label: &str,
+        r: &Resolution,
+    ) -> LabelReport {
+        let (skill, uri, alike) = match r.skill.and_then(|s| self.taxonomy.get(s)) {
+            Some(n) => (n.label.clone(), n.uri.clone(), Vec::new()),
+            None => {
+                let key = normalize_label(label);
+                let alike = self
+                    .adhoc
+                    .get(&key)
+                    .map(|a| {
+                        self.adhoc_links
+                            .links(a)
+                            .iter()
+                            .map(|&(o, sim)| {
+                                (
+                                    self.adhoc.name(o).unwrap_or_default().to_owned(),
+                                    f64::from(sim),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (key, None, alike)
+            }
+        };
+        LabelReport {
+            id,
+            index,
+            label: label.to_owned(),
+            skill,
+            uri,
+            resolution: super::pipeline::label_resolution(r),
+            alike,
+        }
+    }
+
+    /// Rebuilds the ad-hoc links from the interner (after loading a snapshot).
+    pub fn rebuild_adhoc_links(&mut self) {
+        let mut links = AdhocLinks::new();
+        for i in 0..self.adhoc.len() {
+            links.add(
+                self.adhoc.name(i as u32).unwrap_or_default(),
+                &self.resolution,
+            );
+        }
+        self.adhoc_links = links;
     }
 
     /// The display label of a skill id.
@@ -303,19 +420,29 @@ impl Catalog {
     ) -> Result<FreelancerEntry> {
         let mut claims: Vec<Claim> = Vec::with_capacity(f.skills.len());
         let mut labels: Vec<String> = Vec::with_capacity(f.skills.len());
+        let mut resolutions: Vec<Arc<Resolution>> = Vec::with_capacity(f.skills.len());
         for (i, s) in f.skills.iter().enumerate() {
-            let id = self.resolve_skill(&format!("freelancer.skills[{i}].skill"), &s.skill)?;
+            let (id, r) = self.resolve_skill(&format!("freelancer.skills[{i}].skill"), &s.skill)?;
+            let sim = r.similarity as f32;
             match claims.iter_mut().position(|c| c.skill == id) {
-                // Duplicate after alias resolution: merged, keeping the highest level.
+                // Duplicate after resolution: merged, keeping the highest level and the
+                // surest label (whose spelling is shown).
                 Some(j) => {
                     claims[j].level = max_opt(claims[j].level, s.level);
+                    if sim > claims[j].label_similarity {
+                        claims[j].label_similarity = sim;
+                        labels[j] = s.skill.trim_space().to_owned();
+                        resolutions[j] = r;
+                    }
                 }
                 None => {
                     claims.push(Claim {
                         skill: id,
                         level: s.level,
+                        label_similarity: sim,
                     });
                     labels.push(s.skill.trim_space().to_owned());
+                    resolutions.push(r);
                 }
             }
         }
@@ -323,6 +450,7 @@ impl Catalog {
         order.sort_by_key(|&i| claims[i].skill);
         let claims_sorted = order.iter().map(|&i| claims[i]).collect();
         let labels_sorted = order.iter().map(|&i| labels[i].clone()).collect();
+        let resolutions_sorted = order.iter().map(|&i| resolutions[i].clone()).collect();
         let zone = match &f.timezone {
             Some(z) => Some(self.intern_zone("freelancer.timezone", z)?),
             None => None,
@@ -358,6 +486,7 @@ impl Catalog {
             history,
             claims: claims_sorted,
             claim_labels: labels_sorted,
+            claim_resolutions: resolutions_sorted,
             raw_labels,
             zone,
             hours: (hours.start, hours.end),
@@ -371,16 +500,25 @@ impl Catalog {
     pub fn compile_job(&mut self, j: Job) -> Result<JobEntry> {
         let mut reqs: Vec<Requirement> = Vec::with_capacity(j.skills.len());
         let mut labels: Vec<String> = Vec::new();
+        let mut resolutions: Vec<Arc<Resolution>> = Vec::new();
         for (i, s) in j.skills.iter().enumerate() {
-            let id = self.resolve_skill(&format!("job.skills[{i}].skill"), &s.skill)?;
+            let (id, res) = self.resolve_skill(&format!("job.skills[{i}].skill"), &s.skill)?;
             let must = s.importance == Importance::Must;
             let weight = s.weight.unwrap_or(1.0);
-            match reqs.iter_mut().find(|r| r.skill == id) {
-                // Duplicate after alias resolution: merged into the stricter requirement.
-                Some(r) => {
+            let sim = res.similarity as f32;
+            match reqs.iter().position(|r| r.skill == id) {
+                // Duplicate after resolution: merged into the stricter requirement, with the
+                // surest label (whose spelling is shown).
+                Some(k) => {
+                    let r = &mut reqs[k];
                     r.must |= must;
                     r.min_level = max_opt(r.min_level, s.min_level);
                     r.weight = r.weight.max(weight);
+                    if sim > r.label_similarity {
+                        r.label_similarity = sim;
+                        labels[k] = s.skill.trim_space().to_owned();
+                        resolutions[k] = res;
+                    }
                 }
                 None => {
                     reqs.push(Requirement {
@@ -388,8 +526,10 @@ impl Catalog {
                         min_level: s.min_level,
                         weight,
                         must,
+                        label_similarity: sim,
                     });
                     labels.push(s.skill.trim_space().to_owned());
+                    resolutions.push(res);
                 }
             }
         }
@@ -431,6 +571,7 @@ impl Catalog {
             input: j,
             reqs,
             req_labels: labels,
+            req_resolutions: resolutions,
             raw_labels,
             zone,
             hours: (hours.start, hours.end),
@@ -460,13 +601,15 @@ impl Catalog {
             .intern("freelancer.id", &entry.input.id)?;
         let slot = id as usize;
         self.ensure_slots(slot + 1, 0);
-        if let Some(old) = &self.freelancers[slot] {
+        if let Some(old) = self.freelancers[slot].take() {
             self.stats.apply(&old.history, -1);
             self.arena_garbage += old.claims.len();
+            self.count_holders(&old.claims, false);
         } else {
             self.live_freelancers += 1;
         }
         self.stats.apply(&entry.history, 1);
+        self.count_holders(&entry.claims, true);
         let start = self.arena.len() as u32;
         self.arena.extend_from_slice(&entry.claims);
         for c in &entry.claims {
@@ -480,6 +623,21 @@ impl Catalog {
         self.freelancers[slot] = Some(entry);
         self.maybe_compact();
         Ok(id)
+    }
+
+    /// Adds (or takes away) one holder for every skill of `claims` (distinct ids).
+    fn count_holders(&mut self, claims: &[Claim], add: bool) {
+        for c in claims {
+            let s = c.skill as usize;
+            if s >= self.holders.len() {
+                self.holders.resize(s + 1, 0);
+            }
+            if add {
+                self.holders[s] += 1;
+            } else {
+                self.holders[s] -= 1;
+            }
+        }
     }
 
     /// Rebuilds the claim arena when more than half of it is garbage.
@@ -559,6 +717,7 @@ impl Catalog {
         let d = self.freelancer_doc(id)? as usize;
         if let Some(old) = self.freelancers[d].take() {
             self.stats.apply(&old.history, -1);
+            self.count_holders(&old.claims, false);
             self.live_freelancers -= 1;
             self.arena_garbage += old.claims.len();
             self.rows[d] = ScanRow::DEAD;

@@ -16,6 +16,7 @@ mod catalog;
 mod events;
 mod options;
 mod pipeline;
+mod skill_vectors;
 mod snapshot;
 
 use std::path::Path;
@@ -25,13 +26,18 @@ use parking_lot::RwLock;
 
 pub use audit::{AuditOptions, AuditReport, GroupAudit, RatingGap};
 pub use events::{Counters, EventConfig, EventLog, RawEvent, Series};
-pub use options::{FairnessOptions, Filters, Match, PairScore, RecommendOptions, Recommendations};
+pub use options::{
+    FairnessOptions, Filters, LabelReport, Match, PairScore, RecommendOptions, Recommendations,
+    UpsertReport,
+};
 pub use pipeline::ScoringConfig;
 
 use catalog::{Catalog, FreelancerEntry, JobEntry};
 use pipeline::RequestCtx;
 
-use crate::domain::{Freelancer, History, Impressions, Job, Outcome, OutcomeKind};
+use crate::domain::{
+    Freelancer, History, Impressions, Job, Outcome, OutcomeKind, SkillVectorTable,
+};
 use crate::error::{EntityKind, Error, Result};
 use crate::filter::Veto;
 use crate::index::{HnswBuilder, HnswIndex, Metric, VectorStore};
@@ -81,8 +87,7 @@ impl Default for RetrievalConfig {
 impl EngineConfig {
     /// Checks every part.
     pub fn validate(&self) -> Result<()> {
-        self.scoring.similarity.validate()?;
-        self.scoring.fit.validate()?;
+        self.scoring.validate()?;
         self.events.validate()?;
         if self.retrieval.vector_neighbours > 10_000 {
             return Err(Error::invalid(
@@ -136,6 +141,8 @@ pub(crate) struct State {
     pub ledger: ExposureLedger,
     /// Freelancer embeddings (model and dimension fixed by the first one stored).
     pub vectors: Option<HnswIndex>,
+    /// The skill-vector table, if one was set.
+    pub skill_vectors: Option<skill_vectors::SkillVectors>,
 }
 
 /// An embedded matching engine. Cheap to clone (a handle); safe to share across threads.
@@ -175,6 +182,7 @@ impl Engine {
 
     fn with_parts(taxonomy: Arc<Taxonomy>, config: EngineConfig) -> Self {
         let events = EventLog::new(config.events.clone());
+        let catalog = Catalog::new(taxonomy, config.scoring.resolution.clone());
         let ledger = config.ledger.new_ledger().unwrap_or_else(|_| {
             LedgerConfig::default()
                 .new_ledger()
@@ -183,10 +191,11 @@ impl Engine {
         Self {
             state: Arc::new(RwLock::new(State {
                 config,
-                catalog: Catalog::new(taxonomy),
+                catalog,
                 events,
                 ledger,
                 vectors: None,
+                skill_vectors: None,
             })),
         }
     }
@@ -216,17 +225,25 @@ impl Engine {
     /// stored on either side); errors name `freelancer.<field>`. Nothing changes on error.
     pub fn upsert_freelancer(&self, f: Freelancer) -> Result<()> {
         self.put_freelancers(vec![f], Naming::single("freelancer"))
+            .map(|_| ())
     }
 
     /// Adds or replaces freelancers, all or nothing: the first invalid one (or an id given
     /// twice) rejects the batch and nothing changes; errors name `freelancers[i].<field>`.
     pub fn upsert_freelancers(&self, batch: Vec<Freelancer>) -> Result<()> {
         self.put_freelancers(batch, Naming::batch("freelancer", "freelancers"))
+            .map(|_| ())
+    }
+
+    /// [`Engine::upsert_freelancers`], answering how every skill label resolved (skill, kind,
+    /// similarity, the known form it matched), in batch order.
+    pub fn upsert_freelancers_with_report(&self, batch: Vec<Freelancer>) -> Result<UpsertReport> {
+        self.put_freelancers(batch, Naming::batch("freelancer", "freelancers"))
     }
 
     /// Validates everything, compiles everything, then applies: a rejected write changes
     /// nothing, not even the label interners that reach the snapshot.
-    fn put_freelancers(&self, batch: Vec<Freelancer>, at: Naming) -> Result<()> {
+    fn put_freelancers(&self, batch: Vec<Freelancer>, at: Naming) -> Result<UpsertReport> {
         let mut seen = std::collections::HashSet::new();
         for (i, f) in batch.iter().enumerate() {
             f.validate().map_err(|e| at.name(i, e))?;
@@ -268,6 +285,11 @@ impl Engine {
                 }
             }
         }
+        let mut report = UpsertReport::default();
+        for e in &compiled {
+            let labels: Vec<&str> = e.input.skills.iter().map(|c| c.skill.as_str()).collect();
+            report.add(s.catalog.label_reports(&e.input.id, &labels));
+        }
         // Everything is valid: storing cannot fail from here on (the vectors were prepared
         // by `check_embeddings` with the index's own rules).
         for e in compiled {
@@ -275,22 +297,28 @@ impl Engine {
             let doc = s.catalog.put_freelancer(e)?;
             sync_vector(&mut s.vectors, doc, embedding.as_ref())?;
         }
-        Ok(())
+        Ok(report)
     }
 
     /// Adds or replaces one job. Rejects invalid input (errors name `job.<field>`); nothing
     /// changes on error. A job's embedding must match the engine's model and dimension (fixed
     /// by the first vector stored on either side; a job's fixes it too).
     pub fn upsert_job(&self, j: Job) -> Result<()> {
-        self.put_jobs(vec![j], Naming::single("job"))
+        self.put_jobs(vec![j], Naming::single("job")).map(|_| ())
     }
 
     /// Adds or replaces jobs, all or nothing; errors name `jobs[i].<field>`.
     pub fn upsert_jobs(&self, batch: Vec<Job>) -> Result<()> {
         self.put_jobs(batch, Naming::batch("job", "jobs"))
+            .map(|_| ())
     }
 
-    fn put_jobs(&self, batch: Vec<Job>, at: Naming) -> Result<()> {
+    /// [`Engine::upsert_jobs`], answering how every skill label resolved.
+    pub fn upsert_jobs_with_report(&self, batch: Vec<Job>) -> Result<UpsertReport> {
+        self.put_jobs(batch, Naming::batch("job", "jobs"))
+    }
+
+    fn put_jobs(&self, batch: Vec<Job>, at: Naming) -> Result<UpsertReport> {
         let mut seen = std::collections::HashSet::new();
         for (i, j) in batch.iter().enumerate() {
             j.validate().map_err(|e| at.name(i, e))?;
@@ -325,10 +353,56 @@ impl Engine {
             // The first vector on either side fixes the engine's model and dimension.
             s.vectors = Some(new_vector_index(e)?);
         }
+        let mut report = UpsertReport::default();
+        for e in &compiled {
+            let labels: Vec<&str> = e.input.skills.iter().map(|c| c.skill.as_str()).collect();
+            report.add(s.catalog.label_reports(&e.input.id, &labels));
+        }
         for e in compiled {
             s.catalog.put_job(e)?;
         }
+        Ok(report)
+    }
+
+    /// Sets the skill-vector table: skills whose vectors have a cosine of at least
+    /// `scoring.similarity.embedding_threshold` imply each other with similarity
+    /// `embedding × cos` (kind `embedding` in explanations). Replaces the previous table,
+    /// which must come from the same model (`UnknownId`, kind model, otherwise: call
+    /// [`Engine::clear_skill_vectors`] first to change models). Rejects an invalid table
+    /// naming the entry (see `SkillVectorTable::validate`), a skill the taxonomy does not know
+    /// and a skill given twice; nothing changes on error.
+    pub fn set_skill_vectors(&self, table: &SkillVectorTable) -> Result<()> {
+        let mut s = self.state.write();
+        if let Some(old) = &s.skill_vectors {
+            old.check_replacement(table)?;
+        }
+        let built = skill_vectors::SkillVectors::build(table, &s.catalog.taxonomy)?;
+        s.skill_vectors = Some(built);
         Ok(())
+    }
+
+    /// Removes the skill-vector table (no embedding matches afterwards).
+    pub fn clear_skill_vectors(&self) {
+        self.state.write().skill_vectors = None;
+    }
+
+    /// The model id and number of vectors of the skill-vector table, if one is set.
+    pub fn skill_vectors(&self) -> Option<(String, usize)> {
+        self.state
+            .read()
+            .skill_vectors
+            .as_ref()
+            .map(|v| (v.store.model_id().to_owned(), v.store.len()))
+    }
+
+    /// How `label` would resolve under this engine's rules, without storing anything: the
+    /// taxonomy skill (or, for an unknown label, the ad-hoc skill it would be), the kind of
+    /// match, its similarity and the known form it matched.
+    pub fn resolve_label(&self, label: &str) -> LabelReport {
+        let s = self.state.read();
+        let c = &s.catalog;
+        let r = c.taxonomy.resolve_with(label, &c.resolution);
+        c.label_report(String::new(), 0, label, &r)
     }
 
     /// Removes a freelancer; `UnknownId` if absent. Recorded events stay in the log.
@@ -426,13 +500,9 @@ impl Engine {
         let result = match opts.preset {
             Preset::Default => {
                 let cat = &s.catalog;
-                let anchors: Vec<_> = j.reqs.iter().map(|r| r.skill).collect();
-                let exp = crate::skills::Expansion::new(
-                    &cat.taxonomy,
-                    &ctx.cfg.similarity,
-                    &anchors,
+                let exp = ctx.expansion(
+                    j.reqs.iter().map(|r| r.skill),
                     crate::skills::AnchorSide::Needed,
-                    cat.n_skills(),
                 );
                 let fit = crate::skills::fit_with_needed_expansion(
                     &cat.taxonomy,
@@ -440,12 +510,17 @@ impl Engine {
                     &j.reqs,
                     &f.claims,
                     &ctx.cfg.fit,
+                    &ctx.spec,
                     &mut Default::default(),
                 );
-                if ctx.gate_veto(j, &fit) {
+                let gate = ctx.gate(j, &fit);
+                if gate == pipeline::Gate::Veto {
                     vetoes.push(Veto::MustHaveSkills.name().to_owned());
                 }
-                ctx.default_match(j, fd as usize, &fit, f.input.id.clone(), 1, Vec::new())
+                let mut m =
+                    ctx.default_match(j, fd as usize, &fit, f.input.id.clone(), 1, Vec::new());
+                m.below_gate = gate == pipeline::Gate::Below;
+                m
             }
             Preset::MegilanceV1 => {
                 let sc = ctx.megilance(j, f);

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, check_non_negative};
-use crate::explain::{Explanation, FactorScore};
+use crate::explain::{Explanation, FactorScore, LabelResolution};
 use crate::rerank::RerankerConfig;
 use crate::score::Preset;
 
@@ -192,6 +192,10 @@ pub struct Match {
     pub reasons: Option<String>,
     /// The explanation (when `explain` is on).
     pub explanation: Option<Explanation>,
+    /// Whether the candidate failed the job's must-have gate and is shown only because
+    /// fewer than k passed it (policy `relax_when_short`).
+    #[serde(default)]
+    pub below_gate: bool,
 }
 
 /// The answer to a recommend call.
@@ -207,6 +211,12 @@ pub struct Recommendations {
     pub below_min_score: u32,
     /// Candidates removed by each veto (name → count; only non-zero counts).
     pub vetoed: BTreeMap<String, u32>,
+    /// Candidates whose must-haves failed the job's gate (always present): vetoed as
+    /// `must_have_skills` under `hard` and `hard_allow_implied`, ranked after every candidate
+    /// that passed under `relax_when_short` (and returned, flagged, only to fill the list);
+    /// 0 under `soft`.
+    #[serde(default)]
+    pub below_gate: u32,
     /// The preset used.
     pub preset: Preset,
     /// With the retrieval stage (large catalogues): how many candidates it retrieved; the
@@ -222,4 +232,44 @@ pub struct PairScore {
     pub result: Match,
     /// Vetoes that would remove this freelancer from the job's ranking (names).
     pub vetoes: Vec<String>,
+}
+
+/// How one skill label of an upserted entity resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LabelReport {
+    /// The entity's external id (empty for [`crate::Engine::resolve_label`]).
+    pub id: String,
+    /// Position of the label in the entity's `skills`.
+    pub index: usize,
+    /// The label as supplied.
+    pub label: String,
+    /// The skill it names: the taxonomy skill's label, or for an unknown label the ad-hoc
+    /// skill (its normalised label).
+    pub skill: String,
+    /// The taxonomy skill's external id (an ESCO URI), if any.
+    pub uri: Option<String>,
+    /// How it resolved.
+    pub resolution: LabelResolution,
+    /// Other ad-hoc skills whose labels look like this one (unknown labels only): their
+    /// labels and similarities.
+    pub alike: Vec<(String, f64)>,
+}
+
+/// What an upsert did with the skill labels it was given.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UpsertReport {
+    /// One entry per skill label, in batch order.
+    pub labels: Vec<LabelReport>,
+    /// How many labels resolved each way (`exact`, `alias`, `contained`, `acronym`,
+    /// `fuzzy`, `unknown`).
+    pub by_kind: BTreeMap<String, usize>,
+}
+
+impl UpsertReport {
+    pub(crate) fn add(&mut self, labels: Vec<LabelReport>) {
+        for l in labels {
+            *self.by_kind.entry(l.resolution.kind.clone()).or_default() += 1;
+            self.labels.push(l);
+        }
+    }
 }

@@ -17,7 +17,8 @@ use crate::domain::MustHavePolicy;
 use crate::error::{Error, Result};
 use crate::explain::RerankMove;
 use crate::explain::{
-    Explanation, FactorScore, MissingSkill, SkillExplanation, SkillMatchExplanation,
+    Explanation, FactorScore, LabelResolution, MissingSkill, SkillExplanation,
+    SkillMatchExplanation,
 };
 use crate::filter::{Veto, VetoCounts, location_ok};
 use crate::ids::DocId;
@@ -27,8 +28,9 @@ use crate::score::factors::{self, ReputationPrior};
 use crate::score::megilance::{self, MegilanceFreelancer, MegilanceJob, MegilanceScore};
 use crate::score::{DEFAULT_FACTORS, Preset};
 use crate::skills::{
-    AnchorSide, Expansion, FitConfig, FitScratch, MatchKind, SimilarityConfig, SkillFit,
-    explain_fit, fit_with_held_expansion, fit_with_needed_expansion,
+    AnchorSide, Expansion, ExtraLinks, FitConfig, FitScratch, MatchKind, Resolution,
+    ResolutionConfig, SimilarityConfig, SkillFit, SkillId, Specificity, SpecificityConfig,
+    explain_fit_with, fit_with_held_expansion, fit_with_needed_expansion, pair_similarity_with,
 };
 use crate::util::{BitSet, TopK};
 use rayon::prelude::*;
@@ -41,6 +43,39 @@ pub struct ScoringConfig {
     pub similarity: SimilarityConfig,
     /// Skill factor.
     pub fit: FitConfig,
+    /// How free-text skill labels resolve to taxonomy skills.
+    pub resolution: ResolutionConfig,
+    /// Requirement weights by the specificity of their skill in the live catalogue.
+    pub specificity: SpecificityConfig,
+}
+
+impl ScoringConfig {
+    /// Checks every part.
+    pub fn validate(&self) -> Result<()> {
+        self.similarity.validate()?;
+        self.fit.validate()?;
+        self.resolution.validate()?;
+        self.specificity.validate()
+    }
+
+    /// `self` under the relevance rules snapshots of format 1 were written under (before
+    /// issue 14): labels resolve by exact and alias keys only (aliases at similarity 1), no
+    /// specificity weighting, no focus term. A format-1 snapshot loads with these, so it
+    /// answers as it did.
+    pub fn into_format_v1(self) -> Self {
+        Self {
+            resolution: ResolutionConfig::exact_only(),
+            specificity: SpecificityConfig {
+                enabled: false,
+                ..SpecificityConfig::default()
+            },
+            fit: FitConfig {
+                focus: 0.0,
+                ..self.fit
+            },
+            ..self
+        }
+    }
 }
 
 /// Everything a request computes once.
@@ -49,6 +84,7 @@ pub(crate) struct RequestCtx<'a> {
     pub events: &'a EventLog,
     pub ledger: &'a ExposureLedger,
     pub vectors: Option<&'a HnswIndex>,
+    pub skill_vectors: Option<&'a super::skill_vectors::SkillVectors>,
     pub retrieval: &'a RetrievalConfig,
     pub cfg: &'a ScoringConfig,
     pub opts: &'a RecommendOptions,
@@ -58,6 +94,8 @@ pub(crate) struct RequestCtx<'a> {
     pub zone_offsets: Vec<i32>,
     pub prior: ReputationPrior,
     pub excluded: BitSet,
+    /// Specificity weights of every skill for this state of the catalogue.
+    pub spec: Specificity,
 }
 
 impl<'a> RequestCtx<'a> {
@@ -90,6 +128,7 @@ impl<'a> RequestCtx<'a> {
             events: &state.events,
             ledger: &state.ledger,
             vectors: state.vectors.as_ref(),
+            skill_vectors: state.skill_vectors.as_ref(),
             retrieval: &state.config.retrieval,
             cfg,
             opts,
@@ -99,7 +138,26 @@ impl<'a> RequestCtx<'a> {
             zone_offsets,
             prior: cat.stats.prior(),
             excluded,
+            spec: Specificity::from_counts(
+                &cat.holders,
+                cat.live_freelancers as u64,
+                &cfg.specificity,
+            ),
         }
+    }
+
+    /// The similarity table of one side of the request (a job's requirements or a
+    /// freelancer's skills), with the catalogue's edges beyond the taxonomy.
+    pub fn expansion(&self, anchors: impl Iterator<Item = SkillId>, side: AnchorSide) -> Expansion {
+        let anchors: Vec<SkillId> = anchors.collect();
+        Expansion::with_links(
+            &self.cat.taxonomy,
+            &self.cfg.similarity,
+            &anchors,
+            side,
+            self.cat.n_skills(),
+            self,
+        )
     }
 
     fn attributes_ok(&self, attrs: &BTreeMap<String, String>) -> bool {
@@ -194,12 +252,18 @@ impl<'a> RequestCtx<'a> {
         None
     }
 
-    /// Whether the must-have gate vetoes this fit.
-    pub fn gate_veto(&self, j: &JobEntry, fit: &SkillFit) -> bool {
-        match j.input.must_haves {
-            MustHavePolicy::Soft => false,
-            MustHavePolicy::Hard => fit.hard_gate_share < 1.0,
-            MustHavePolicy::HardAllowImplied => fit.gate_share < 1.0,
+    /// What the job's must-have gate does with this fit.
+    pub fn gate(&self, j: &JobEntry, fit: &SkillFit) -> Gate {
+        let (failed, relax) = match j.input.must_haves {
+            MustHavePolicy::Soft => (false, false),
+            MustHavePolicy::Hard => (fit.hard_gate_share < 1.0, false),
+            MustHavePolicy::HardAllowImplied => (fit.gate_share < 1.0, false),
+            MustHavePolicy::RelaxWhenShort => (fit.hard_gate_share < 1.0, true),
+        };
+        match (failed, relax) {
+            (false, _) => Gate::Pass,
+            (true, false) => Gate::Veto,
+            (true, true) => Gate::Below,
         }
     }
 
@@ -566,6 +630,7 @@ impl<'a> RequestCtx<'a> {
             factors,
             label: Some(s.label.to_owned()),
             reasons: reasons.then(|| megilance::why_good_fit(s)),
+            below_gate: false,
             explanation: self.opts.explain.then(|| Explanation {
                 megilance: serde_json::to_value(&s.skills).ok(),
                 ..Explanation::default()
@@ -592,6 +657,7 @@ impl<'a> RequestCtx<'a> {
             factors: self.factor_list(&DEFAULT_FACTORS, &values),
             label: None,
             reasons: None,
+            below_gate: false,
             explanation: self.opts.explain.then(|| Explanation {
                 moves,
                 ..self.explain_default(j, self.entry(fdoc), fit, &values)
@@ -603,7 +669,7 @@ impl<'a> RequestCtx<'a> {
     fn finish(
         &self,
         matches: Vec<Match>,
-        counts: (u32, u32, u32),
+        counts: (u32, u32, u32, u32),
         vetoes: VetoCounts,
         retrieved: Option<u32>,
     ) -> Recommendations {
@@ -612,6 +678,7 @@ impl<'a> RequestCtx<'a> {
             candidates: counts.0,
             scored: counts.1,
             below_min_score: counts.2,
+            below_gate: counts.3,
             vetoed: vetoes
                 .named()
                 .into_iter()
@@ -631,9 +698,10 @@ impl<'a> RequestCtx<'a> {
         values: &[Option<f64>],
     ) -> Explanation {
         let cat = self.cat;
-        let matches = explain_fit(
+        let matches = explain_fit_with(
             &cat.taxonomy,
             &self.cfg.similarity,
+            self,
             &j.reqs,
             &f.claims,
             &self.cfg.fit,
@@ -643,6 +711,8 @@ impl<'a> RequestCtx<'a> {
             fit_must: fit.fit_must,
             cov_nice: fit.cov_nice,
             gate_share: fit.gate_share,
+            coverage: fit.coverage,
+            focus: fit.focus,
             ..SkillExplanation::default()
         };
         for m in &matches {
@@ -654,17 +724,12 @@ impl<'a> RequestCtx<'a> {
                     let e = SkillMatchExplanation {
                         required,
                         held: ci.map_or_else(|| cat.skill_label(h), |i| f.claim_labels[i].clone()),
-                        kind: match kind {
-                            MatchKind::Exact => "exact",
-                            MatchKind::Implied => "implied",
-                            MatchKind::Related => "related",
-                            MatchKind::Category => "category",
-                        }
-                        .to_owned(),
+                        kind: kind.name().to_owned(),
                         similarity: if m.value > 0.0 {
-                            crate::skills::pair_similarity(
+                            pair_similarity_with(
                                 &cat.taxonomy,
                                 &self.cfg.similarity,
+                                self,
                                 r.skill,
                                 h,
                             )
@@ -677,8 +742,14 @@ impl<'a> RequestCtx<'a> {
                         value: m.value,
                         must: r.must,
                         path: m.path.iter().map(|s| cat.skill_label(*s)).collect(),
+                        specificity: self.spec.get(r.skill),
+                        held_resolution: ci.map_or_else(
+                            || label_resolution(&Resolution::unknown_label()),
+                            |i| label_resolution(&f.claim_resolutions[i]),
+                        ),
+                        required_resolution: label_resolution(&j.req_resolutions[m.requirement]),
                     };
-                    if kind == MatchKind::Exact {
+                    if kind.is_same_skill() {
                         sx.matched.push(e);
                     } else {
                         sx.implied.push(e);
@@ -687,6 +758,8 @@ impl<'a> RequestCtx<'a> {
                 _ => sx.missing.push(MissingSkill {
                     required,
                     must: r.must,
+                    specificity: self.spec.get(r.skill),
+                    resolution: label_resolution(&j.req_resolutions[m.requirement]),
                 }),
             }
         }
@@ -698,6 +771,35 @@ impl<'a> RequestCtx<'a> {
             notes.push(format!(
                 "skills {:.2}: {exact_must} of {n_must} must-haves matched exactly, {implied_must} implied",
                 fit.score
+            ));
+        }
+        if self.cfg.specificity.enabled {
+            // "rare skill: weight 4.5" for the requirements specificity moves most: held by at
+            // most RARE_SHARE of the catalogue, or by at least COMMON_SHARE.
+            let n = self.cat.live_freelancers as u64;
+            let k = self.cfg.specificity.saturation;
+            // (thresholds rounded as the weights are stored: f32)
+            let at = |x: f64| {
+                f64::from(crate::skills::specificity_weight((x * n as f64) as u64, n, k) as f32)
+            };
+            let (rare, common) = (at(RARE_SHARE), at(COMMON_SHARE));
+            let mut marked: Vec<(f64, String)> = j
+                .reqs
+                .iter()
+                .zip(&j.req_labels)
+                .map(|(r, l)| (self.spec.get(r.skill), l.clone()))
+                .filter(|(w, _)| *w >= rare || *w <= common)
+                .collect();
+            marked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            for (w, l) in marked {
+                let how = if w >= rare { "rare" } else { "common" };
+                notes.push(format!("{l}: {how} skill: weight {w:.1}"));
+            }
+        }
+        if self.cfg.fit.focus > 0.0 && !j.reqs.is_empty() {
+            notes.push(format!(
+                "focus {:.2}: share of the freelancer's skills (weighted by specificity) that serve this job",
+                fit.focus
             ));
         }
         let list = self.factor_list(&DEFAULT_FACTORS, values);
@@ -719,6 +821,49 @@ impl<'a> RequestCtx<'a> {
             moves: Vec::new(),
             megilance: None,
         }
+    }
+}
+
+/// Explanations call a required skill rare when at most this share of the catalogue holds
+/// it…
+const RARE_SHARE: f64 = 0.05;
+/// … and common when at least this share does.
+const COMMON_SHARE: f64 = 0.5;
+
+/// The engine's edges beyond the taxonomy: spelling links between ad-hoc skills, and
+/// embedding neighbours from the skill-vector table.
+impl ExtraLinks for RequestCtx<'_> {
+    fn links(&self, skill: SkillId) -> Vec<(SkillId, f32, MatchKind)> {
+        let t = self.cat.taxonomy.len() as SkillId;
+        if skill >= t {
+            return self
+                .cat
+                .adhoc_links
+                .links(skill - t)
+                .iter()
+                .map(|&(o, sim)| (t + o, sim, MatchKind::Spelling))
+                .collect();
+        }
+        let Some(v) = self.skill_vectors else {
+            return Vec::new();
+        };
+        let scale = self.cfg.similarity.embedding;
+        if scale <= 0.0 {
+            return Vec::new();
+        }
+        v.neighbours(skill, &self.cfg.similarity)
+            .iter()
+            .map(|&(o, cos)| (o, (scale * f64::from(cos)) as f32, MatchKind::Embedding))
+            .collect()
+    }
+}
+
+/// A resolution as the explanation shows it.
+pub(crate) fn label_resolution(r: &Resolution) -> LabelResolution {
+    LabelResolution {
+        kind: r.kind.name().to_owned(),
+        similarity: r.similarity,
+        matched: r.matched.clone(),
     }
 }
 
@@ -767,32 +912,50 @@ fn by_doc(top: TopK<f64, Tie<'_>>) -> Vec<(f64, DocId)> {
 /// Catalogues at least this large are scanned in parallel chunks (when rayon has threads).
 const PARALLEL_MIN: usize = 8192;
 
+/// What a job's must-have gate does with one candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Gate {
+    /// Passes (or no gate).
+    Pass,
+    /// Removed (`must_have_skills`).
+    Veto,
+    /// Kept below every candidate that passes (`relax_when_short`).
+    Below,
+}
+
 /// What one scan of a chunk of candidates collects.
 struct ScanAcc<'a> {
     top: TopK<f64, Tie<'a>>,
+    /// The best candidates below the gate (`relax_when_short`), to fill a short list.
+    below_gate: TopK<f64, Tie<'a>>,
     vetoes: VetoCounts,
     candidates: u32,
     scored: u32,
     below: u32,
+    gate_failed: u32,
 }
 
 impl<'a> ScanAcc<'a> {
-    fn new(k: usize) -> Self {
+    fn new(k: usize, fill: usize) -> Self {
         Self {
             top: TopK::new(k),
+            below_gate: TopK::new(fill),
             vetoes: VetoCounts::default(),
             candidates: 0,
             scored: 0,
             below: 0,
+            gate_failed: 0,
         }
     }
 
     fn merge(mut self, o: ScanAcc<'a>) -> ScanAcc<'a> {
         self.top.merge(o.top);
+        self.below_gate.merge(o.below_gate);
         self.vetoes.merge(&o.vetoes);
         self.candidates += o.candidates;
         self.scored += o.scored;
         self.below += o.below;
+        self.gate_failed += o.gate_failed;
         self
     }
 }
@@ -806,23 +969,19 @@ pub(crate) fn recommend_freelancers(
     let mut vetoes = VetoCounts::default();
     let mut retrieved_count: Option<u32> = None;
     let (mut candidates, mut scored, mut below) = (0u32, 0u32, 0u32);
+    let mut gate_failed = 0u32;
     let mut matches = Vec::new();
     match ctx.opts.preset {
         Preset::Default => {
-            let anchors: Vec<_> = job.reqs.iter().map(|r| r.skill).collect();
-            let exp = Expansion::new(
-                &cat.taxonomy,
-                &ctx.cfg.similarity,
-                &anchors,
-                AnchorSide::Needed,
-                cat.n_skills(),
-            );
+            let exp = ctx.expansion(job.reqs.iter().map(|r| r.skill), AnchorSide::Needed);
             let mut scratch = FitScratch::default();
             // One scan per chunk of the catalogue (rayon); each chunk keeps its own top-k and
             // counts, merged afterwards. The result is the same for any split and any number
             // of threads because the top-k order (score, then id) is total.
+            let relax = job.input.must_haves == MustHavePolicy::RelaxWhenShort;
+            let fill = if relax { ctx.opts.k } else { 0 };
             let scan = |docs: &mut dyn Iterator<Item = usize>| {
-                let mut acc = ScanAcc::new(ctx.pool());
+                let mut acc = ScanAcc::new(ctx.pool(), fill);
                 let mut scratch = FitScratch::default();
                 for doc in docs {
                     let row = &cat.rows[doc];
@@ -840,16 +999,25 @@ pub(crate) fn recommend_freelancers(
                         &job.reqs,
                         cat.claims_of(row),
                         &ctx.cfg.fit,
+                        &ctx.spec,
                         &mut scratch,
                     );
-                    if ctx.gate_veto(job, &fit) {
+                    let gate = ctx.gate(job, &fit);
+                    if gate == Gate::Veto {
                         acc.vetoes.add(Veto::MustHaveSkills);
+                        acc.gate_failed += 1;
                         continue;
                     }
                     acc.scored += 1;
+                    acc.gate_failed += u32::from(gate == Gate::Below);
+                    let top = if gate == Gate::Below {
+                        &mut acc.below_gate
+                    } else {
+                        &mut acc.top
+                    };
                     // Skip the other factors when even perfect values could not reach the
                     // top k (nor, with a min_score, decide the below-min count).
-                    if let Some(th) = acc.top.threshold() {
+                    if let Some(th) = top.threshold() {
                         let ub = ctx.upper_bound(fit.score);
                         let min = ctx.opts.min_score;
                         if ub < th && (min <= 0.0 || ub < min) {
@@ -865,8 +1033,8 @@ pub(crate) fn recommend_freelancers(
                         continue;
                     }
                     // the tie key (the external id) only for a candidate that can enter
-                    if acc.top.threshold().is_none_or(|th| total >= th) {
-                        acc.top.push(total, cat.freelancer_tie(doc as DocId));
+                    if top.threshold().is_none_or(|th| total >= th) {
+                        top.push(total, cat.freelancer_tie(doc as DocId));
                     }
                 }
                 acc
@@ -880,7 +1048,7 @@ pub(crate) fn recommend_freelancers(
                 (0..n.div_ceil(chunk))
                     .into_par_iter()
                     .map(|c| scan(&mut (c * chunk..((c + 1) * chunk).min(n))))
-                    .reduce(|| ScanAcc::new(ctx.pool()), ScanAcc::merge)
+                    .reduce(|| ScanAcc::new(ctx.pool(), fill), ScanAcc::merge)
             } else {
                 scan(&mut (0..n))
             };
@@ -888,7 +1056,16 @@ pub(crate) fn recommend_freelancers(
             let top = acc.top;
             vetoes = acc.vetoes;
             (candidates, scored, below) = (acc.candidates, acc.scored, acc.below);
-            let ranked = ctx.rerank(by_doc(top), true)?;
+            gate_failed = acc.gate_failed;
+            let mut ranked = ctx.rerank(by_doc(top), true)?;
+            let passed = ranked.len();
+            // relax_when_short: the best below the gate fill a short list, after all others.
+            ranked.extend(
+                by_doc(acc.below_gate)
+                    .into_iter()
+                    .take(ctx.opts.k.saturating_sub(passed))
+                    .map(|(s, d)| (s, d, Vec::new())),
+            );
             for (rank, (total, doc, moves)) in ranked.into_iter().enumerate() {
                 let Some(f) = cat.freelancers[doc as usize].as_ref() else {
                     continue;
@@ -899,11 +1076,13 @@ pub(crate) fn recommend_freelancers(
                     &job.reqs,
                     &f.claims,
                     &ctx.cfg.fit,
+                    &ctx.spec,
                     &mut scratch,
                 );
-                let m =
+                let mut m =
                     ctx.default_match(job, doc as usize, &fit, f.input.id.clone(), rank + 1, moves);
                 debug_assert_eq!(m.score, total, "the scan and the explained result agree");
+                m.below_gate = rank >= passed;
                 matches.push(m);
             }
         }
@@ -965,7 +1144,7 @@ pub(crate) fn recommend_freelancers(
     }
     Ok(ctx.finish(
         matches,
-        (candidates, scored, below),
+        (candidates, scored, below, gate_failed),
         vetoes,
         retrieved_count,
     ))
@@ -978,16 +1157,12 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
     let mut vetoes = VetoCounts::default();
     let (mut candidates, mut scored, mut below) = (0u32, 0u32, 0u32);
     let mut matches = Vec::new();
-    let held: Vec<_> = f.claims.iter().map(|c| c.skill).collect();
-    let exp = Expansion::new(
-        &cat.taxonomy,
-        &ctx.cfg.similarity,
-        &held,
-        AnchorSide::Held,
-        cat.n_skills(),
-    );
+    let exp = ctx.expansion(f.claims.iter().map(|c| c.skill), AnchorSide::Held);
     let mut scratch = FitScratch::default();
     let mut top: TopK<f64, Tie<'_>> = TopK::new(ctx.pool());
+    // jobs below their own relax_when_short gate, to fill a short list
+    let mut below_gate: TopK<f64, Tie<'_>> = TopK::new(ctx.opts.k);
+    let mut gate_failed = 0u32;
     for (doc, j) in cat.jobs.iter().enumerate() {
         let Some(j) = j else { continue };
         candidates += 1;
@@ -995,6 +1170,7 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
             vetoes.add(v);
             continue;
         }
+        let mut gate = Gate::Pass;
         let total = match ctx.opts.preset {
             Preset::Default => {
                 let fit = fit_with_held_expansion(
@@ -1003,10 +1179,13 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
                     &j.reqs,
                     &f.claims,
                     &ctx.cfg.fit,
+                    &ctx.spec,
                     &mut scratch,
                 );
-                if ctx.gate_veto(j, &fit) {
+                gate = ctx.gate(j, &fit);
+                if gate == Gate::Veto {
                     vetoes.add(Veto::MustHaveSkills);
+                    gate_failed += 1;
                     continue;
                 }
                 ctx.total(&ctx.default_factors(j, fdoc, &fit))
@@ -1016,6 +1195,13 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
         scored += 1;
         if total < ctx.opts.min_score {
             below += 1;
+            continue;
+        }
+        if gate == Gate::Below {
+            gate_failed += 1;
+            if below_gate.threshold().is_none_or(|th| total >= th) {
+                below_gate.push(total, cat.job_tie(doc as DocId));
+            }
             continue;
         }
         if top.threshold().is_none_or(|th| total >= th) {
@@ -1030,7 +1216,15 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
             top.push(total, tie);
         }
     }
-    for (rank, (total, doc, moves)) in ctx.rerank(by_doc(top), false)?.into_iter().enumerate() {
+    let mut ranked = ctx.rerank(by_doc(top), false)?;
+    let passed = ranked.len();
+    ranked.extend(
+        by_doc(below_gate)
+            .into_iter()
+            .take(ctx.opts.k.saturating_sub(passed))
+            .map(|(s, d)| (s, d, Vec::new())),
+    );
+    for (rank, (total, doc, moves)) in ranked.into_iter().enumerate() {
         let Some(j) = cat.jobs[doc as usize].as_ref() else {
             continue;
         };
@@ -1042,6 +1236,7 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
                     &j.reqs,
                     &f.claims,
                     &ctx.cfg.fit,
+                    &ctx.spec,
                     &mut scratch,
                 );
                 let mut m =
@@ -1059,7 +1254,13 @@ pub(crate) fn recommend_jobs(ctx: &RequestCtx<'_>, fdoc: usize) -> Result<Recomm
         if let Some(x) = m.explanation.as_mut() {
             x.moves = moves;
         }
+        m.below_gate = rank >= passed;
         matches.push(m);
     }
-    Ok(ctx.finish(matches, (candidates, scored, below), vetoes, None))
+    Ok(ctx.finish(
+        matches,
+        (candidates, scored, below, gate_failed),
+        vetoes,
+        None,
+    ))
 }

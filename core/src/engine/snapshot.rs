@@ -11,9 +11,14 @@
 //! decoded is validated before use (entities, event log, ledger values and keys, vector
 //! rows against the catalogue) and a ledger `null` written by an overflowing 0.1 engine reads
 //! as the saturated maximum. Derived data
-//! (compiled skills, interned languages/zones, reputation statistics) is rebuilt on load by
-//! the same code that builds it on upsert, so a loaded engine answers exactly as the saved
-//! one did.
+//! (compiled skills, interned languages/zones, reputation statistics, skill holder counts,
+//! links between ad-hoc labels) is rebuilt on load by the same code that builds it on upsert,
+//! so a loaded engine answers exactly as the saved one did.
+//!
+//! Format version 2 (issue 14) adds the relevance settings to `config` (label resolution,
+//! specificity, focus, embedding similarity) and, when a skill-vector table is set, the
+//! `skillvec` section (the vector store's own validated bytes, rows by taxonomy skill
+//! id). A format-1 file loads with the relevance rules it was written under.
 
 use std::sync::Arc;
 
@@ -21,17 +26,21 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::Catalog;
 use super::events::EventLog;
+use super::skill_vectors::SkillVectors;
 use super::{EngineConfig, State};
 use crate::domain::{Freelancer, Job};
 use crate::error::{Error, Result};
 use crate::ids::Interner;
-use crate::index::HnswIndex;
+use crate::index::{HnswIndex, VectorStore};
 use crate::persist::{self, Codec, Section};
 use crate::rerank::ExposureLedger;
 use crate::skills::Taxonomy;
 
-/// The newest snapshot format this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The newest snapshot format this build writes and reads. Format 2 (issue 14) adds the
+/// relevance settings to `config` and the optional `skillvec` section (skill vectors); a format-1
+/// snapshot loads with the rules it was written under
+/// ([`super::ScoringConfig::into_format_v1`]).
+pub const FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct CatalogData {
@@ -94,19 +103,29 @@ pub(crate) fn to_bytes(s: &State) -> Result<Vec<u8>> {
         codec: Codec::Raw,
         bytes: v.to_bytes(),
     }))
+    .chain(s.skill_vectors.as_ref().map(|v| Section {
+        // The skill-vector table: the vector store's own bytes (model id, rows by skill id).
+        name: "skillvec".into(),
+        codec: Codec::Raw,
+        bytes: v.store.to_bytes(),
+    }))
     .collect::<Vec<_>>();
     persist::encode(FORMAT_VERSION, &sections)
 }
 
 pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
-    let (_version, sections) = persist::decode(bytes, FORMAT_VERSION)?;
+    let (version, sections) = persist::decode(bytes, FORMAT_VERSION)?;
     let find = |name: &str, codec: Codec| {
         sections
             .iter()
             .find(|s| s.name == name && s.codec == codec)
             .ok_or_else(|| Error::corrupt(format!("missing section `{name}`")))
     };
-    let config: EngineConfig = from_json(&find("config", Codec::Json)?.bytes, "config")?;
+    let mut config: EngineConfig = from_json(&find("config", Codec::Json)?.bytes, "config")?;
+    if version == 1 {
+        // Format 1 had no relevance settings: it resolved and scored under these rules.
+        config.scoring = config.scoring.into_format_v1();
+    }
     config
         .validate()
         .map_err(|e| Error::corrupt(format!("config: {e}")))?;
@@ -144,8 +163,9 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
     events
         .validate(data.freelancer_ids.len())
         .map_err(|e| Error::corrupt(format!("events: {e}")))?;
-    let mut cat = Catalog::new(Arc::new(taxonomy));
+    let mut cat = Catalog::new(Arc::new(taxonomy), config.scoring.resolution.clone());
     cat.adhoc = data.adhoc;
+    cat.rebuild_adhoc_links();
     cat.freelancer_ids = data.freelancer_ids;
     cat.job_ids = data.job_ids;
     cat.ensure_slots(data.freelancers.len(), data.jobs.len());
@@ -200,12 +220,31 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
             }
         }
     }
+    let skill_vectors = match sections
+        .iter()
+        .find(|s| s.name == "skillvec" && s.codec == Codec::Raw)
+    {
+        Some(sec) => {
+            let store = VectorStore::from_bytes(&sec.bytes)?;
+            if store.metric() != crate::index::Metric::Cosine {
+                return Err(Error::corrupt("skill_vectors: not a cosine table"));
+            }
+            if let Some(id) = store.ids().find(|&id| id as usize >= cat.taxonomy.len()) {
+                return Err(Error::corrupt(format!(
+                    "skill_vectors: row {id} is not a taxonomy skill"
+                )));
+            }
+            Some(SkillVectors::from_store(store))
+        }
+        None => None,
+    };
     Ok(State {
         config,
         catalog: cat,
         events,
         ledger,
         vectors,
+        skill_vectors,
     })
 }
 

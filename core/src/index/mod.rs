@@ -46,6 +46,7 @@ mod store;
 mod vector_index;
 
 pub use distance::Metric;
+pub(crate) use distance::score_pair;
 pub use filter::AllowList;
 pub use flat::FlatIndex;
 pub use hnsw::{DEFAULT_SEED, HnswBuilder, HnswConfig, HnswIndex, MAX_EF};

@@ -96,18 +96,7 @@ pub fn cosine_similarity(a: &[f32], b: &[f32]) -> f64 {
 /// Jaccard similarity |A∩B| / |A∪B| of two skill-id sets given as **sorted, deduplicated**
 /// slices (1 when both are empty).
 pub fn jaccard_similarity(a: &[u32], b: &[u32]) -> f64 {
-    let (mut i, mut j, mut inter) = (0, 0, 0usize);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                inter += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
+    let inter = crate::util::sorted_intersection_count(a, b);
     let union = a.len() + b.len() - inter;
     if union == 0 {
         1.0

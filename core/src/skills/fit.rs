@@ -1,27 +1,39 @@
 //! How well a set of held skills covers a set of needed skills.
 //!
 //! Formulas (research/marketplace.md §2.3, DESIGN.md §4), for requirements `r` with weight
-//! `w_r` and needed level `L_r`, held skills `f` with level `ℓ_f` (levels on the 1–5 scale):
+//! `w_r` and needed level `L_r`, held skills `f` with level `ℓ_f` (levels on the 1–5 scale),
+//! and `spec(s)` the specificity weight of skill `s` ([`super::Specificity`]; 1 when off):
 //!
 //! ```text
-//! m_r      = max_f sim(r, f) · min(1, ℓ_f / L_r)^γ           (1 when r states no level)
-//! Cov_must = Σ_must w_r m_r / Σ_must w_r
-//! Fit_must = exp(Σ_must w_r ln max(m_r, ε) / Σ_must w_r)     (weighted geometric mean)
-//! Cov_nice = Σ_nice w_r m_r / Σ_nice w_r
+//! m_r      = max_f sim(r, f) · ρ_r · ρ_f · min(1, ℓ_f / L_r)^γ   ρ = label resolution similarity
+//! W_r      = w_r · spec(r)                                         (1 when r states no level)
+//! Cov_must = Σ_must W_r m_r / Σ_must W_r
+//! Fit_must = exp(Σ_must W_r ln max(m_r, ε) / Σ_must W_r)     (weighted geometric mean)
+//! Cov_nice = Σ_nice W_r m_r / Σ_nice W_r
 //! must     = (Cov_must + Fit_must) / 2
-//! skill    = a·must + (1−a)·Cov_nice   (both kinds present; a = must_share_of_skill)
+//! coverage = a·must + (1−a)·Cov_nice   (both kinds present; a = must_share_of_skill)
 //!          = must | Cov_nice            (only one kind present)
-//!          = neutral_no_requirements    (a job that lists no skill)
+//! focus    = Σ_f spec(f) · serve_f / Σ_f spec(f),   serve_f = max_r sim(r, f) · ρ_r · ρ_f
+//! skill    = (1 − φ)·coverage + φ·focus             (φ = focus)
+//!          = neutral_no_requirements                (a job that lists no skill)
 //! gate     = |{r ∈ must : m_r ≥ τ}| / |must|   (1 when there is no must-have)
 //! ```
 //!
-//! Every term is non-decreasing in every `m_r`, so adding a skill or raising a level toward
-//! the need never lowers the score. A hard must-have gate counts only exact matches unless the
-//! job opts in to implied ones (`hard_gate_share` vs `gate_share`).
+//! Coverage asks how much of the job the freelancer covers; focus asks how much of the
+//! freelancer the job uses (the specificity-weighted share of their skills that serve some
+//! requirement) — the half that cosine-style measures reward and one-sided coverage misses.
+//! The form and φ were chosen on the lab's marketplaces (benches/README.md "Relevance").
+//! Every term is non-decreasing in every `m_r`; adding a skill that serves the job never
+//! lowers the score, one that does not lowers only the focus term. A hard must-have gate
+//! counts only same-skill matches unless the job opts in to implied ones (`hard_gate_share`
+//! vs `gate_share`).
 
 use serde::{Deserialize, Serialize};
 
-use super::similarity::{Expansion, ExpansionEntry, MatchKind, SimilarityConfig};
+use super::similarity::{
+    Expansion, ExpansionEntry, ExtraLinks, MatchKind, NoLinks, SimilarityConfig,
+};
+use super::specificity::Specificity;
 use super::taxonomy::{Relation, SkillId, Taxonomy};
 use crate::error::{Error, Result};
 
@@ -42,6 +54,9 @@ pub struct FitConfig {
     pub default_level: f64,
     /// Skill factor of a job that lists no skills. Default 0.5 (neutral).
     pub neutral_no_requirements: f64,
+    /// Share φ of the skill factor that comes from the focus term (module docs); 0 turns it
+    /// off. Default 0.3.
+    pub focus: f64,
 }
 
 impl Default for FitConfig {
@@ -53,6 +68,7 @@ impl Default for FitConfig {
             must_share_of_skill: 0.75,
             default_level: 3.0,
             neutral_no_requirements: 0.5,
+            focus: 0.3,
         }
     }
 }
@@ -92,7 +108,8 @@ impl FitConfig {
             0.0,
             1.0,
             false,
-        )
+        )?;
+        check("fit.focus", self.focus, 0.0, 1.0, false)
     }
 }
 
@@ -107,6 +124,22 @@ pub struct Requirement {
     pub weight: f64,
     /// Must-have (true) or nice-to-have (false).
     pub must: bool,
+    /// How sure the job's label names this skill (1 = exactly; see
+    /// [`super::Resolution::similarity`]); multiplies every match of the requirement.
+    pub label_similarity: f32,
+}
+
+impl Requirement {
+    /// A requirement whose label named the skill exactly.
+    pub fn new(skill: SkillId, min_level: Option<f64>, weight: f64, must: bool) -> Self {
+        Self {
+            skill,
+            min_level,
+            weight,
+            must,
+            label_similarity: 1.0,
+        }
+    }
 }
 
 /// A held skill.
@@ -116,6 +149,31 @@ pub struct Claim {
     pub skill: SkillId,
     /// Stated level (1–5), if any.
     pub level: Option<f64>,
+    /// How sure the freelancer's label names this skill (1 = exactly); multiplies every
+    /// match of the claim.
+    pub label_similarity: f32,
+}
+
+impl Claim {
+    /// A claim whose label named the skill exactly.
+    pub fn new(skill: SkillId, level: Option<f64>) -> Self {
+        Self {
+            skill,
+            level,
+            label_similarity: 1.0,
+        }
+    }
+}
+
+/// The match value of a held skill for a requirement: skill similarity × both labels'
+/// resolution similarities × level fit (one expression, so scans and explanations agree to
+/// the bit).
+#[inline]
+fn match_value(cfg: &FitConfig, sim: f32, c: &Claim, r: &Requirement) -> f64 {
+    sim as f64
+        * f64::from(c.label_similarity)
+        * f64::from(r.label_similarity)
+        * level_fit(cfg, c.level, r.min_level)
 }
 
 /// The numbers of a skill fit.
@@ -133,6 +191,11 @@ pub struct SkillFit {
     pub gate_share: f64,
     /// Share of must-haves with an exact match at `m_r ≥ τ` (1 when none).
     pub hard_gate_share: f64,
+    /// The coverage part (before the focus term).
+    pub coverage: f64,
+    /// The focus term: the specificity-weighted share of the freelancer's skills that serve
+    /// the job (0 for a freelancer without skills).
+    pub focus: f64,
 }
 
 #[inline]
@@ -156,6 +219,7 @@ fn level_fit(cfg: &FitConfig, have: Option<f64>, need: Option<f64>) -> f64 {
 pub struct FitScratch {
     m: Vec<f64>,
     exact: Vec<f64>,
+    serve: Vec<f64>,
     /// The fit of a candidate matching nothing, for the requirement list at (address, len).
     zero: Option<((usize, usize), SkillFit)>,
 }
@@ -177,21 +241,25 @@ pub fn fit_with_needed_expansion(
     reqs: &[Requirement],
     claims: &[Claim],
     cfg: &FitConfig,
+    spec: &Specificity,
     scratch: &mut FitScratch,
 ) -> SkillFit {
     scratch.reset(reqs.len());
     let mut any = false;
+    let (mut served, mut mass) = (0.0f64, 0.0f64);
     for c in claims {
-        let update = |e: &ExpansionEntry, s: &mut FitScratch| {
+        let mut serve = 0.0f64;
+        let mut update = |e: &ExpansionEntry, s: &mut FitScratch| {
             let r = &reqs[e.anchor as usize];
-            let v = e.sim as f64 * level_fit(cfg, c.level, r.min_level);
+            let v = match_value(cfg, e.sim, c, r);
             let i = e.anchor as usize;
             if v > s.m[i] {
                 s.m[i] = v;
             }
-            if e.kind == MatchKind::Exact && v > s.exact[i] {
+            if e.kind.is_same_skill() && v > s.exact[i] {
                 s.exact[i] = v;
             }
+            serve = serve.max(serve_value(e.sim, c, r));
         };
         for e in exp.lookup(c.skill) {
             any = true;
@@ -200,6 +268,11 @@ pub fn fit_with_needed_expansion(
         for e in exp.lookup_category(taxonomy, c.skill) {
             any = true;
             update(e, scratch);
+        }
+        if cfg.focus > 0.0 {
+            let w = spec.get(c.skill);
+            served += w * serve;
+            mass += w;
         }
     }
     if !any {
@@ -210,11 +283,12 @@ pub fn fit_with_needed_expansion(
         {
             return fit;
         }
-        let fit = aggregate(reqs, &scratch.m, &scratch.exact, cfg);
+        let fit = aggregate(reqs, &scratch.m, &scratch.exact, 0.0, cfg, spec);
         scratch.zero = Some((key, fit));
         return fit;
     }
-    aggregate(reqs, &scratch.m, &scratch.exact, cfg)
+    let focus = if mass > 0.0 { served / mass } else { 0.0 };
+    aggregate(reqs, &scratch.m, &scratch.exact, focus, cfg, spec)
 }
 
 /// Skill fit when the expansion was built from the held skills (`AnchorSide::Held`): the hot
@@ -225,9 +299,12 @@ pub fn fit_with_held_expansion(
     reqs: &[Requirement],
     claims: &[Claim],
     cfg: &FitConfig,
+    spec: &Specificity,
     scratch: &mut FitScratch,
 ) -> SkillFit {
     scratch.reset(reqs.len());
+    scratch.serve.clear();
+    scratch.serve.resize(claims.len(), 0.0);
     for (i, r) in reqs.iter().enumerate() {
         let mut best = 0.0f64;
         let mut exact = 0.0f64;
@@ -237,32 +314,61 @@ pub fn fit_with_held_expansion(
             .chain(exp.lookup_category(taxonomy, r.skill))
         {
             let c = &claims[e.anchor as usize];
-            let v = e.sim as f64 * level_fit(cfg, c.level, r.min_level);
+            let v = match_value(cfg, e.sim, c, r);
             best = best.max(v);
-            if e.kind == MatchKind::Exact {
+            if e.kind.is_same_skill() {
                 exact = exact.max(v);
             }
+            let sv = &mut scratch.serve[e.anchor as usize];
+            *sv = sv.max(serve_value(e.sim, c, r));
         }
         scratch.m[i] = best;
         scratch.exact[i] = exact;
     }
-    aggregate(reqs, &scratch.m, &scratch.exact, cfg)
+    let focus = if cfg.focus > 0.0 {
+        let (mut served, mut mass) = (0.0f64, 0.0f64);
+        for (c, &serve) in claims.iter().zip(&scratch.serve) {
+            let w = spec.get(c.skill);
+            served += w * serve;
+            mass += w;
+        }
+        if mass > 0.0 { served / mass } else { 0.0 }
+    } else {
+        0.0
+    };
+    aggregate(reqs, &scratch.m, &scratch.exact, focus, cfg, spec)
 }
 
-fn aggregate(reqs: &[Requirement], m: &[f64], exact: &[f64], cfg: &FitConfig) -> SkillFit {
+/// How much a held skill serves a requirement through one edge: similarity × both labels'
+/// resolution similarities (no level: focus is about what the skills are, not how deep).
+#[inline]
+fn serve_value(sim: f32, c: &Claim, r: &Requirement) -> f64 {
+    sim as f64 * f64::from(c.label_similarity) * f64::from(r.label_similarity)
+}
+
+/// Coverage, gate and the skill factor from the per-requirement values (module docs).
+pub(crate) fn aggregate(
+    reqs: &[Requirement],
+    m: &[f64],
+    exact: &[f64],
+    focus: f64,
+    cfg: &FitConfig,
+    spec: &Specificity,
+) -> SkillFit {
     let (mut wm, mut wm_m, mut wn, mut wn_m) = (0.0, 0.0, 0.0, 0.0);
     let (mut n_must, mut gate, mut hard_gate) = (0usize, 0usize, 0usize);
-    // Σ w ln max(m, ε) is computed as ln Π max(m, ε)^w: one logarithm per candidate instead
+    // Σ W ln max(m, ε) is computed as ln Π max(m, ε)^W: one logarithm per candidate instead
     // of one per requirement (the product cannot underflow for ≤ 100 unit-weight
     // must-haves at ε ≥ 0.01; beyond that the sum of logarithms is used).
     let (mut prod, mut use_prod) = (1.0f64, reqs.len() <= 100);
     for (i, r) in reqs.iter().enumerate() {
+        let w = r.weight * spec.get(r.skill);
         if r.must {
             let v = m[i].max(cfg.epsilon);
-            wm += r.weight;
-            wm_m += r.weight * m[i];
+            wm += w;
+            wm_m += w * m[i];
             if use_prod {
-                prod *= if r.weight == 1.0 { v } else { v.powf(r.weight) };
+                prod *= if w == 1.0 { v } else { v.powf(w) };
                 // (NaN cannot occur: every factor is finite and > 0.)
                 if prod <= 1e-250 {
                     use_prod = false;
@@ -272,8 +378,8 @@ fn aggregate(reqs: &[Requirement], m: &[f64], exact: &[f64], cfg: &FitConfig) ->
             gate += usize::from(m[i] >= cfg.tau);
             hard_gate += usize::from(exact[i] >= cfg.tau);
         } else {
-            wn += r.weight;
-            wn_m += r.weight * m[i];
+            wn += w;
+            wn_m += w * m[i];
         }
     }
     let (cov_must, fit_must) = if n_must > 0 {
@@ -283,7 +389,7 @@ fn aggregate(reqs: &[Requirement], m: &[f64], exact: &[f64], cfg: &FitConfig) ->
             reqs.iter()
                 .zip(m)
                 .filter(|(r, _)| r.must)
-                .map(|(r, v)| r.weight * v.max(cfg.epsilon).ln())
+                .map(|(r, v)| r.weight * spec.get(r.skill) * v.max(cfg.epsilon).ln())
                 .sum()
         };
         (wm_m / wm, (ln_total / wm).exp())
@@ -292,13 +398,20 @@ fn aggregate(reqs: &[Requirement], m: &[f64], exact: &[f64], cfg: &FitConfig) ->
     };
     let cov_nice = if wn > 0.0 { wn_m / wn } else { 0.0 };
     let must_part = (cov_must + fit_must) / 2.0;
-    let score = match (n_must > 0, wn > 0.0) {
+    let coverage = match (n_must > 0, wn > 0.0) {
         (true, true) => {
             cfg.must_share_of_skill * must_part + (1.0 - cfg.must_share_of_skill) * cov_nice
         }
         (true, false) => must_part,
         (false, true) => cov_nice,
         (false, false) => cfg.neutral_no_requirements,
+    };
+    let score = if n_must == 0 && wn <= 0.0 {
+        coverage
+    } else if cfg.focus > 0.0 {
+        (1.0 - cfg.focus) * coverage + cfg.focus * focus
+    } else {
+        coverage
     };
     let share = |k: usize| {
         if n_must > 0 {
@@ -314,6 +427,8 @@ fn aggregate(reqs: &[Requirement], m: &[f64], exact: &[f64], cfg: &FitConfig) ->
         cov_nice,
         gate_share: share(gate),
         hard_gate_share: share(hard_gate),
+        coverage,
+        focus,
     }
 }
 
@@ -328,7 +443,8 @@ pub struct RequirementMatch {
     pub held: Option<SkillId>,
     /// How it matched.
     pub kind: Option<MatchKind>,
-    /// Taxonomy path from the held skill to the needed one (implied/related matches).
+    /// Path from the held skill to the needed one (every kind but exact: the taxonomy path
+    /// for implied and related matches, the two skills for the others).
     pub path: Vec<SkillId>,
 }
 
@@ -337,6 +453,18 @@ pub struct RequirementMatch {
 pub fn pair_similarity(
     taxonomy: &Taxonomy,
     cfg: &SimilarityConfig,
+    needed: SkillId,
+    held: SkillId,
+) -> Option<(f64, MatchKind)> {
+    pair_similarity_with(taxonomy, cfg, &NoLinks, needed, held)
+}
+
+/// [`pair_similarity`] with edges beyond the taxonomy (same numbers as
+/// [`Expansion::with_links`]).
+pub fn pair_similarity_with(
+    taxonomy: &Taxonomy,
+    cfg: &SimilarityConfig,
+    extra: &dyn ExtraLinks,
     needed: SkillId,
     held: SkillId,
 ) -> Option<(f64, MatchKind)> {
@@ -365,6 +493,12 @@ pub fn pair_similarity(
             best = Some((sim, kind));
         }
     }
+    // After the taxonomy's edges, as the expansion orders them (a tie keeps the taxonomy's).
+    for (s, sim, kind) in extra.links(needed) {
+        if s == held && best.is_none_or(|(b, _)| f64::from(sim) > b) {
+            best = Some((f64::from(sim), kind));
+        }
+    }
     if best.is_none()
         && cfg.same_category > 0.0
         && let (Some(a), Some(b)) = (
@@ -378,10 +512,48 @@ pub fn pair_similarity(
     best
 }
 
+/// The focus term straight from the taxonomy (same number as the scans; explanations and
+/// tests): the specificity-weighted share of `claims` that serve some requirement.
+pub fn focus_with(
+    taxonomy: &Taxonomy,
+    sim: &SimilarityConfig,
+    extra: &dyn ExtraLinks,
+    reqs: &[Requirement],
+    claims: &[Claim],
+    spec: &Specificity,
+) -> f64 {
+    let (mut served, mut mass) = (0.0f64, 0.0f64);
+    for c in claims {
+        let serve = reqs
+            .iter()
+            .filter_map(|r| {
+                pair_similarity_with(taxonomy, sim, extra, r.skill, c.skill)
+                    .map(|(s, _)| serve_value(s as f32, c, r))
+            })
+            .fold(0.0f64, f64::max);
+        let w = spec.get(c.skill);
+        served += w * serve;
+        mass += w;
+    }
+    if mass > 0.0 { served / mass } else { 0.0 }
+}
+
 /// Per-requirement best matches with paths (explanations for the k results only).
 pub fn explain_fit(
     taxonomy: &Taxonomy,
     sim: &SimilarityConfig,
+    reqs: &[Requirement],
+    claims: &[Claim],
+    cfg: &FitConfig,
+) -> Vec<RequirementMatch> {
+    explain_fit_with(taxonomy, sim, &NoLinks, reqs, claims, cfg)
+}
+
+/// [`explain_fit`] with edges beyond the taxonomy.
+pub fn explain_fit_with(
+    taxonomy: &Taxonomy,
+    sim: &SimilarityConfig,
+    extra: &dyn ExtraLinks,
     reqs: &[Requirement],
     claims: &[Claim],
     cfg: &FitConfig,
@@ -397,8 +569,10 @@ pub fn explain_fit(
                 path: Vec::new(),
             };
             for c in claims {
-                if let Some((s, kind)) = pair_similarity(taxonomy, sim, r.skill, c.skill) {
-                    let v = s * level_fit(cfg, c.level, r.min_level);
+                if let Some((s, kind)) =
+                    pair_similarity_with(taxonomy, sim, extra, r.skill, c.skill)
+                {
+                    let v = match_value(cfg, s as f32, c, r);
                     if v > best.value {
                         best.value = v;
                         best.held = Some(c.skill);
@@ -406,7 +580,8 @@ pub fn explain_fit(
                     }
                 }
             }
-            if let (Some(h), Some(MatchKind::Implied | MatchKind::Related)) = (best.held, best.kind)
+            if let (Some(h), Some(kind)) = (best.held, best.kind)
+                && kind != MatchKind::Exact
             {
                 best.path = taxonomy
                     .path(h, r.skill, sim.max_hops)
@@ -434,30 +609,32 @@ mod tests {
     }
 
     fn req(skill: SkillId, level: Option<f64>, must: bool) -> Requirement {
-        Requirement {
-            skill,
-            min_level: level,
-            weight: 1.0,
-            must,
-        }
+        Requirement::new(skill, level, 1.0, must)
     }
 
-    fn both_paths(t: &Taxonomy, reqs: &[Requirement], claims: &[Claim]) -> SkillFit {
-        let (sim, cfg) = (SimilarityConfig::default(), FitConfig::default());
+    fn both_paths_with(
+        t: &Taxonomy,
+        reqs: &[Requirement],
+        claims: &[Claim],
+        cfg: &FitConfig,
+        spec: &Specificity,
+    ) -> SkillFit {
+        let sim = SimilarityConfig::default();
         let anchors: Vec<_> = reqs.iter().map(|r| r.skill).collect();
         let e = Expansion::new(t, &sim, &anchors, AnchorSide::Needed, t.len());
         let mut s = FitScratch::default();
-        let a = fit_with_needed_expansion(t, &e, reqs, claims, &cfg, &mut s);
+        let a = fit_with_needed_expansion(t, &e, reqs, claims, cfg, spec, &mut s);
         let held: Vec<_> = claims.iter().map(|c| c.skill).collect();
         let e = Expansion::new(t, &sim, &held, AnchorSide::Held, t.len());
-        let b = fit_with_held_expansion(t, &e, reqs, claims, &cfg, &mut s);
+        let b = fit_with_held_expansion(t, &e, reqs, claims, cfg, spec, &mut s);
         assert_eq!(a, b, "both expansion sides agree");
-        let ex = explain_fit(t, &sim, reqs, claims, &cfg);
+        let ex = explain_fit(t, &sim, reqs, claims, cfg);
         let mut m = vec![0.0; reqs.len()];
         for x in &ex {
             m[x.requirement] = x.value;
         }
-        let from_explain = aggregate(reqs, &m, &m, &cfg);
+        let focus = focus_with(t, &sim, &NoLinks, reqs, claims, spec);
+        let from_explain = aggregate(reqs, &m, &m, focus, cfg, spec);
         assert_eq!(
             from_explain.score, a.score,
             "explanations show the scored numbers"
@@ -465,15 +642,20 @@ mod tests {
         a
     }
 
+    fn both_paths(t: &Taxonomy, reqs: &[Requirement], claims: &[Claim]) -> SkillFit {
+        let cfg = FitConfig {
+            focus: 0.0,
+            ..FitConfig::default()
+        };
+        both_paths_with(t, reqs, claims, &cfg, &Specificity::uniform())
+    }
+
     #[test]
     fn formulas_by_hand() {
         let t = tax();
         // Needs JavaScript (L4, must) and SQL (must); has React at level 2: m_js = 0.8 * 0.5.
         let reqs = [req(0, Some(4.0), true), req(3, None, true)];
-        let claims = [Claim {
-            skill: 1,
-            level: Some(2.0),
-        }];
+        let claims = [Claim::new(1, Some(2.0))];
         let f = both_paths(&t, &reqs, &claims);
         let m_js = 0.8f32 as f64 * 0.5;
         assert!((f.cov_must - m_js / 2.0).abs() < 1e-12);
@@ -497,16 +679,46 @@ mod tests {
     }
 
     #[test]
+    fn specificity_weights_requirements_and_focus_rewards_a_focused_profile() {
+        let t = tax();
+        // JavaScript (id 0) is common, SQL (id 3) rare: a SQL match counts more.
+        let spec = Specificity::from_counts(&[90, 0, 50, 2], 100, &Default::default());
+        let reqs = [req(0, None, true), req(3, None, true)];
+        let cfg = FitConfig {
+            focus: 0.0,
+            ..FitConfig::default()
+        };
+        let js = both_paths_with(&t, &reqs, &[Claim::new(0, None)], &cfg, &spec);
+        let sql = both_paths_with(&t, &reqs, &[Claim::new(3, None)], &cfg, &spec);
+        assert!(sql.cov_must > 0.5 && js.cov_must < 0.5, "{sql:?} {js:?}");
+        let w = |s| spec.get(s);
+        assert!((sql.cov_must - w(3) / (w(0) + w(3))).abs() < 1e-12);
+        // Focus: the same match in a profile full of unrelated skills focuses less.
+        let cfg = FitConfig::default();
+        let narrow = both_paths_with(&t, &reqs, &[Claim::new(3, None)], &cfg, &spec);
+        let wide = both_paths_with(
+            &t,
+            &reqs,
+            &[Claim::new(3, None), Claim::new(2, None)],
+            &cfg,
+            &spec,
+        );
+        assert_eq!(narrow.focus, 1.0);
+        assert!((wide.focus - w(3) / (w(3) + w(2))).abs() < 1e-12);
+        assert_eq!(narrow.coverage, wide.coverage);
+        assert!(narrow.score > wide.score);
+        let phi = cfg.focus;
+        assert!((wide.score - ((1.0 - phi) * wide.coverage + phi * wide.focus)).abs() < 1e-12);
+    }
+
+    #[test]
     fn no_requirements_is_neutral_and_nice_only_is_mean() {
         let t = tax();
         assert_eq!(both_paths(&t, &[], &[]).score, 0.5);
         let f = both_paths(
             &t,
             &[req(2, None, false), req(3, None, false)],
-            &[Claim {
-                skill: 2,
-                level: None,
-            }],
+            &[Claim::new(2, None)],
         );
         assert_eq!(f.score, 0.5);
         assert_eq!(f.gate_share, 1.0);

@@ -15,15 +15,25 @@ mod builtin;
 mod esco;
 mod fit;
 mod normalize;
+mod resolve;
 mod similarity;
+mod specificity;
 mod taxonomy;
 
 pub use builtin::{BUILTIN_CATEGORIES, builtin, parse_tsv};
 pub use esco::{EscoImport, EscoOccupation, EscoReport, import_esco_dir};
 pub use fit::{
     Claim, FitConfig, FitScratch, Requirement, RequirementMatch, SkillFit, explain_fit,
-    fit_with_held_expansion, fit_with_needed_expansion, pair_similarity,
+    explain_fit_with, fit_with_held_expansion, fit_with_needed_expansion, focus_with,
+    pair_similarity, pair_similarity_with,
 };
 pub use normalize::{loose_key, normalize_label};
-pub use similarity::{AnchorSide, Expansion, ExpansionEntry, MatchKind, SimilarityConfig};
+pub use resolve::{
+    AdhocLinks, Resolution, ResolutionConfig, ResolutionKind, acronym_of, is_ignorable, tokens,
+    trigrams,
+};
+pub use similarity::{
+    AnchorSide, Expansion, ExpansionEntry, ExtraLinks, MatchKind, NoLinks, SimilarityConfig,
+};
+pub use specificity::{Specificity, SpecificityConfig, idf, specificity_weight};
 pub use taxonomy::{Neighbour, Relation, SkillId, SkillNode, Taxonomy, TaxonomyBuilder};

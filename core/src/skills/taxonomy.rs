@@ -2,10 +2,12 @@
 //! edges. Built once with [`TaxonomyBuilder`], then immutable and shared (`Arc`) by the engine.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
 use super::normalize::{loose_key, normalize_label};
+use super::resolve::{Resolution, ResolutionConfig, ResolverIndex, resolve_label};
 use crate::error::{Error, Result};
 use crate::util::TrimSpace;
 
@@ -57,6 +59,8 @@ pub struct Taxonomy {
     alias_collisions: usize,
     categories: Vec<String>,
     category_of: Vec<u32>,
+    /// Lookup structures for resolution beyond exact keys, built on first use.
+    resolver: OnceLock<ResolverIndex>,
 }
 
 impl From<Taxonomy> for TaxonomyData {
@@ -93,6 +97,7 @@ impl Taxonomy {
             categories: Vec::new(),
             category_of: vec![NO_CATEGORY; n],
             nodes: Vec::new(),
+            resolver: OnceLock::new(),
         };
         let mut cat_index: HashMap<&str, u32> = HashMap::new();
         for (i, node) in nodes.iter().enumerate() {
@@ -223,6 +228,19 @@ impl Taxonomy {
             .get(&key)
             .or_else(|| self.loose.get(&loose_key(label)))
             .copied()
+    }
+
+    /// Resolves free text with every rule of `cfg` (exact and alias keys, contained labels,
+    /// acronyms, trigram similarity; see [`super::ResolutionConfig`]): the skill, how it was
+    /// found and how sure. Deterministic; the lookup structures are built on the first call
+    /// that needs them (tens of milliseconds for the full ESCO).
+    pub fn resolve_with(&self, label: &str, cfg: &ResolutionConfig) -> Resolution {
+        resolve_label(
+            self,
+            self.resolver.get_or_init(|| ResolverIndex::build(self)),
+            label,
+            cfg,
+        )
     }
 
     /// The skill with external identifier `uri` (e.g. an ESCO concept URI).

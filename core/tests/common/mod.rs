@@ -2,9 +2,18 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, TimeZone, Utc};
+use fairmatch::explain::SkillExplanation;
 use fairmatch::{
-    Budget, BudgetKind, Freelancer, History, Importance, Job, SkillClaim, SkillRequirement,
+    Budget, BudgetKind, Freelancer, History, Importance, Job, Match, SkillClaim, SkillRequirement,
 };
+
+/// The skill part of a default-preset match's explanation.
+pub fn skills_of(m: &Match) -> &SkillExplanation {
+    m.explanation
+        .as_ref()
+        .and_then(|x| x.skills.as_ref())
+        .expect("a default-preset match explains its skills")
+}
 
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 6, 1, 12, 0, 0).unwrap()
