@@ -13,8 +13,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
 
 use crate::convert::{
-    arr, from_py, from_py_or_default, int, numpy_loaded, opt_arr, opt_int, opt_vec_of, parse_enum,
-    opt_enum, text, texts, to_py, vec_of,
+    arr, from_py, from_py_or_default, int, numpy_loaded, opt_arr, opt_enum, opt_int, opt_vec_of,
+    parse_enum, text, texts, to_py, vec_of,
 };
 use crate::error::IntoPy;
 

@@ -215,5 +215,8 @@ fn relax_when_short_fills_with_flagged_partial_matches_and_counts_the_gate() {
         jobs.below_gate, 3,
         "hard vetoed; relax and empty below the gate"
     );
-    assert!(jobs.matches.last().unwrap().below_gate, "flagged jobs come last");
+    assert!(
+        jobs.matches.last().unwrap().below_gate,
+        "flagged jobs come last"
+    );
 }

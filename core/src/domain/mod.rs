@@ -19,12 +19,14 @@ pub const MAX_NESTING: usize = 64;
 pub const MAX_INPUT_NODES: usize = 1 << 24;
 
 mod common;
+mod direction;
 mod event;
 mod freelancer;
 mod job;
 mod skill_vectors;
 
 pub use common::{Embedding, Location, WorkingHours, normalize_language};
+pub use direction::Direction;
 pub use event::{Impressions, Outcome, OutcomeKind};
 pub use freelancer::{Freelancer, History, SkillClaim};
 pub use job::{

@@ -367,7 +367,7 @@ impl Catalog {
             label: label.to_owned(),
             skill,
             uri,
-            resolution: super::pipeline::label_resolution(r),
+            resolution: super::explain::label_resolution(r),
             alike,
         }
     }

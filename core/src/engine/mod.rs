@@ -11,11 +11,16 @@
 //! keeps the engine's counts. So an outcome is never counted twice as long as the history you
 //! send is your own full count.
 
+mod assemble;
 mod audit;
 mod catalog;
+mod config;
+mod driver;
 mod events;
+mod explain;
 mod options;
-mod pipeline;
+mod request;
+mod rerank;
 mod skill_vectors;
 mod snapshot;
 
@@ -25,114 +30,25 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 
 pub use audit::{AuditOptions, AuditReport, GroupAudit, RatingGap};
+pub use config::{EngineConfig, LedgerConfig, RetrievalConfig, ScoringConfig};
 pub use events::{Counters, EventConfig, EventLog, RawEvent, Series};
 pub use options::{
     FairnessOptions, Filters, LabelReport, Match, PairScore, RecommendOptions, Recommendations,
     UpsertReport,
 };
-pub use pipeline::ScoringConfig;
 
 use catalog::{Catalog, FreelancerEntry, JobEntry};
-use pipeline::RequestCtx;
+use driver::Anchor;
+use request::RequestCtx;
 
 use crate::domain::{
-    Freelancer, History, Impressions, Job, Outcome, OutcomeKind, SkillVectorTable,
+    Direction, Freelancer, History, Impressions, Job, Outcome, OutcomeKind, SkillVectorTable,
 };
 use crate::error::{EntityKind, Error, Result};
-use crate::filter::Veto;
 use crate::index::{HnswBuilder, HnswIndex, Metric, VectorStore};
 use crate::rerank::ExposureLedger;
-use crate::score::Preset;
+use crate::score::Scorer;
 use crate::skills::{Taxonomy, builtin};
-
-/// Engine-wide configuration (saved in snapshots).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct EngineConfig {
-    /// Skill similarity and skill-factor parameters.
-    pub scoring: ScoringConfig,
-    /// How events are kept.
-    pub events: EventConfig,
-    /// The exposure ledger FairCo reads (updated by `record_impressions`).
-    pub ledger: LedgerConfig,
-    /// When and how large catalogues retrieve candidates instead of scanning everything.
-    pub retrieval: RetrievalConfig,
-}
-
-/// The retrieval stage (DESIGN.md §1 stage 2): at or above `min_catalog` live freelancers,
-/// `recommend_freelancers` under the default preset scores only the freelancers that hold a
-/// skill similar to one the job needs (skill inverted index, identity/hierarchy/related
-/// matches) plus the job embedding's `vector_neighbours` nearest freelancer embeddings (HNSW),
-/// instead of every freelancer. Vetoes are then counted among those candidates only. The
-/// recall this costs is measured in benches/README.md ("Retrieval").
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct RetrievalConfig {
-    /// Catalogue size from which retrieval replaces the full scan (default 50,000; 0 = always,
-    /// `usize::MAX` = never).
-    pub min_catalog: usize,
-    /// Nearest embeddings added to the candidates (default 200; 0 = skills only; ≤ 10,000).
-    pub vector_neighbours: usize,
-}
-
-impl Default for RetrievalConfig {
-    fn default() -> Self {
-        Self {
-            min_catalog: 50_000,
-            vector_neighbours: 200,
-        }
-    }
-}
-
-impl EngineConfig {
-    /// Checks every part.
-    pub fn validate(&self) -> Result<()> {
-        self.scoring.validate()?;
-        self.events.validate()?;
-        if self.retrieval.vector_neighbours > 10_000 {
-            return Err(Error::invalid(
-                "retrieval.vector_neighbours",
-                "must be ≤ 10000",
-            ));
-        }
-        self.ledger.new_ledger().map(|_| ())
-    }
-}
-
-/// The engine's exposure ledger: one entry per freelancer (groups are summed from it per
-/// request), exposure from recorded impressions, merit from the scores they carry.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LedgerConfig {
-    /// Attention per position (default `log`).
-    pub position_model: crate::PositionModel,
-    /// Positions past this one get no exposure (default none).
-    pub cutoff: Option<usize>,
-    /// Half-life of exposure and merit in days (default 30; `None` = no decay).
-    pub half_life_days: Option<f64>,
-}
-
-impl Default for LedgerConfig {
-    fn default() -> Self {
-        Self {
-            position_model: crate::PositionModel::Log,
-            cutoff: None,
-            half_life_days: Some(30.0),
-        }
-    }
-}
-
-impl LedgerConfig {
-    /// An empty ledger with this configuration (times in Unix seconds); rejects bad values.
-    pub fn new_ledger(&self) -> Result<ExposureLedger> {
-        ExposureLedger::new(
-            self.position_model.clone(),
-            self.cutoff,
-            self.half_life_days.map(|d| d * 86_400.0),
-        )
-        .map_err(|e| e.within("ledger"))
-    }
-}
 
 pub(crate) struct State {
     pub config: EngineConfig,
@@ -449,14 +365,29 @@ impl Engine {
         job_id: &str,
         opts: &RecommendOptions,
     ) -> Result<Recommendations> {
-        let weights = opts.validate()?;
+        opts.validate()?;
+        let scorer = opts.preset.scorer(opts.weights.as_ref())?;
+        self.recommend_freelancers_with(job_id, opts, scorer.as_ref())
+    }
+
+    /// [`Engine::recommend_freelancers`] scored by `scorer` instead of the options' preset
+    /// (a preset of your own over the factors the engine computes, e.g. learned per-client
+    /// weights; `options.preset` and `options.weights` are then not read, except that the
+    /// answer names `options.preset`). Rejects an unknown job id and invalid options.
+    pub fn recommend_freelancers_with(
+        &self,
+        job_id: &str,
+        opts: &RecommendOptions,
+        scorer: &dyn Scorer,
+    ) -> Result<Recommendations> {
+        opts.validate_request()?;
         let s = self.state.read();
         let d = s.catalog.job_doc(job_id)?;
         let job = s.catalog.jobs[d as usize]
             .as_ref()
             .ok_or_else(|| Error::unknown(EntityKind::Job, job_id))?;
-        let ctx = RequestCtx::new(&s, opts, weights, true);
-        pipeline::recommend_freelancers(&ctx, job)
+        let ctx = RequestCtx::new(&s, opts, scorer, Direction::FreelancersForJob);
+        driver::recommend(&ctx, Anchor::Job(job))
     }
 
     /// The best open jobs for a stored freelancer (closed or expired jobs are vetoed as
@@ -466,11 +397,24 @@ impl Engine {
         freelancer_id: &str,
         opts: &RecommendOptions,
     ) -> Result<Recommendations> {
-        let weights = opts.validate()?;
+        opts.validate()?;
+        let scorer = opts.preset.scorer(opts.weights.as_ref())?;
+        self.recommend_jobs_with(freelancer_id, opts, scorer.as_ref())
+    }
+
+    /// [`Engine::recommend_jobs`] scored by `scorer` instead of the options' preset (see
+    /// [`Engine::recommend_freelancers_with`]).
+    pub fn recommend_jobs_with(
+        &self,
+        freelancer_id: &str,
+        opts: &RecommendOptions,
+        scorer: &dyn Scorer,
+    ) -> Result<Recommendations> {
+        opts.validate_request()?;
         let s = self.state.read();
         let d = s.catalog.freelancer_doc(freelancer_id)?;
-        let ctx = RequestCtx::new(&s, opts, weights, false);
-        pipeline::recommend_jobs(&ctx, d as usize)
+        let ctx = RequestCtx::new(&s, opts, scorer, Direction::JobsForFreelancer);
+        driver::recommend(&ctx, Anchor::Freelancer(d as usize))
     }
 
     /// Scores one (job, freelancer) pair with its explanation, and lists the vetoes that
@@ -481,55 +425,16 @@ impl Engine {
         freelancer_id: &str,
         opts: &RecommendOptions,
     ) -> Result<PairScore> {
-        let weights = opts.validate()?;
+        opts.validate()?;
+        let scorer = opts.preset.scorer(opts.weights.as_ref())?;
         let s = self.state.read();
         let jd = s.catalog.job_doc(job_id)?;
         let fd = s.catalog.freelancer_doc(freelancer_id)?;
-        let (Some(j), Some(f)) = (
-            s.catalog.jobs[jd as usize].as_ref(),
-            s.catalog.freelancers[fd as usize].as_ref(),
-        ) else {
+        let Some(j) = s.catalog.jobs[jd as usize].as_ref() else {
             return Err(Error::unknown(EntityKind::Job, job_id));
         };
-        let ctx = RequestCtx::new(&s, opts, weights, true);
-        let mut vetoes: Vec<String> = ctx
-            .veto(j, fd as usize, false)
-            .map(|v| v.name().to_owned())
-            .into_iter()
-            .collect();
-        let result = match opts.preset {
-            Preset::Default => {
-                let cat = &s.catalog;
-                let exp = ctx.expansion(
-                    j.reqs.iter().map(|r| r.skill),
-                    crate::skills::AnchorSide::Needed,
-                );
-                let fit = crate::skills::fit_with_needed_expansion(
-                    &cat.taxonomy,
-                    &exp,
-                    &j.reqs,
-                    &f.claims,
-                    &ctx.cfg.fit,
-                    &ctx.spec,
-                    &mut Default::default(),
-                );
-                let gate = ctx.gate(j, &fit);
-                if gate == pipeline::Gate::Veto {
-                    vetoes.push(Veto::MustHaveSkills.name().to_owned());
-                }
-                let mut m =
-                    ctx.default_match(j, fd as usize, &fit, f.input.id.clone(), 1, Vec::new());
-                m.below_gate = gate == pipeline::Gate::Below;
-                m
-            }
-            Preset::MegilanceV1 => {
-                let sc = ctx.megilance(j, f);
-                let mut m = ctx.megilance_match(f.input.id.clone(), &sc, false);
-                m.rank = 1;
-                m
-            }
-        };
-        Ok(PairScore { result, vetoes })
+        let ctx = RequestCtx::new(&s, opts, scorer.as_ref(), Direction::FreelancersForJob);
+        Ok(driver::score_pair(&ctx, j, fd as usize))
     }
 
     /// Records one shown list. Every freelancer id must be known (`UnknownId` otherwise; the

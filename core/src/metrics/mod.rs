@@ -72,10 +72,10 @@ pub use inequality::{
 pub use labelled::LabelledConfusion;
 pub use policy::{BinaryLabel, Combiner, MAX_GROUPS, ZeroDivision, check_n_groups, combine};
 pub use ranking::{
-    ARP_DEFAULT_COMBINER, DEFAULT_COMBINER, ExpectedExposure, ExposureAccumulator, Infeasible, YangStoyanovich, YsDiscount,
-    attention_shares, attribute_rank_parity, awrf, awrf_binary, expected_exposure,
-    exposure_per_utility, group_exposure, infeasible, max_skew, min_skew, ndkl, skew,
-    yang_stoyanovich,
+    ARP_DEFAULT_COMBINER, DEFAULT_COMBINER, ExpectedExposure, ExposureAccumulator, Infeasible,
+    YangStoyanovich, YsDiscount, attention_shares, attribute_rank_parity, awrf, awrf_binary,
+    expected_exposure, exposure_per_utility, group_exposure, infeasible, max_skew, min_skew, ndkl,
+    skew, yang_stoyanovich,
 };
 pub use rating::{
     Alternative, BrunnerMunzel, DEFAULT_PERMUTATION_SEED, DEFAULT_RESAMPLES, MAX_RATING,
