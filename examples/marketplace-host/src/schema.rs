@@ -192,6 +192,9 @@ pub struct Match {
     /// notes, and the re-ranking moves (`fairmatch::Explanation`).
     #[schema(value_type = Object)]
     explanation: Option<serde_json::Value>,
+    /// Failed the job's must-have gate; shown only because fewer than k passed it
+    /// (`relax_when_short`).
+    below_gate: bool,
 }
 
 /// The engine's answer to a recommendation request (`fairmatch::Recommendations`).
@@ -205,6 +208,8 @@ pub struct Recommendations {
     scored: u32,
     /// Scored candidates below `min_score`.
     below_min_score: u32,
+    /// Candidates whose must-haves failed the job's gate.
+    below_gate: u32,
     /// Candidates removed by each veto (name → count).
     vetoed: BTreeMap<String, u32>,
     /// The preset used.
