@@ -11,13 +11,12 @@ use fairmatch::metrics::{self as m, Alternative, ExposureAccumulator, RatingStat
 use numpy::PyArray1;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyTuple};
-use serde_json::Value;
 
 use crate::convert::{
-    arr, from_py, from_py_or_default, int, numpy_loaded, opt_arr, opt_int, opt_vec_of, parse_enum,
-    text, texts, to_py, vec_of, word,
+    arr, from_py, from_py_or_default, int, numpy_loaded, opt_arr, opt_enum, opt_int, opt_vec_of,
+    parse_enum, text, texts, to_py, vec_of,
 };
-use crate::error::{IntoPy, invalid};
+use crate::error::IntoPy;
 
 /// `(from_dict, (to_dict(),))`: the pickle form of every accumulator.
 pub(crate) fn reduce_via_dict<'py>(
@@ -131,24 +130,13 @@ impl PyExposureAccumulator {
         to_py(py, &self.inner)
     }
 
-    /// Restores `to_dict()` output (validated: model, equal per-group lengths).
+    /// Restores `to_dict()` output (validated by the core: position model, equal per-group
+    /// lengths, finite sums).
     #[staticmethod]
     fn from_dict(state: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let v: Value = from_py(state, "state")?;
-        let len = |k: &str| v.get(k).and_then(Value::as_array).map(Vec::len);
-        let n = len("exposure");
-        if n.is_none() || len("utility") != n || len("items") != n {
-            return Err(invalid(
-                "state",
-                "exposure, utility and items must be lists of the same length",
-            ));
-        }
-        let model: PositionModel =
-            serde_json::from_value(v.get("model").cloned().unwrap_or_default())
-                .map_err(|e| invalid("state.model", e.to_string()))?;
-        ExposureAccumulator::new(0, model, None).py_err()?;
-        let inner = serde_json::from_value(v).map_err(|e| invalid("state", e.to_string()))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: from_py(state, "state")?,
+        })
     }
 
     fn __reduce__<'py>(
@@ -238,18 +226,12 @@ impl PyRatingStats {
         to_py(py, &self.inner)
     }
 
-    /// Restores `to_dict()` output.
+    /// Restores `to_dict()` output (validated by the core: finite mean and `m2 ≥ 0`).
     #[staticmethod]
     fn from_dict(state: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let mut v: Value = from_py(state, "state")?;
-        // to_dict writes NaN (of an empty slice) as None.
-        for k in ["mean", "m2"] {
-            if let Some(x) = v.get_mut(k).filter(|x| x.is_null()) {
-                *x = Value::from(0.0);
-            }
-        }
-        let inner = serde_json::from_value(v).map_err(|e| invalid("state", e.to_string()))?;
-        Ok(Self { inner })
+        Ok(Self {
+            inner: from_py(state, "state")?,
+        })
     }
 
     fn __reduce__<'py>(
@@ -283,8 +265,7 @@ fn welch_from_stats<'py>(
     b: &PyRatingStats,
     alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
-    let alt: Alternative = parse_enum(alternative, "alternative")?;
+    let alt: Alternative = opt_enum(alternative, "alternative")?;
     to_py(py, &m::welch_from_stats(&a.inner, &b.inner, alt).py_err()?)
 }
 
@@ -352,10 +333,9 @@ fn permutation_test<'py>(
     seed: Option<&Bound<'_, PyAny>>,
     alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let resamples: usize = opt_int(resamples, "resamples")?.unwrap_or(9999);
-    let seed: u64 = opt_int(seed, "seed")?.unwrap_or(0);
-    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
-    let alt: Alternative = parse_enum(alternative, "alternative")?;
+    let resamples: usize = opt_int(resamples, "resamples")?.unwrap_or(m::DEFAULT_RESAMPLES);
+    let seed: u64 = opt_int(seed, "seed")?.unwrap_or(m::DEFAULT_PERMUTATION_SEED);
+    let alt: Alternative = opt_enum(alternative, "alternative")?;
     let l = arr::<u32>(labels, "labels")?;
     let mut e = None;
     let r = m::permutation_test(&l.slice(), resamples, seed, alt, |x| {
@@ -367,8 +347,8 @@ fn permutation_test<'py>(
     to_py(py, &r.py_err()?)
 }
 
-/// Seeded two-sample permutation test of `statistic(a, b)` (default: mean(a) − mean(b),
-/// computed without the GIL); returns `{"statistic", "p_value", "resamples"}`.
+/// Seeded two-sample permutation test of `statistic(a, b)` (default: the core's
+/// `difference_in_means`, computed without the GIL); returns `{"statistic", "p_value", "resamples"}`.
 #[pyfunction]
 #[pyo3(signature = (a, b, statistic=None, resamples=None, seed=None, alternative=None))]
 fn permutation_test_two_sample<'py>(
@@ -380,21 +360,15 @@ fn permutation_test_two_sample<'py>(
     seed: Option<&Bound<'_, PyAny>>,
     alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let resamples: usize = opt_int(resamples, "resamples")?.unwrap_or(9999);
-    let seed: u64 = opt_int(seed, "seed")?.unwrap_or(0);
-    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
-    let alt: Alternative = parse_enum(alternative, "alternative")?;
+    let resamples: usize = opt_int(resamples, "resamples")?.unwrap_or(m::DEFAULT_RESAMPLES);
+    let seed: u64 = opt_int(seed, "seed")?.unwrap_or(m::DEFAULT_PERMUTATION_SEED);
+    let alt: Alternative = opt_enum(alternative, "alternative")?;
     let (a, b) = (arr::<f64>(a, "a")?, arr::<f64>(b, "b")?);
     let (xa, xb) = (a.slice(), b.slice());
     let r = match statistic.filter(|s| !s.is_none()) {
-        None => {
-            let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
-            py.detach(|| {
-                m::permutation_test_two_sample(&xa, &xb, resamples, seed, alt, |p, q| {
-                    mean(p) - mean(q)
-                })
-            })
-        }
+        None => py.detach(|| {
+            m::permutation_test_two_sample(&xa, &xb, resamples, seed, alt, m::difference_in_means)
+        }),
         Some(f) => {
             let mut e = None;
             let r = m::permutation_test_two_sample(&xa, &xb, resamples, seed, alt, |p, q| {

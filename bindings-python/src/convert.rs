@@ -50,19 +50,39 @@ impl Path<'_> {
 /// Accepts dict (str keys), list, tuple, str, int, float, bool, None, numpy scalars and
 /// arrays (via `tolist()`), and `datetime` (ISO 8601; a naive datetime is taken as UTC).
 /// Rejects, with `InvalidInputError` naming the key: NaN and infinities, text that is not
-/// valid Unicode (lone surrogates), containers nested deeper than `fairmatch::MAX_NESTING`
-/// and a container that contains itself (a cycle) — never a stack overflow.
+/// valid Unicode (lone surrogates), containers nested deeper than `fairmatch::MAX_NESTING`,
+/// a container that contains itself (a cycle) — never a stack overflow — and an input of
+/// more than `fairmatch::MAX_INPUT_NODES` values in all (a list reused inside itself many
+/// times expands exponentially), naming the key where the budget ran out.
 pub(crate) fn to_value(obj: &Bound<'_, PyAny>, field: &str) -> PyResult<Value> {
-    Conv { open: Vec::new() }.value(obj, &Path::Root(field))
+    Conv {
+        open: Vec::new(),
+        nodes: 0,
+    }
+    .value(obj, &Path::Root(field))
 }
 
-/// One conversion: the containers open on the current path (for cycles and depth).
+/// One conversion: the containers open on the current path (for cycles and depth) and the
+/// number of values converted so far (for the total budget).
 struct Conv {
     open: Vec<usize>,
+    nodes: usize,
 }
 
 impl Conv {
     fn value(&mut self, obj: &Bound<'_, PyAny>, at: &Path<'_>) -> PyResult<Value> {
+        self.nodes += 1;
+        if self.nodes > fairmatch::MAX_INPUT_NODES {
+            return Err(invalid(
+                at.render(),
+                format!(
+                    "the input holds more than {} values in all (a list or dict reused inside \
+                     itself expands exponentially); send a large batch in parts or as one \
+                     JSON document",
+                    fairmatch::MAX_INPUT_NODES
+                ),
+            ));
+        }
         if obj.is_none() {
             Ok(Value::Null)
         } else if obj.is_instance_of::<PyBool>() {
@@ -243,12 +263,6 @@ pub(crate) fn opt_text(obj: Option<&Bound<'_, PyAny>>, field: &str) -> PyResult<
     }
 }
 
-/// A text argument of a fixed vocabulary (`method`, `zero_division`, …) with its default
-/// spelling when absent.
-pub(crate) fn word(obj: Option<&Bound<'_, PyAny>>, field: &str, default: &str) -> PyResult<String> {
-    Ok(opt_text(obj, field)?.unwrap_or_else(|| default.to_owned()))
-}
-
 /// An optional `{id: value}` dict argument: ids are row ids (0..2^32), values read by `value`;
 /// errors name `field[id]`.
 pub(crate) fn id_map<'py, T>(
@@ -398,6 +412,28 @@ pub(crate) fn from_py_or_default<T: DeserializeOwned + Default>(
 /// Parses a core enum from its serde spelling (e.g. `"between_groups"`).
 pub(crate) fn parse_enum<T: DeserializeOwned>(s: &str, field: &str) -> PyResult<T> {
     from_value(Value::String(s.to_owned()), field).map_err(crate::error::to_py)
+}
+
+/// An optional enum argument (`method`, `agg`, `alternative`, …) in the core's spelling;
+/// absent (`None`) takes the core type's `Default`, so the binding decides no default.
+pub(crate) fn opt_enum<T: DeserializeOwned + Default>(
+    obj: Option<&Bound<'_, PyAny>>,
+    field: &str,
+) -> PyResult<T> {
+    opt_enum_or(obj, field, T::default())
+}
+
+/// An optional enum argument whose default depends on the function (a core constant such
+/// as [`fairmatch::metrics::DEFAULT_COMBINER`]); absent (`None`) takes `default`.
+pub(crate) fn opt_enum_or<T: DeserializeOwned>(
+    obj: Option<&Bound<'_, PyAny>>,
+    field: &str,
+    default: T,
+) -> PyResult<T> {
+    match opt_text(obj, field)? {
+        Some(s) => parse_enum(&s, field),
+        None => Ok(default),
+    }
 }
 
 /// Converts any serialisable core output to plain Python dicts/lists (directly, without an

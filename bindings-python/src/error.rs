@@ -154,7 +154,12 @@ fn build(py: Python<'_>, e: &fairmatch::Error) -> PyResult<PyErr> {
             c.io.bind(py).clone(),
             vec![("path", path.into_pyobject(py)?.into_any().unbind())],
         ),
-        _ => (SnapshotError::type_object(py).into_any(), vec![]),
+        E::NotASnapshot { .. } | E::IncompatibleSnapshot { .. } | E::CorruptSnapshot { .. } => {
+            (SnapshotError::type_object(py).into_any(), vec![])
+        }
+        // a variant added to the core later (the enum is non-exhaustive) is still a
+        // FairmatchError, never mistaken for a snapshot problem
+        _ => (FairmatchError::type_object(py).into_any(), vec![]),
     };
     let inst = cls.call1((msg,))?;
     inst.setattr("code", e.code())?;

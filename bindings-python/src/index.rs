@@ -10,10 +10,9 @@
 use std::borrow::Cow;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
-use fairmatch::Error;
 use fairmatch::index::{
     AllowList, DEFAULT_RERANK_CANDIDATES, FlatIndex, Hit, HnswBuilder, HnswConfig, HnswIndex,
-    Metric, QuantizedIndex, Query, VectorStore,
+    Metric, QuantizedIndex, Query, VectorIndex, VectorStore,
 };
 use numpy::{PyReadonlyArray2, PyUntypedArray, PyUntypedArrayMethods};
 use pyo3::prelude::*;
@@ -117,161 +116,13 @@ fn search_args(
     Ok((int(k, "k")?, opt_int(ef, "ef")?, allow_ids(allow)?))
 }
 
-/// Renames the core's `vector…` field to `vectors[i]…` for a batch row.
-fn at_row(e: Error, i: usize) -> Error {
-    e.map_field(|f| f.replacen("vector", &format!("vectors[{i}]"), 1))
-}
-
-/// The operations the three index classes share.
-trait Index: Sized + Send + Sync {
-    fn store(&self) -> &VectorStore;
-    fn memory_bytes(&self) -> usize;
-    fn upsert(&mut self, id: u32, v: &[f32]) -> fairmatch::Result<()>;
-    fn remove(&mut self, id: u32) -> bool;
-    fn search(
-        &self,
-        q: &Query<'_>,
-        k: usize,
-        ef: Option<usize>,
-        allow: Option<AllowList<'_>>,
-    ) -> fairmatch::Result<Vec<Hit>>;
-    fn search_batch(
-        &self,
-        q: &[Query<'_>],
-        k: usize,
-        ef: Option<usize>,
-        allow: Option<AllowList<'_>>,
-    ) -> fairmatch::Result<Vec<Vec<Hit>>>;
-    fn to_bytes(&self) -> Vec<u8>;
-    fn is_empty_index(&self) -> bool {
-        self.store().is_empty()
-    }
-    /// Builds a fresh index over `store` with this index's settings, when the index type is
-    /// better built in bulk than by incremental upserts (HNSW: parallel graph build;
-    /// quantized: trains the int8 scales on the data). `None`: upsert row by row.
-    fn rebuilt(&self, _store: VectorStore) -> Option<fairmatch::Result<Self>> {
-        None
-    }
-}
-
-/// The `Index` methods that are plain delegations to the core type's own.
-macro_rules! delegate {
-    () => {
-        fn store(&self) -> &VectorStore {
-            self.store()
-        }
-        fn memory_bytes(&self) -> usize {
-            self.memory_bytes()
-        }
-        fn upsert(&mut self, id: u32, v: &[f32]) -> fairmatch::Result<()> {
-            self.upsert(id, v)
-        }
-        fn remove(&mut self, id: u32) -> bool {
-            self.remove(id)
-        }
-        fn to_bytes(&self) -> Vec<u8> {
-            self.to_bytes()
-        }
-    };
-}
-
-impl Index for FlatIndex {
-    delegate!();
-    fn search(
-        &self,
-        q: &Query<'_>,
-        k: usize,
-        _ef: Option<usize>,
-        allow: Option<AllowList<'_>>,
-    ) -> fairmatch::Result<Vec<Hit>> {
-        self.search(q, k, allow)
-    }
-    fn search_batch(
-        &self,
-        q: &[Query<'_>],
-        k: usize,
-        _ef: Option<usize>,
-        allow: Option<AllowList<'_>>,
-    ) -> fairmatch::Result<Vec<Vec<Hit>>> {
-        self.search_batch(q, k, allow)
-    }
-}
-
-impl Index for HnswIndex {
-    delegate!();
-    fn search(
-        &self,
-        q: &Query<'_>,
-        k: usize,
-        ef: Option<usize>,
-        allow: Option<AllowList<'_>>,
-    ) -> fairmatch::Result<Vec<Hit>> {
-        self.search(q, k, ef, allow)
-    }
-    fn search_batch(
-        &self,
-        q: &[Query<'_>],
-        k: usize,
-        ef: Option<usize>,
-        allow: Option<AllowList<'_>>,
-    ) -> fairmatch::Result<Vec<Vec<Hit>>> {
-        self.search_batch(q, k, ef, allow)
-    }
-    fn rebuilt(&self, store: VectorStore) -> Option<fairmatch::Result<Self>> {
-        Some(
-            HnswBuilder::new()
-                .config(self.config().clone())
-                .build(store),
-        )
-    }
-}
-
-impl Index for QuantizedIndex {
-    fn store(&self) -> &VectorStore {
-        QuantizedIndex::store(self)
-    }
-    fn memory_bytes(&self) -> usize {
-        QuantizedIndex::store(self).memory_bytes() + self.scan_bytes()
-    }
-    fn upsert(&mut self, id: u32, v: &[f32]) -> fairmatch::Result<()> {
-        QuantizedIndex::upsert(self, id, v)
-    }
-    fn remove(&mut self, id: u32) -> bool {
-        QuantizedIndex::remove(self, id)
-    }
-    fn search(
-        &self,
-        q: &Query<'_>,
-        k: usize,
-        _ef: Option<usize>,
-        allow: Option<AllowList<'_>>,
-    ) -> fairmatch::Result<Vec<Hit>> {
-        QuantizedIndex::search(self, q, k, allow)
-    }
-    fn search_batch(
-        &self,
-        q: &[Query<'_>],
-        k: usize,
-        _ef: Option<usize>,
-        allow: Option<AllowList<'_>>,
-    ) -> fairmatch::Result<Vec<Vec<Hit>>> {
-        QuantizedIndex::search_batch(self, q, k, allow)
-    }
-    fn to_bytes(&self) -> Vec<u8> {
-        QuantizedIndex::to_bytes(self)
-    }
-    fn rebuilt(&self, store: VectorStore) -> Option<fairmatch::Result<Self>> {
-        Some(QuantizedIndex::build(store, self.rerank_candidates()))
-    }
-}
-
 /// The shared state of every index class.
 #[derive(Debug)]
 struct Shared<T> {
     lock: RwLock<T>,
 }
 
-impl<T: Index> Shared<T> {
+impl<T: VectorIndex> Shared<T> {
     fn new(ix: T) -> Self {
         Self {
             lock: RwLock::new(ix),
@@ -300,8 +151,7 @@ impl<T: Index> Shared<T> {
         py.detach(|| self.write().upsert(id, &v)).py_err()
     }
 
-    /// All rows or none: every row is validated (in a scratch store) before any is applied.
-    /// An empty index of a bulk-built type is built over the whole batch instead.
+    /// All rows or none, with the core's bulk-build rule ([`VectorIndex::upsert_many`]).
     fn upsert_many(
         &self,
         py: Python<'_>,
@@ -312,35 +162,11 @@ impl<T: Index> Shared<T> {
         let ids = ids.slice();
         let m = mat(vectors, "vectors")?;
         let rows = m.rows();
-        if rows.len() != ids.len() {
-            return Err(invalid(
-                "vectors",
-                format!("has {} rows but ids has {} entries", rows.len(), ids.len()),
-            ));
-        }
-        py.detach(|| {
-            let mut ix = self.write();
-            let s = ix.store();
-            let mut scratch = VectorStore::new(s.model_id(), s.dim(), s.metric())?;
-            if ix.is_empty_index() {
-                for (i, (&id, r)) in ids.iter().zip(&rows).enumerate() {
-                    scratch.upsert(id, r).map_err(|e| at_row(e, i))?;
-                }
-                if let Some(built) = ix.rebuilt(scratch.clone()) {
-                    *ix = built?;
-                    return Ok(());
-                }
-            } else {
-                for (i, r) in rows.iter().enumerate() {
-                    scratch.upsert(0, r).map_err(|e| at_row(e, i))?;
-                }
-            }
-            for (i, (&id, r)) in ids.iter().zip(&rows).enumerate() {
-                ix.upsert(id, r).map_err(|e| at_row(e, i))?;
-            }
-            Ok(())
-        })
-        .py_err()
+        py.detach(|| self.write().upsert_many(&ids, &rows)).py_err()
+    }
+
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        Ok(Self::new(py.detach(|| T::from_bytes(data)).py_err()?))
     }
 
     fn remove(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -442,7 +268,7 @@ fn store(
 ) -> PyResult<VectorStore> {
     let metric = match metric.filter(|m| !m.is_none()) {
         Some(m) => text(m, "metric")?.parse::<Metric>().py_err()?,
-        None => Metric::Cosine,
+        None => Metric::default(),
     };
     VectorStore::new(&text(model_id, "model_id")?, int(dim, "dim")?, metric).py_err()
 }
@@ -490,7 +316,7 @@ macro_rules! index_class {
 
             /// Number of live rows.
             fn __len__(&self) -> usize {
-                self.s.read().store().len()
+                VectorIndex::len(&*self.s.read())
             }
 
             /// Whether row `id` is live.
@@ -500,7 +326,7 @@ macro_rules! index_class {
 
             /// Approximate bytes held by the index.
             fn memory_bytes(&self) -> usize {
-                self.s.read().memory_bytes()
+                VectorIndex::memory_bytes(&*self.s.read())
             }
 
             /// Inserts or replaces row `id` (validated: dimension, finite components,
@@ -609,8 +435,9 @@ index_class_no_ef!(
         /// Loads `to_bytes()` output; `SnapshotError` if invalid.
         #[staticmethod]
         fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
-            let ix = py.detach(|| FlatIndex::from_bytes(data)).py_err()?;
-            Ok(Self { s: Shared::new(ix) })
+            Ok(Self {
+                s: Shared::from_bytes(py, data)?,
+            })
         }
     }
 );
@@ -620,9 +447,10 @@ index_class!(
     "HnswIndex",
     HnswIndex,
     "Approximate vector search on an HNSW graph (cosine or squared_l2): \
-     `HnswIndex(model_id, dim, metric=\"cosine\", *, m=16, ef_construction=200, ef_search=64, \
-     ...)`. Filtered search walks the graph with the allow-list and falls back to exact \
-     search for very selective lists.",
+     `HnswIndex(model_id, dim, metric=\"cosine\", *, m=None, ef_construction=None, ...)`; \
+     unset settings take the core's defaults (`HnswIndex.default_config()`). Filtered search \
+     walks the graph with the allow-list and falls back to exact search for very selective \
+     lists.",
     {
         #[new]
         #[pyo3(signature = (model_id, dim, metric=None, *, m=None, ef_construction=None, ef_search=None, max_layer=None, rebuild_tombstone_share=None, exact_fallback_share=None, int8_filter_share=None, parallel_build=None, seed=None))]
@@ -693,6 +521,12 @@ index_class!(
             self.s.search_batch(py, queries, k, ef, allow, model_id)
         }
 
+        /// The core's default configuration as a dict (what unset constructor arguments take).
+        #[staticmethod]
+        fn default_config(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+            to_py(py, &HnswConfig::default())
+        }
+
         /// The configuration as a dict.
         fn config<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
             let cfg = self.s.read().config().clone();
@@ -731,8 +565,9 @@ index_class!(
         /// Loads `to_bytes()` output (the graph is rebuilt); `SnapshotError` if invalid.
         #[staticmethod]
         fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
-            let ix = py.detach(|| HnswIndex::from_bytes(data)).py_err()?;
-            Ok(Self { s: Shared::new(ix) })
+            Ok(Self {
+                s: Shared::from_bytes(py, data)?,
+            })
         }
     }
 );
@@ -778,8 +613,9 @@ index_class_no_ef!(
         /// Loads `to_bytes()` output; `SnapshotError` if invalid.
         #[staticmethod]
         fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
-            let ix = py.detach(|| QuantizedIndex::from_bytes(data)).py_err()?;
-            Ok(Self { s: Shared::new(ix) })
+            Ok(Self {
+                s: Shared::from_bytes(py, data)?,
+            })
         }
     }
 );

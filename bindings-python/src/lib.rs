@@ -27,5 +27,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     rerank::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("MAX_NESTING", fairmatch::MAX_NESTING)?;
+    m.add("MAX_INPUT_NODES", fairmatch::MAX_INPUT_NODES)?;
     Ok(())
 }

@@ -8,21 +8,24 @@
 
 use fairmatch::PositionModel;
 use fairmatch::metrics::{
-    self as m, Agg, BinaryLabel, Confusion, FairnessOptions, GeiConvention, GroupConfusion, Method,
-    PrivilegedComparison, ZeroDivision,
+    self as m, Agg, BinaryLabel, FairnessOptions, GeiConvention, GroupConfusion, LabelledConfusion,
+    Method, PrivilegedComparison, ZeroDivision,
 };
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::PyTuple;
 
 use crate::convert::{
     Arr, Groups, Labels, arr, arrs, from_py, from_py_or_default, groups, int, labels, opt_arr,
-    opt_int, opt_vec_of, parse_enum, text, to_py, vec_of, word,
+    opt_enum, opt_enum_or, opt_int, opt_text, opt_vec_of, parse_enum, text, to_py, vec_of,
 };
-use crate::error::{IntoPy, invalid, to_py as err};
+use crate::error::{IntoPy, to_py as err};
 
 /// The `zero_division` argument (default `nan`).
 pub(crate) fn zd(obj: Option<&Bound<'_, PyAny>>) -> PyResult<ZeroDivision> {
-    ZeroDivision::parse(&word(obj, "zero_division", "nan")?).map_err(err)
+    match opt_text(obj, "zero_division")? {
+        Some(s) => ZeroDivision::parse(&s).map_err(err),
+        None => Ok(ZeroDivision::default()),
+    }
 }
 
 /// The `method`, `agg` and `zero_division` arguments of the fairlearn-style metrics
@@ -33,8 +36,8 @@ fn fopts(
     zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<FairnessOptions> {
     Ok(FairnessOptions {
-        method: parse_enum::<Method>(&word(method, "method", "between_groups")?, "method")?,
-        agg: parse_enum::<Agg>(&word(agg, "agg", "worst_case")?, "agg")?,
+        method: opt_enum::<Method>(method, "method")?,
+        agg: opt_enum::<Agg>(agg, "agg")?,
         zero_division: zd(zero_division)?,
     })
 }
@@ -93,8 +96,7 @@ fn confusion(
 #[derive(Debug)]
 #[pyclass(module = "fairmatch.metrics", name = "GroupConfusion")]
 pub struct PyGroupConfusion {
-    inner: GroupConfusion,
-    labels: Option<Vec<String>>,
+    inner: LabelledConfusion,
 }
 
 #[pymethods]
@@ -113,29 +115,29 @@ impl PyGroupConfusion {
         let (t, p) = (labels(y_true, "y_true")?, labels(y_pred, "y_pred")?);
         let g = groups(sensitive_features, "sensitive_features")?;
         let w = opt_arr::<f64>(sample_weight, "sample_weight")?;
-        let inner = confusion(py, &t, &p, &g, w.as_ref(), n_groups)?;
-        let labels = match g {
-            Groups::Labels(_, l) => Some(l),
-            Groups::Codes(_) => None,
+        let counts = confusion(py, &t, &p, &g, w.as_ref(), n_groups)?;
+        let inner = match g {
+            Groups::Labels(_, l) => LabelledConfusion::new(counts, Some(l)).py_err()?,
+            Groups::Codes(_) => LabelledConfusion::from_codes(counts),
         };
-        Ok(Self { inner, labels })
+        Ok(Self { inner })
     }
 
     /// Number of groups.
     #[getter]
     fn n_groups(&self) -> usize {
-        self.inner.n_groups()
+        self.inner.counts().n_groups()
     }
 
     /// The label of each group code when built from string labels, else `None`.
     #[getter]
     fn labels(&self) -> Option<Vec<String>> {
-        self.labels.clone()
+        self.inner.labels().map(<[String]>::to_vec)
     }
 
     /// Per-group confusion counts (`tp`, `fp`, `tn`, `fn_`, `rows`) as dicts.
     fn groups<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.inner.groups())
+        to_py(py, &self.inner.counts().groups())
     }
 
     /// Per-group values of `rate` (`selection`, `tpr`, `fpr`, …) with their status.
@@ -148,7 +150,7 @@ impl PyGroupConfusion {
     ) -> PyResult<Bound<'py, PyAny>> {
         let rate: &str = &text(rate, "rate")?;
         let r = parse_enum(rate, "rate")?;
-        let out = self.inner.rates(r, zd(zero_division)?).py_err()?;
+        let out = self.inner.counts().rates(r, zd(zero_division)?).py_err()?;
         to_py(py, &out)
     }
 
@@ -162,7 +164,7 @@ impl PyGroupConfusion {
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let o = fopts(method, agg, zero_division)?;
-        to_py(py, &self.inner.report(&o).py_err()?)
+        to_py(py, &self.inner.counts().report(&o).py_err()?)
     }
 
     /// AIF360-style comparison of pooled unprivileged vs privileged groups.
@@ -177,6 +179,7 @@ impl PyGroupConfusion {
         let privileged: Vec<u32> = vec_of::<u32>(privileged, "privileged")?;
         let inner = self
             .inner
+            .counts()
             .compare(&unprivileged, &privileged, zd(zero_division)?)
             .py_err()?;
         Ok(PyPrivilegedComparison { inner })
@@ -189,7 +192,8 @@ impl PyGroupConfusion {
         method: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        m::demographic_parity_difference(&self.inner, &fopts(method, None, zero_division)?).py_err()
+        m::demographic_parity_difference(self.inner.counts(), &fopts(method, None, zero_division)?)
+            .py_err()
     }
 
     /// fairlearn `demographic_parity_ratio`.
@@ -199,7 +203,8 @@ impl PyGroupConfusion {
         method: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        m::demographic_parity_ratio(&self.inner, &fopts(method, None, zero_division)?).py_err()
+        m::demographic_parity_ratio(self.inner.counts(), &fopts(method, None, zero_division)?)
+            .py_err()
     }
 
     /// fairlearn `equal_opportunity_difference`.
@@ -209,7 +214,8 @@ impl PyGroupConfusion {
         method: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        m::equal_opportunity_difference(&self.inner, &fopts(method, None, zero_division)?).py_err()
+        m::equal_opportunity_difference(self.inner.counts(), &fopts(method, None, zero_division)?)
+            .py_err()
     }
 
     /// fairlearn `equal_opportunity_ratio`.
@@ -219,7 +225,8 @@ impl PyGroupConfusion {
         method: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        m::equal_opportunity_ratio(&self.inner, &fopts(method, None, zero_division)?).py_err()
+        m::equal_opportunity_ratio(self.inner.counts(), &fopts(method, None, zero_division)?)
+            .py_err()
     }
 
     /// fairlearn `equalized_odds_difference` (`agg`: `worst_case` or `mean`).
@@ -230,7 +237,8 @@ impl PyGroupConfusion {
         agg: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        m::equalized_odds_difference(&self.inner, &fopts(method, agg, zero_division)?).py_err()
+        m::equalized_odds_difference(self.inner.counts(), &fopts(method, agg, zero_division)?)
+            .py_err()
     }
 
     /// fairlearn `equalized_odds_ratio` (`agg`: `worst_case` or `mean`).
@@ -241,7 +249,7 @@ impl PyGroupConfusion {
         agg: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        m::equalized_odds_ratio(&self.inner, &fopts(method, agg, zero_division)?).py_err()
+        m::equalized_odds_ratio(self.inner.counts(), &fopts(method, agg, zero_division)?).py_err()
     }
 
     /// Generalized entropy index of the AIF360 benefit `b = ŷ − y + 1` (weighted).
@@ -252,9 +260,9 @@ impl PyGroupConfusion {
         convention: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        let convention: &str = &word(convention, "convention", "speicher")?;
-        let c: GeiConvention = parse_enum(convention, "convention")?;
+        let c: GeiConvention = opt_enum(convention, "convention")?;
         self.inner
+            .counts()
             .generalized_entropy_index(alpha, c, zd(zero_division)?)
             .py_err()
     }
@@ -267,9 +275,9 @@ impl PyGroupConfusion {
         convention: Option<&Bound<'_, PyAny>>,
         zero_division: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<f64> {
-        let convention: &str = &word(convention, "convention", "speicher")?;
-        let c: GeiConvention = parse_enum(convention, "convention")?;
+        let c: GeiConvention = opt_enum(convention, "convention")?;
         self.inner
+            .counts()
             .between_group_generalized_entropy_index(alpha, c, zd(zero_division)?)
             .py_err()
     }
@@ -277,13 +285,14 @@ impl PyGroupConfusion {
     /// Theil index (GEI with α = 1) of the benefit.
     #[pyo3(signature = (zero_division=None))]
     fn theil_index(&self, zero_division: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
-        self.inner.theil_index(zd(zero_division)?).py_err()
+        self.inner.counts().theil_index(zd(zero_division)?).py_err()
     }
 
     /// Coefficient of variation of the benefit.
     #[pyo3(signature = (zero_division=None))]
     fn coefficient_of_variation(&self, zero_division: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
         self.inner
+            .counts()
             .coefficient_of_variation(zd(zero_division)?)
             .py_err()
     }
@@ -292,6 +301,7 @@ impl PyGroupConfusion {
     #[pyo3(signature = (zero_division=None))]
     fn between_group_theil_index(&self, zero_division: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
         self.inner
+            .counts()
             .between_group_theil_index(zd(zero_division)?)
             .py_err()
     }
@@ -302,81 +312,36 @@ impl PyGroupConfusion {
     fn empty(n_groups: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let n_groups: usize = opt_int(n_groups, "n_groups")?.unwrap_or(0);
         Ok(Self {
-            inner: GroupConfusion::with_groups(n_groups).py_err()?,
-            labels: None,
+            inner: LabelledConfusion::from_codes(GroupConfusion::with_groups(n_groups).py_err()?),
         })
     }
 
-    /// Adds another accumulator (grows to the larger number of groups). Both must code
-    /// groups alike: label lists must agree (one may extend the other).
+    /// Adds another accumulator by the core's rules (`LabelledConfusion::merge`): codes add
+    /// per code, labels per label (new labels appended); codes and labels do not mix unless
+    /// one side has no rows (`InvalidInputError` on `other`). A rejected merge changes
+    /// nothing.
     fn merge(slf: &Bound<'_, Self>, other: &Bound<'_, Self>) -> PyResult<()> {
-        let (o, ol) = {
-            let o = other.borrow();
-            (o.inner.clone(), o.labels.clone())
-        };
-        let mut s = slf.borrow_mut();
-        let labels = match (s.labels.take(), ol) {
-            (Some(a), Some(b)) => {
-                let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-                if long[..short.len()] != short[..] {
-                    s.labels = Some(if short.len() == long.len() {
-                        short
-                    } else {
-                        long
-                    });
-                    return Err(invalid(
-                        "other",
-                        "the two accumulators code their string labels differently",
-                    ));
-                }
-                Some(long)
-            }
-            (a, b) => a.or(b),
-        };
-        s.labels = labels;
-        s.inner.merge(&o).py_err()
+        let o = other.borrow().inner.clone();
+        slf.borrow_mut().inner.merge(&o).py_err()
     }
 
     /// The pooled counts of all groups as a dict.
     fn overall<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.inner.overall())
+        to_py(py, &self.inner.counts().overall())
     }
 
-    /// `{"groups": [counts...], "labels": [...] | None}`.
+    /// `{"groups": [counts...], "labels": [...] | None}` (the core's serde form).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let d = PyDict::new(py);
-        d.set_item("groups", to_py(py, &self.inner.groups())?)?;
-        d.set_item("labels", self.labels.clone())?;
-        Ok(d.into_any())
+        to_py(py, &self.inner)
     }
 
     /// Builds from per-group counts (`{"groups": [{"tp", "fp", "tn", "fn_", "rows"}, ...],
-    /// "labels": optional}`, e.g. `to_dict()` output or an engine ledger); counts are
-    /// validated.
+    /// "labels": optional}`, e.g. `to_dict()` output or an engine ledger), validated by the
+    /// core (counts finite and ≥ 0, at most one distinct label per group).
     #[staticmethod]
     fn from_dict(state: &Bound<'_, PyAny>) -> PyResult<Self> {
-        #[derive(serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct State {
-            groups: Vec<Confusion>,
-            #[serde(default)]
-            labels: Option<Vec<String>>,
-        }
-        let st: State = from_py(state, "state")?;
-        let groups = st
-            .groups
-            .iter()
-            .map(|c| Confusion::from_counts(c.tp, c.fp, c.tn, c.fn_, c.rows))
-            .collect::<fairmatch::Result<Vec<_>>>()
-            .py_err()?;
-        if let Some(l) = &st.labels
-            && l.len() > groups.len()
-        {
-            return Err(invalid("state.labels", "more labels than groups"));
-        }
         Ok(Self {
-            inner: GroupConfusion::from_groups(groups),
-            labels: st.labels,
+            inner: from_py(state, "state")?,
         })
     }
 
@@ -389,12 +354,15 @@ impl PyGroupConfusion {
     fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
         other.cast::<Self>().is_ok_and(|o| {
             let o = o.borrow();
-            o.inner == self.inner && o.labels == self.labels
+            o.inner == self.inner
         })
     }
 
     fn __repr__(&self) -> String {
-        format!("GroupConfusion(n_groups={})", self.inner.n_groups())
+        format!(
+            "GroupConfusion(n_groups={})",
+            self.inner.counts().n_groups()
+        )
     }
 }
 
@@ -483,7 +451,7 @@ macro_rules! fairlearn_fn {
         ) -> PyResult<f64> {
             let o = fopts(method, agg, zero_division)?;
             let c = PyGroupConfusion::new(py, y_true, y_pred, sensitive_features, sample_weight, n_groups)?;
-            py.detach(|| m::$name(&c.inner, &o)).py_err()
+            py.detach(|| m::$name(c.inner.counts(), &o)).py_err()
         }
     };
 }
@@ -573,10 +541,9 @@ fn generalized_entropy_index(
     convention: Option<&Bound<'_, PyAny>>,
     zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
-    let convention: &str = &word(convention, "convention", "speicher")?;
     let (b, w) = (arr::<f64>(b, "b")?, opt_arr::<f64>(weights, "weights")?);
     let (c, z) = (
-        parse_enum::<GeiConvention>(convention, "convention")?,
+        opt_enum::<GeiConvention>(convention, "convention")?,
         zd(zero_division)?,
     );
     let (bs, ws) = (b.slice(), w.as_ref().map(|w| w.slice()));
@@ -597,14 +564,13 @@ fn between_group_generalized_entropy_index(
     convention: Option<&Bound<'_, PyAny>>,
     zero_division: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
-    let convention: &str = &word(convention, "convention", "speicher")?;
     let (b, g, w) = (
         arr::<f64>(b, "b")?,
         arr::<u32>(groups, "groups")?,
         opt_arr::<f64>(weights, "weights")?,
     );
     let (c, z) = (
-        parse_enum::<GeiConvention>(convention, "convention")?,
+        opt_enum::<GeiConvention>(convention, "convention")?,
         zd(zero_division)?,
     );
     let (bs, gs, ws) = (b.slice(), g.slice(), w.as_ref().map(|w| w.slice()));
@@ -618,13 +584,13 @@ fn two_sample_test<'py, T: serde::Serialize + Send>(
     py: Python<'py>,
     a: &Bound<'py, PyAny>,
     b: &Bound<'py, PyAny>,
-    alternative: &str,
+    alternative: Option<&Bound<'_, PyAny>>,
     test: impl FnOnce(&[f64], &[f64], m::Alternative) -> fairmatch::Result<T> + Send,
 ) -> PyResult<Bound<'py, PyAny>> {
     let (a, b, alt) = (
         arr::<f64>(a, "a")?,
         arr::<f64>(b, "b")?,
-        parse_enum(alternative, "alternative")?,
+        opt_enum(alternative, "alternative")?,
     );
     let (x, y) = (a.slice(), b.slice());
     to_py(py, &py.detach(|| test(&x, &y, alt)).py_err()?)
@@ -639,7 +605,6 @@ fn welch_t_test<'py>(
     b: &Bound<'py, PyAny>,
     alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
     two_sample_test(py, a, b, alternative, m::welch_t_test)
 }
 
@@ -653,7 +618,6 @@ fn mann_whitney_u<'py>(
     continuity: bool,
     alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
     two_sample_test(py, a, b, alternative, |x, y, alt| {
         m::mann_whitney_u(x, y, continuity, alt)
     })
@@ -669,8 +633,7 @@ fn mann_whitney_u_counts<'py>(
     continuity: bool,
     alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
-    let alt = parse_enum(alternative, "alternative")?;
+    let alt = opt_enum(alternative, "alternative")?;
     to_py(
         py,
         &m::mann_whitney_u_counts(&counts_a, &counts_b, continuity, alt).py_err()?,
@@ -686,7 +649,6 @@ fn brunner_munzel<'py>(
     b: &Bound<'py, PyAny>,
     alternative: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let alternative: &str = &word(alternative, "alternative", "two_sided")?;
     two_sample_test(py, a, b, alternative, m::brunner_munzel)
 }
 
@@ -801,9 +763,8 @@ fn group_exposure(
     let n_groups: usize = int(n_groups, "n_groups")?;
     let cutoff: Option<usize> = opt_int(cutoff, "cutoff")?;
     let group_sizes: Option<Vec<f64>> = opt_vec_of::<f64>(group_sizes, "group_sizes")?;
-    let combiner: &str = &word(combiner, "combiner", "min_max_ratio")?;
     let model: PositionModel = from_py_or_default(model, "model")?;
-    let c = parse_enum(combiner, "combiner")?;
+    let c = opt_enum_or(combiner, "combiner", m::DEFAULT_COMBINER)?;
     m::group_exposure(
         &ranking,
         n_groups,
@@ -835,9 +796,8 @@ fn exposure_per_utility(
     let n_groups: usize = int(n_groups, "n_groups")?;
     let cutoff: Option<usize> = opt_int(cutoff, "cutoff")?;
     let group_sizes: Option<Vec<f64>> = opt_vec_of::<f64>(group_sizes, "group_sizes")?;
-    let combiner: &str = &word(combiner, "combiner", "min_max_ratio")?;
     let model: PositionModel = from_py_or_default(model, "model")?;
-    let c = parse_enum(combiner, "combiner")?;
+    let c = opt_enum_or(combiner, "combiner", m::DEFAULT_COMBINER)?;
     m::exposure_per_utility(
         &ranking,
         &relevance,
@@ -865,8 +825,7 @@ fn awrf(
     let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
     let n_groups: usize = int(n_groups, "n_groups")?;
     let group_sizes: Option<Vec<f64>> = opt_vec_of::<f64>(group_sizes, "group_sizes")?;
-    let combiner: &str = &word(combiner, "combiner", "min_max_ratio")?;
-    let c = parse_enum(combiner, "combiner")?;
+    let c = opt_enum_or(combiner, "combiner", m::DEFAULT_COMBINER)?;
     m::awrf(
         &ranking,
         n_groups,
@@ -921,8 +880,7 @@ fn attribute_rank_parity(
 ) -> PyResult<(f64, Vec<f64>)> {
     let ranking: Vec<u32> = vec_of::<u32>(ranking, "ranking")?;
     let n_groups: usize = int(n_groups, "n_groups")?;
-    let combiner: &str = &word(combiner, "combiner", "max_min_diff")?;
-    let c = parse_enum(combiner, "combiner")?;
+    let c = opt_enum_or(combiner, "combiner", m::ARP_DEFAULT_COMBINER)?;
     m::attribute_rank_parity(&ranking, n_groups, c, zd(zero_division)?).py_err()
 }
 
@@ -940,10 +898,9 @@ fn yang_stoyanovich(
     let protected: Vec<bool> = vec_of::<bool>(protected, "protected")?;
     let measure: &str = &text(measure, "measure")?;
     let step: usize = opt_int(step, "step")?.unwrap_or(10);
-    let discount: &str = &word(discount, "discount", "code")?;
     let (ms, d) = (
         parse_enum(measure, "measure")?,
-        parse_enum(discount, "discount")?,
+        opt_enum(discount, "discount")?,
     );
     m::yang_stoyanovich(&protected, ms, step, d, normalize, zd(zero_division)?).py_err()
 }

@@ -13,7 +13,7 @@ use fairmatch::rerank::{
 };
 use pyo3::prelude::*;
 
-use crate::convert::{float, from_py, id_map, int, parse_enum, text, to_py, vec_of, word};
+use crate::convert::{float, from_py, id_map, int, opt_enum, parse_enum, text, to_py, vec_of};
 use crate::error::IntoPy;
 
 /// Applies a policy (or chain) to scored items and returns `{"order": [...], "moves": [...]}`.
@@ -84,8 +84,7 @@ fn adjusted_mtable<'py>(
     mode: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let k: usize = int(k, "k")?;
-    let mode: &str = &word(mode, "mode", "exact")?;
-    let mode: MTableMode = parse_enum(mode, "mode")?;
+    let mode: MTableMode = opt_enum(mode, "mode")?;
     let t = py
         .detach(|| r::adjusted_mtable(k, p, alpha, mode))
         .py_err()?;
@@ -102,8 +101,7 @@ fn fail_probability(
     mode: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<f64> {
     let table: Vec<u32> = vec_of::<u32>(table, "table")?;
-    let mode: &str = &word(mode, "mode", "exact")?;
-    let mode: MTableMode = parse_enum(mode, "mode")?;
+    let mode: MTableMode = opt_enum(mode, "mode")?;
     py.detach(|| r::fail_probability(&table, p, mode)).py_err()
 }
 

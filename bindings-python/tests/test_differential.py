@@ -78,6 +78,31 @@ def test_fairlearn_group_metrics_random() -> None:
                     assert close(ours, float(ref), 1e-12), (seed, method, agg, name, ours, ref)
 
 
+def test_fairlearn_policy_on_edge_inputs() -> None:
+    """zero_division="fairlearn" returns fairlearn's own numbers where the other policies
+    cannot: tiny groups without positives or negatives, all-zero predictions (NaN ratios),
+    a NaN TPR part in worst-case equalized odds."""
+    fm = reference("fairlearn.metrics")
+    rng = np.random.default_rng(11)
+    seen_nan = 0
+    for _ in range(12):
+        k = int(rng.integers(1, 4))
+        n = int(rng.integers(max(k, 2), 3 * k + 3))
+        g = np.concatenate([np.arange(k), rng.integers(0, k, n - k)])
+        y = (rng.random(n) < rng.choice([0.0, 0.5, 1.0])).astype(int)
+        p = (rng.random(n) < rng.choice([0.0, 0.5, 1.0])).astype(int)
+        for method in ("between_groups", "to_overall"):
+            for name, extra in [("demographic_parity_ratio", {}), ("equal_opportunity_ratio", {}),
+                                ("equalized_odds_ratio", {"agg": "worst_case"}),
+                                ("equalized_odds_difference", {"agg": "worst_case"})]:
+                ours = getattr(m, name)(y, p, sensitive_features=g, method=method, zero_division="fairlearn",
+                                        **extra)
+                ref = float(getattr(fm, name)(y, p, sensitive_features=g, method=method, **extra))
+                seen_nan += math.isnan(ref)
+                assert close(ours, ref, 1e-12), (g, y, p, method, name, ours, ref)
+    assert seen_nan > 0  # the inputs reached fairlearn's NaN cases
+
+
 # --------------------------------------------------------------------------------------------
 # AIF360
 # --------------------------------------------------------------------------------------------

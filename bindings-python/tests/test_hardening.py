@@ -129,6 +129,43 @@ def test_item1_depth_limit_leaves_valid_inputs_alone() -> None:
     assert fairmatch.MAX_NESTING == 64
 
 
+def test_item1_shared_sublists_hit_the_total_node_budget() -> None:
+    """A DAG — one list placed twice in a list, 40 levels deep — passes the depth and cycle
+    checks but would expand to 2^40 values: the conversion stops at MAX_INPUT_NODES with a
+    typed error naming the key where the budget ran out (in a child: memory-limited)."""
+    out = run_child(
+        """
+        import time
+        import fairmatch
+        assert fairmatch.MAX_INPUT_NODES == 2**24
+        e = fairmatch.Engine()
+        dag = ["x"]
+        for _ in range(40):
+            dag = [dag, dag]
+        t = time.perf_counter()
+        try:
+            e.upsert_freelancer({"id": "f", "skills": [{"skill": "React"}], "tags": dag})
+        except fairmatch.InvalidInputError as err:
+            assert err.field.startswith("freelancer.tags[0][0]"), err.field
+            assert "more than 16777216 values" in str(err), str(err)
+        else:
+            raise AssertionError("accepted")
+        assert time.perf_counter() - t < 60
+        # the same shape within the budget converts (and is then judged by the core)
+        small = ["x"]
+        for _ in range(10):
+            small = [small, small]
+        try:
+            e.upsert_freelancer({"id": "f", "skills": [{"skill": "React"}], "tags": small})
+        except fairmatch.InvalidInputError as err:
+            assert "more than" not in str(err), str(err)
+        print("ok")
+        """,
+        mem_gib=4,
+    )
+    assert "ok" in out
+
+
 # ---- 2. huge k ----------------------------------------------------------------------------
 
 

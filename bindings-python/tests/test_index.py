@@ -48,14 +48,32 @@ def reference(
     return rows[:k]
 
 
-def assert_same(got: list[Hit], want: list[tuple[int, float]], tol: float = 1e-4) -> None:
+def assert_same(got: list[Hit], ranked: list[tuple[int, float]], k: int, tol: float = 1e-4) -> None:
+    """`got` is the top `k` of `ranked` (every row's reference score, best first): each hit's
+    score is its own row's reference score, ids are distinct, and the id at each position is
+    the reference's or a row whose reference score ties it within rounding."""
+    want = ranked[:k]
+    score_of = dict(ranked)
+
+    def close(a: float, b: float) -> bool:
+        return abs(a - b) <= tol * max(1.0, abs(b))
+
     assert len(got) == len(want)
-    for g, (i, s) in zip(got, want):
-        assert abs(g["score"] - s) <= tol * max(1.0, abs(s)), (g, i, s)
-    # ids equal except where reference scores are within rounding of each other
+    assert len({g["id"] for g in got}) == len(got), got
     for pos, (g, (i, s)) in enumerate(zip(got, want)):
+        assert g["id"] in score_of, (pos, g)
+        assert close(g["score"], score_of[g["id"]]), (pos, g, score_of[g["id"]])
         if g["id"] != i:
-            assert abs(g["score"] - s) <= tol * max(1.0, abs(s)), (pos, g, i, s)
+            assert close(score_of[g["id"]], s), (pos, g, i, s)
+
+
+def test_assert_same_can_fail() -> None:
+    ranked = [(1, 0.9), (2, 0.5), (3, 0.5 - 1e-7), (4, 0.1)]
+    assert_same([{"id": 1, "score": 0.9}, {"id": 3, "score": 0.5}], ranked, 2)  # near-tie
+    with pytest.raises(AssertionError):  # right scores, wrong id
+        assert_same([{"id": 1, "score": 0.9}, {"id": 4, "score": 0.5}], ranked, 2)
+    with pytest.raises(AssertionError):  # duplicate id
+        assert_same([{"id": 1, "score": 0.9}, {"id": 1, "score": 0.9}], ranked, 2)
 
 
 @pytest.mark.parametrize("metric", ["cosine", "ip", "l2"])
@@ -68,7 +86,7 @@ def test_flat_equals_numpy_brute_force(metric: str) -> None:
     qs = data(20, seed=9)
     for q in qs:
         got = ix.search(q, 10)
-        assert_same(got, reference(x, ids, q, 10, metric))
+        assert_same(got, reference(x, ids, q, len(x), metric), 10)
         assert all(type(h["id"]) is int and type(h["score"]) is float for h in got)
     batch = ix.search_batch(qs, 10)
     assert batch == [ix.search(q, 10) for q in qs]
@@ -167,6 +185,23 @@ def test_hnsw_int8_filter_share() -> None:
     assert h.config()["int8_filter_share"] == 0.0
     assert {hit["id"] for r in h.search_batch(qs, 10, 128, allow=allow) for hit in r} <= set(
         allow.tolist())
+
+
+def test_hnsw_defaults_come_from_the_core() -> None:
+    import ast
+    import pathlib
+
+    d = HnswIndex.default_config()
+    assert HnswIndex(MODEL, 4).config() == d
+    assert HnswIndex(MODEL, 4, m=8).config() == {**d, "m": 8}
+    assert FlatIndex(MODEL, 4).metric == "cosine"
+    # the stub documents the same defaults
+    stub = pathlib.Path(fairmatch.__file__).with_name("_native.pyi")
+    tree = ast.parse(stub.read_text())
+    cls = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "HnswIndex")
+    new = next(f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__new__")
+    documented = {a.arg: ast.literal_eval(v) for a, v in zip(new.args.kwonlyargs, new.args.kw_defaults) if v is not None}
+    assert documented == pytest.approx(d)
 
 
 def test_hnsw_seed() -> None:

@@ -75,10 +75,13 @@ def test_exposure_accumulator_merge_dict_pickle() -> None:
         whole.add_ranking([0, 1], [0.5])
     with pytest.raises(fairmatch.InvalidInputError):
         whole.add_ranking([])
-    bad = whole.to_dict()
-    bad["items"] = bad["items"][:2]
-    with pytest.raises(fairmatch.InvalidInputError):
-        m.ExposureAccumulator.from_dict(bad)
+    for key, value, named in [("items", whole.items[:2], "`items`"), ("utility", [0.0] * 4, "`utility`"),
+                              ("model", {"type": "rbp", "gamma": 7.0}, "gamma")]:
+        bad = whole.to_dict()
+        bad[key] = value
+        with pytest.raises(fairmatch.InvalidInputError) as e:
+            m.ExposureAccumulator.from_dict(bad)
+        assert e.value.field == "state" and named in str(e.value), (key, e.value)
     with pytest.raises(fairmatch.InvalidInputError):
         m.ExposureAccumulator(2, {"type": "rbp", "gamma": 7.0})
     assert m.ExposureAccumulator(2).exposure_share("zero") == [0.0, 0.0]
@@ -211,16 +214,38 @@ def test_group_confusion_merge_dict_pickle() -> None:
     for copy in (pickle.loads(pickle.dumps(whole)), m.GroupConfusion.from_dict(whole.to_dict())):
         assert copy == whole
         assert copy.demographic_parity_difference() == whole.demographic_parity_difference()
-    # string labels must be coded alike to merge
+    # string labels merge per label, whatever order each part met them in (the core's rule)
     a = m.GroupConfusion([1, 0], [1, 1], ["x", "y"])
     b = m.GroupConfusion([1, 0, 1], [0, 1, 1], ["x", "y", "z"])
     a.merge(b)
     assert a.labels == ["x", "y", "z"] and a.n_groups == 3
     assert pickle.loads(pickle.dumps(a)).labels == ["x", "y", "z"]
-    c = m.GroupConfusion([1], [1], ["y"])
+    c = m.GroupConfusion([1, 0], [1, 0], ["w", "y"])
+    a.merge(c)
+    one_pass = m.GroupConfusion([1, 0, 1, 0, 1, 1, 0], [1, 1, 0, 1, 1, 1, 0], ["x", "y", "x", "y", "z", "w", "y"])
+    assert a.labels == one_pass.labels == ["x", "y", "z", "w"]
+    assert a == one_pass and a.groups() == one_pass.groups()
+    # integer codes cannot be matched to labels: typed error, nothing changes (either side)
+    before = a.to_dict()
+    codes = m.GroupConfusion([1, 0], [1, 1], [0, 1])
+    with pytest.raises(fairmatch.InvalidInputError) as e:
+        a.merge(codes)
+    assert e.value.field == "other"
+    assert a.to_dict() == before and a.labels == ["x", "y", "z", "w"]
     with pytest.raises(fairmatch.InvalidInputError):
-        a.merge(c)
-    assert a.labels == ["x", "y", "z"]
+        codes.merge(a)
+    assert codes.labels is None and codes.n_groups == 2
+    # ...unless one side has no rows: an empty start takes the other's coding
+    start = m.GroupConfusion.empty()
+    start.merge(a)
+    assert start == a and start.labels == a.labels
+    a.merge(m.GroupConfusion.empty(9))
+    assert a.to_dict() == before
+    # stored labels are validated by the core
+    with pytest.raises(fairmatch.InvalidInputError):
+        m.GroupConfusion.from_dict({**before, "labels": ["x", "x", "z", "w"]})
+    with pytest.raises(fairmatch.InvalidInputError):
+        m.GroupConfusion.from_dict({**before, "labels": ["a", "b", "c", "d", "e"]})
     with pytest.raises(fairmatch.InvalidInputError):
         m.GroupConfusion.from_dict({"groups": [{"tp": -1.0, "fp": 0.0, "tn": 0.0, "fn_": 0.0, "rows": 1}]})
     with pytest.raises(fairmatch.InvalidInputError):

@@ -163,6 +163,44 @@ impl Error {
         }
     }
 
+    /// The same error located inside `prefix`: `lambda` → `options.fairness.lambda` for
+    /// prefix `options.fairness` (a leading `[` joins without a dot: `[2].x` → `rows[2].x`).
+    pub fn within(self, prefix: &str) -> Self {
+        self.map_field(|f| join_path(prefix, &f))
+    }
+
+    /// The same error located at item `i` of a batch named `plural`: a field that starts with
+    /// the single item's name (`freelancer.skills[0]`, `vector`) has that segment replaced
+    /// (`freelancers[3].skills[0]`, `vectors[3]`); any other field is put inside the item
+    /// (`lambda` → `freelancers[3].lambda`).
+    pub fn at_item(self, single: &str, plural: &str, i: usize) -> Self {
+        self.map_field(|field| match field.strip_prefix(single) {
+            Some(rest) if rest.is_empty() || rest.starts_with(['.', '[']) => {
+                format!("{}{rest}", indexed(plural, i))
+            }
+            _ => join_path(&indexed(plural, i), &field),
+        })
+    }
+
+    /// The same error with the first row index of its field (`y_true[5]`) shifted by
+    /// `offset`: an error found in a chunk of rows named for the whole input.
+    pub fn offset_index(self, offset: usize) -> Self {
+        self.map_field(|field| {
+            let parsed = match (field.find('['), field.find(']')) {
+                (Some(a), Some(b)) if a < b => {
+                    field[a + 1..b].parse::<usize>().ok().map(|i| (a, b, i))
+                }
+                _ => None,
+            };
+            match parsed {
+                Some((a, b, i)) => {
+                    format!("{}{}", indexed(&field[..a], i + offset), &field[b + 1..])
+                }
+                None => field,
+            }
+        })
+    }
+
     /// A stable, machine-readable code for this error (used as the Node `code` and in logs).
     pub fn code(&self) -> &'static str {
         match self {
@@ -175,6 +213,24 @@ impl Error {
             Error::CorruptSnapshot { .. } => "CORRUPT_SNAPSHOT",
             Error::Io { .. } => "IO",
         }
+    }
+}
+
+/// The location of item `i` of `field`: `skills[3]`. Every field path with an index is
+/// built here (and edited by [`Error::within`], [`Error::at_item`], [`Error::offset_index`]).
+pub fn indexed(field: &str, i: usize) -> String {
+    format!("{field}[{i}]")
+}
+
+/// `prefix.field`, or `prefix[i]…` when `field` starts with an index; an empty prefix or
+/// field leaves the other.
+fn join_path(prefix: &str, field: &str) -> String {
+    if prefix.is_empty() {
+        field.to_owned()
+    } else if field.is_empty() || field.starts_with('[') {
+        format!("{prefix}{field}")
+    } else {
+        format!("{prefix}.{field}")
     }
 }
 
@@ -216,6 +272,57 @@ mod tests {
         assert!(e.to_string().contains("`jobs[2].job.budget.min`"));
         let e = Error::unknown(EntityKind::Freelancer, "f-9");
         assert_eq!(e.to_string(), "unknown freelancer id `f-9`");
+    }
+
+    #[test]
+    fn locations_are_built_and_edited_in_one_place() {
+        let f = |e: Error| match e {
+            Error::InvalidInput { field, .. } | Error::DimensionMismatch { field, .. } => field,
+            e => panic!("no field: {e}"),
+        };
+        assert_eq!(indexed("skills", 3), "skills[3]");
+        assert_eq!(
+            f(Error::invalid("lambda", "x").within("options.fairness")),
+            "options.fairness.lambda"
+        );
+        assert_eq!(f(Error::invalid("[2].x", "x").within("rows")), "rows[2].x");
+        assert_eq!(f(Error::invalid("x", "x").within("")), "x");
+        let single =
+            |field: &str| f(Error::invalid(field, "x").at_item("freelancer", "freelancers", 4));
+        assert_eq!(
+            single("freelancer.skills[0].name"),
+            "freelancers[4].skills[0].name"
+        );
+        assert_eq!(single("freelancer"), "freelancers[4]");
+        assert_eq!(
+            single("freelancers_total"),
+            "freelancers[4].freelancers_total"
+        );
+        assert_eq!(single("embedding"), "freelancers[4].embedding");
+        let dim = Error::DimensionMismatch {
+            field: "vector".into(),
+            expected: 3,
+            got: 2,
+        };
+        assert_eq!(f(dim.at_item("vector", "vectors", 7)), "vectors[7]");
+        assert_eq!(
+            f(Error::invalid("vector[5]", "x").at_item("vector", "vectors", 1)),
+            "vectors[1][5]"
+        );
+        assert_eq!(
+            f(Error::invalid("y_true[5]", "x").offset_index(100)),
+            "y_true[105]"
+        );
+        assert_eq!(
+            f(Error::invalid("a[2].b[1]", "x").offset_index(10)),
+            "a[12].b[1]"
+        );
+        assert_eq!(f(Error::invalid("y_true", "x").offset_index(10)), "y_true");
+        let other = Error::unknown(EntityKind::Job, "j")
+            .within("x")
+            .at_item("a", "b", 1)
+            .offset_index(3);
+        assert_eq!(other.to_string(), "unknown job id `j`");
     }
 
     #[test]

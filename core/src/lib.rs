@@ -49,8 +49,9 @@ pub(crate) mod util;
 
 pub use domain::{
     Budget, BudgetKind, Embedding, ExperienceLevel, Freelancer, History, Importance, Impressions,
-    Job, Location, LocationPolicy, MAX_NESTING, MustHavePolicy, Outcome, OutcomeKind, SkillClaim,
-    SkillRequirement, SkillVector, SkillVectorTable, TimezoneRequirement, WorkingHours,
+    Job, Location, LocationPolicy, MAX_INPUT_NODES, MAX_NESTING, MustHavePolicy, Outcome,
+    OutcomeKind, SkillClaim, SkillRequirement, SkillVector, SkillVectorTable, TimezoneRequirement,
+    WorkingHours,
 };
 pub use engine::{
     Engine, EngineConfig, EventConfig, FairnessOptions, Filters, LabelReport, LedgerConfig, Match,

@@ -5,49 +5,8 @@
 
 mod common;
 
-use common::{freelancer, job, now};
+use common::{freelancer, in_child, job, now};
 use fairmatch::{Engine, ExperienceLevel, Job, RecommendOptions};
-
-/// Environment variable that marks the child process of [`in_child`].
-const CHILD: &str = "FAIRMATCH_HARDENING_CHILD";
-
-/// Runs the calling test again in a child process of this test binary, with its address
-/// space limited to 2 GiB (`ulimit -v`, Unix), and fails if the child fails — by a failed
-/// assertion, a panic or an abort on allocation. Returns `true` in the child (run the body),
-/// `false` in the parent (done).
-fn in_child(test: &str) -> bool {
-    if std::env::var_os(CHILD).is_some() {
-        return true;
-    }
-    let exe = std::env::current_exe().unwrap();
-    let mut cmd = if cfg!(unix) {
-        let mut c = std::process::Command::new("sh");
-        c.arg("-c")
-            .arg("ulimit -v 2097152 && exec \"$0\" \"$@\"")
-            .arg(&exe);
-        c
-    } else {
-        std::process::Command::new(&exe)
-    };
-    let out = cmd
-        .args([test, "--exact", "--test-threads=1", "--nocapture"])
-        .env(CHILD, "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{test} failed in its child process ({}):\n{}{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        stdout.contains("1 passed"),
-        "{test} did not run in the child:\n{stdout}"
-    );
-    false
-}
 
 fn opts() -> RecommendOptions {
     RecommendOptions {

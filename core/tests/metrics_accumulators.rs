@@ -139,12 +139,18 @@ proptest! {
 #[test]
 fn fairness_md_remaining_golden_values() {
     // research/fairness.md §2.3: yuanlonghao's ε = 1e-12 skew for p = 0, q = 0.5 is −26.94;
-    // fairmatch is exact (−inf).
-    let eps = 1e-12f64;
-    assert!((((0.0 + eps) / (0.5 + eps)).ln() - (-26.94)).abs() < 5e-3);
+    // fairmatch is exact: −inf when a group is absent from the top k, ln(p/q) otherwise.
     assert_eq!(
         skew(&[0, 0, 1, 1], &[0.5, 0.5], 1, 2).unwrap(),
         f64::NEG_INFINITY
+    );
+    assert_eq!(
+        skew(&[0, 0, 0, 1], &[0.5, 0.5], 1, 4).unwrap(),
+        (0.25f64 / 0.5).ln()
+    );
+    assert_eq!(
+        skew(&[1, 0, 0, 1, 0, 1], &[0.25, 0.75], 1, 6).unwrap(),
+        (0.5f64 / 0.75).ln()
     );
     // FairRankTune NDKL (own distribution as target, ε = 1e-7) 0.2840331 vs exact 0.2840339.
     let ex = [0u32, 0, 0, 0, 1, 1, 0, 1, 0, 1, 0, 1];
@@ -235,4 +241,112 @@ fn rating_gaps_and_attention_and_slice_gei() {
     assert!(generalized_entropy_index(&[0.0, 0.0], None, 2.0, s, ZeroDivision::Error).is_err());
     assert!(generalized_entropy_index(&[1.0, -1.0], None, 2.0, s, z).is_err());
     assert!(generalized_entropy_index(&[], None, 2.0, s, z).is_err());
+}
+
+/// Restored state is validated when it is read (serde `try_from`), in JSON and in bincode, so
+/// a state that would fail later (unequal per-group lengths, negative counts) never loads.
+#[test]
+fn deserialised_state_is_validated() {
+    let mut acc = ExposureAccumulator::new(3, PositionModel::default(), None).unwrap();
+    acc.add_ranking(&[0, 1, 2, 1], None).unwrap();
+    let good = serde_json::to_value(&acc).unwrap();
+    let back: ExposureAccumulator = serde_json::from_value(good.clone()).unwrap();
+    assert_eq!(back, acc);
+    for (key, value) in [
+        ("items", serde_json::json!([1, 2])),
+        ("utility", serde_json::json!([0.0, 0.0, 0.0, 0.0])),
+        ("exposure", serde_json::json!([])),
+        ("model", serde_json::json!({"type": "rbp", "gamma": 7.0})),
+    ] {
+        let mut bad = good.clone();
+        bad[key] = value;
+        let e = serde_json::from_value::<ExposureAccumulator>(bad).unwrap_err();
+        assert!(e.to_string().contains("invalid input"), "{key}: {e}");
+    }
+    // non-finite sums cannot be written in JSON; the constructor that deserialising calls
+    // rejects them
+    for bad in [
+        (vec![1.0, f64::INFINITY], vec![0.0, 0.0], vec![1, 1]),
+        (vec![1.0, 2.0], vec![f64::NAN, 0.0], vec![1, 1]),
+        (vec![1.0, 2.0], vec![0.0, 0.0], vec![1]),
+    ] {
+        let e =
+            ExposureAccumulator::from_parts(PositionModel::default(), None, bad.0, bad.1, bad.2, 1)
+                .unwrap_err();
+        assert!(matches!(e, fairmatch::Error::InvalidInput { .. }), "{e}");
+    }
+
+    // confusion counts: each group validated, in any format
+    let c = GroupConfusion::from_arrays(&[0, 1, 1], &[1u8, 0, 1], &[1u8, 1, 0], None).unwrap();
+    let v = serde_json::to_value(&c).unwrap();
+    assert_eq!(
+        serde_json::from_value::<GroupConfusion>(v.clone()).unwrap(),
+        c
+    );
+    let mut neg = v.clone();
+    neg["groups"][1]["fp"] = serde_json::json!(-1.0);
+    assert!(serde_json::from_value::<GroupConfusion>(neg).is_err());
+    let bad = GroupConfusion::from_groups(vec![Confusion {
+        tp: f64::NAN,
+        ..Confusion::default()
+    }]);
+    let bytes = bincode::serde::encode_to_vec(&bad, bincode::config::standard()).unwrap();
+    assert!(
+        bincode::serde::decode_from_slice::<GroupConfusion, _>(&bytes, bincode::config::standard())
+            .is_err()
+    );
+
+    // rating stats: an empty accumulator's null mean reads back; bad moments do not
+    let empty: RatingStats = serde_json::from_str(r#"{"n":0,"mean":null,"m2":null}"#).unwrap();
+    assert_eq!(empty, RatingStats::default());
+    let s = RatingStats::of(&[1.0, 2.0, 4.0]).unwrap();
+    assert_eq!(
+        serde_json::from_str::<RatingStats>(&serde_json::to_string(&s).unwrap()).unwrap(),
+        s
+    );
+    for bad in [
+        r#"{"n":2,"mean":1.0,"m2":-1.0}"#,
+        r#"{"n":2,"mean":null,"m2":1.0}"#,
+        r#"{"n":2,"mean":1e60,"m2":1.0}"#,
+    ] {
+        assert!(serde_json::from_str::<RatingStats>(bad).is_err(), "{bad}");
+    }
+}
+
+/// The parallel count infers the number of groups chunk by chunk while it counts: the result
+/// equals the sequential one and the one with `n_groups` given, also when the largest code
+/// first appears in a late chunk, with many groups (the general path) and with weights; a bad
+/// row is named by its index in the whole input.
+#[test]
+fn parallel_count_infers_groups_while_counting() {
+    let n = 200_000usize;
+    for (max_code, weighted) in [(3u32, false), (3, true), (40, false), (40, true)] {
+        let g: Vec<u32> = (0..n)
+            .map(|i| if i == n - 5 { max_code } else { (i % 3) as u32 })
+            .collect();
+        let t: Vec<u8> = (0..n).map(|i| (i % 7 < 3) as u8).collect();
+        let p: Vec<u8> = (0..n).map(|i| (i % 5 < 2) as u8).collect();
+        let w: Vec<f64> = (0..n).map(|i| 0.5 + (i % 4) as f64).collect();
+        let w = weighted.then_some(&w[..]);
+        let par = GroupConfusion::from_arrays_par(&g, &t, &p, w).unwrap();
+        let seq = GroupConfusion::from_arrays(&g, &t, &p, w).unwrap();
+        let given =
+            GroupConfusion::from_arrays_in(max_code as usize + 1, &g, &t, &p, w, true).unwrap();
+        assert_eq!(par.n_groups(), max_code as usize + 1);
+        assert_eq!(par, given);
+        for (a, b) in par.groups().iter().zip(seq.groups()) {
+            assert_eq!(a.rows, b.rows);
+            assert!(rel_close(a.tp, b.tp) && rel_close(a.fp, b.fp) && rel_close(a.tn, b.tn));
+        }
+    }
+    let mut g = vec![0u32; n];
+    g[150_001] = MAX_GROUPS as u32;
+    let t = vec![1u8; n];
+    let e = GroupConfusion::from_arrays_par(&g, &t, &t, None).unwrap_err();
+    assert!(e.to_string().contains("`groups[150001]`"), "{e}");
+    let mut bad = t.clone();
+    bad[70_000] = 2;
+    let e = GroupConfusion::from_arrays_par(&vec![0u32; n], &bad, &t, None).unwrap_err();
+    assert!(e.to_string().contains("`y_true[70000]`"), "{e}");
+    assert!(GroupConfusion::from_arrays_par::<u8>(&[], &[], &[], None).is_err());
 }

@@ -198,10 +198,34 @@ fn identical_across_runs_and_thread_counts() {
         .collect();
     assert_eq!(head, top);
     assert_eq!((all.scored, all.candidates), (one.scored, one.candidates));
-    // Ties are broken by external id (hardening.rs item 10 checks the order independence).
+    // The documented tie rule (ARCHITECTURE.md): score descending, then external id
+    // ascending; the catalogue has many equal scores, so the rule is exercised.
+    let (mut ties, mut telling) = (0, 0);
     for w in one.matches.windows(2) {
-        assert!(w[0].score >= w[1].score);
+        assert!(
+            w[0].score > w[1].score || (w[0].score == w[1].score && w[0].id < w[1].id),
+            "{} ({}) before {} ({})",
+            w[0].id,
+            w[0].score,
+            w[1].id,
+            w[1].score
+        );
+        if w[0].score == w[1].score {
+            ties += 1;
+            // upsert order (= internal id) is the number in "f{i}": a tie where string and
+            // numeric order disagree tells the two rules apart
+            let num = |id: &str| id[1..].parse::<usize>().unwrap();
+            telling += (num(&w[0].id) > num(&w[1].id)) as usize;
+        }
     }
+    assert!(
+        ties >= 5,
+        "only {ties} equal-score neighbours: the tie rule went untested"
+    );
+    assert!(
+        telling >= 1,
+        "no tie separates external-id order from upsert order"
+    );
 }
 
 proptest! {

@@ -144,7 +144,7 @@ class _AuditBase(TypedDict):
 
 class AuditOptions(_AuditBase, total=False):
     to: Optional[DateTime]
-    zero_division: Literal["nan", "zero", "one", "error"]
+    zero_division: Literal["nan", "zero", "one", "error", "fairlearn"]
     reference_group: Optional[str]
 
 class FactorScore(TypedDict):

@@ -11,7 +11,7 @@ ArrayLike = Any  # numpy.ndarray or a sequence of numbers
 Groups = Any  # integer group codes (uint32 array is zero-copy) or string labels
 # Enum spellings are parsed by the core; the stubs accept any str (bad ones raise
 # InvalidInputError naming the argument).
-ZeroDivision = str  # "nan" | "zero" | "one" | "error"
+ZeroDivision = str  # "nan" | "zero" | "one" | "error" | "fairlearn" (fairlearn 0.15.0 numbers exactly)
 MethodName = str  # "between_groups" | "to_overall"
 AggName = str  # "worst_case" | "mean"
 Alternative = str  # "two_sided" | "greater" | "less"
@@ -67,7 +67,10 @@ class GroupConfusion:
     def between_group_theil_index(self, zero_division: ZeroDivision = "nan") -> float: ...
     @staticmethod
     def empty(n_groups: int = 0) -> GroupConfusion: ...
-    def merge(self, other: GroupConfusion) -> None: ...
+    def merge(self, other: GroupConfusion) -> None:
+        """Adds `other`: codes per code, string labels per label (new labels appended);
+        codes and labels do not mix unless one side has no rows (InvalidInputError on
+        `other`). A rejected merge changes nothing."""
     def overall(self) -> Dict[str, Any]: ...
     def to_dict(self) -> Dict[str, Any]: ...
     @staticmethod

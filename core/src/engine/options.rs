@@ -123,7 +123,14 @@ impl RecommendOptions {
     }
 
     /// Rejects k = 0 or > 10,000, a min score outside 0–1, bad weights, bad filters.
+    /// Returns the preset's weights in factor order.
     pub fn validate(&self) -> Result<Vec<f64>> {
+        self.validate_request()?;
+        self.preset.weights(self.weights.as_ref())
+    }
+
+    /// [`Self::validate`] without the weights (a request scored by a caller's scorer).
+    pub(crate) fn validate_request(&self) -> Result<()> {
         if self.k == 0 {
             return Err(Error::invalid("options.k", "must be ≥ 1"));
         }
@@ -167,7 +174,7 @@ impl RecommendOptions {
                 ));
             }
         }
-        self.preset.weights(self.weights.as_ref())
+        Ok(())
     }
 
     pub(crate) fn now(&self) -> DateTime<Utc> {

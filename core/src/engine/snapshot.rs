@@ -202,7 +202,7 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
             .iter()
             .flatten()
             .find_map(|j| j.input.embedding.as_ref())
-            .map(super::new_vector_index)
+            .map(super::write::new_vector_index)
             .transpose()
             .map_err(|e| Error::corrupt(format!("catalog: job embedding: {e}")))?,
         v => v,

@@ -1,11 +1,17 @@
 //! Hard constraints as named vetoes: "may this candidate be shown at all?".
 //!
-//! Cheap checks that run before scoring. Each rejection names its [`Veto`], and the engine
+//! Cheap checks that run before scoring, evaluated over a compiled request
+//! ([`RequestFilters`], the pair read through [`PairFacts`]), then the must-have gate
+//! ([`must_have_gate`]). Each rejection names its [`Veto`], and the engine
 //! reports how many candidates each veto removed. Unknown data never vetoes except where a
 //! constraint is explicit about it (a location policy needs a known location; a required
 //! language must be listed).
 
 use serde::{Deserialize, Serialize};
+
+mod request;
+
+pub use request::{Gate, PairFacts, RequestFilters, must_have_gate};
 
 /// Why a candidate was removed before scoring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

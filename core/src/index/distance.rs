@@ -32,11 +32,13 @@ use crate::util::TrimSpace;
 /// spellings: `"cosine"`, `"ip"` / `"inner_product"` / `"dot"`, `"l2"` / `"squared_l2"`
 /// (case-insensitive, surrounding whitespace ignored). Anything else is
 /// [`Error::InvalidInput`] on field `metric`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// The default is [`Metric::Cosine`] (what sentence-embedding models are trained for).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Cosine similarity. Vectors are L2-normalised on ingest and on query; a zero vector is
     /// rejected. Score = cosine in `[-1, 1]`.
+    #[default]
     Cosine,
     /// Inner (dot) product on the vectors as given. Score = `q · x`.
     InnerProduct,

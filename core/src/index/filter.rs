@@ -10,7 +10,7 @@ use crate::util::BitSet;
 /// - [`AllowList::Bits`]: a [`BitSet`] of allowed ids (O(1) membership).
 /// - [`AllowList::Sorted`]: ids in **strictly ascending** order (binary-search membership).
 ///   An unsorted or duplicated list is rejected with [`Error::InvalidInput`] on field `allow`
-///   (hnsw_rs would silently return nothing for an unsorted list; we refuse instead).
+///   (a binary search over an unsorted list would silently miss allowed ids).
 ///
 /// An allow-list that admits no live row gives an empty result, not an error.
 #[derive(Debug, Clone, Copy)]

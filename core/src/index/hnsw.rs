@@ -908,7 +908,7 @@ mod tests {
     }
 
     #[test]
-    fn config_is_validated_before_hnsw_rs() {
+    fn config_is_validated_before_the_graph_is_built() {
         let s = VectorStore::new("m", 4, Metric::Cosine).unwrap();
         for b in [
             HnswBuilder::new().m(257),

@@ -10,10 +10,14 @@
 //! - [`FlatIndex`]: exact search (the oracle), single-query and batched (rayon), with an
 //!   optional [`AllowList`].
 //! - [`HnswIndex`] (built with [`HnswBuilder`]): approximate search on fairmatch's own HNSW graph
-//!   (hnswlib's construction; it replaced hnsw_rs 0.3.5, see `hnsw.rs`) with the allow-list applied inside the graph walk, incremental inserts, tombstone deletes with
+//!   (hnswlib's construction, see `hnsw.rs`) with the allow-list applied inside the graph
+//!   walk, incremental inserts, tombstone deletes with
 //!   automatic rebuild, exact fallback for very selective allow-lists and (opt-in) an int8
 //!   scan + exact re-rank for mid-selectivity ones.
 //! - [`QuantizedIndex`]: int8 scan (≈ 0.25× the bytes) with exact f32 re-ranking.
+//! - [`VectorIndex`]: the operations the three share (upsert, all-or-none `upsert_many` with
+//!   the bulk-build decision, remove, search, search_batch with allow-lists, len, memory,
+//!   to/from bytes), for callers generic over the index type (the bindings).
 //!
 //! Scores are **higher = better** under every metric (squared L2 is negated; see [`Metric`]).
 //! Ties break by ascending id. Every index serialises with `to_bytes` / `from_bytes` (explicit
@@ -39,6 +43,7 @@ mod graph;
 mod hnsw;
 mod quant;
 mod store;
+mod vector_index;
 
 pub use distance::Metric;
 pub(crate) use distance::score_pair;
@@ -48,3 +53,4 @@ pub use hnsw::{DEFAULT_SEED, HnswBuilder, HnswConfig, HnswIndex, MAX_EF};
 pub use quant::{DEFAULT_RERANK_CANDIDATES, QuantizedIndex};
 pub use store::{Hit, MAX_DIM, MAX_MODEL_ID_LEN, Query, VectorStore};
 pub(crate) use store::{check_collection, prepare};
+pub use vector_index::VectorIndex;

@@ -85,7 +85,7 @@ pub(crate) fn prepare(field: &str, metric: Metric, dim: usize, v: &[f32]) -> Res
     }
     if let Some(i) = v.iter().position(|x| !x.is_finite()) {
         return Err(Error::invalid(
-            format!("{field}[{i}]"),
+            crate::error::indexed(field, i),
             format!("vector components must be finite, got {}", v[i]),
         ));
     }

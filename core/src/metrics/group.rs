@@ -13,8 +13,10 @@ use super::policy::{
 use crate::error::{EntityKind, Error, Result};
 
 /// Weighted confusion counts of one group (sums of sample weights; 1 per row when
-/// unweighted) plus the exact number of rows. Mergeable by addition.
+/// unweighted) plus the exact number of rows. Mergeable by addition. Deserialising validates
+/// like [`Confusion::from_counts`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ConfusionState")]
 pub struct Confusion {
     /// Σ w over rows with y = 1, ŷ = 1.
     pub tp: f64,
@@ -26,6 +28,23 @@ pub struct Confusion {
     pub fn_: f64,
     /// Number of rows (exact, independent of weights).
     pub rows: u64,
+}
+
+/// The serde form of [`Confusion`] before validation.
+#[derive(Deserialize)]
+struct ConfusionState {
+    tp: f64,
+    fp: f64,
+    tn: f64,
+    fn_: f64,
+    rows: u64,
+}
+
+impl TryFrom<ConfusionState> for Confusion {
+    type Error = Error;
+    fn try_from(c: ConfusionState) -> Result<Self> {
+        Confusion::from_counts(c.tp, c.fp, c.tn, c.fn_, c.rows)
+    }
 }
 
 impl Confusion {
@@ -105,6 +124,12 @@ pub enum Rate {
 }
 
 impl Rate {
+    /// Whether the rate is a row-normalised confusion-matrix cell (TPR, FPR, TNR, FNR: what
+    /// fairlearn computes with scikit-learn's `confusion_matrix(normalize="true")`).
+    pub fn from_confusion_matrix(self) -> bool {
+        matches!(self, Rate::Tpr | Rate::Fpr | Rate::Tnr | Rate::Fnr)
+    }
+
     /// Stable snake_case name (used in error messages and reports).
     pub fn name(self) -> &'static str {
         match self {
@@ -122,9 +147,26 @@ impl Rate {
 /// Mergeable one-pass accumulator: one [`Confusion`] per group code `0..n_groups`.
 /// O(groups) memory; `merge` adds exactly (row counts as integers, weights as f64 sums), so
 /// partial results from threads or distributed workers combine into the one-pass result.
+/// Deserialising validates every group's counts and the number of groups.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "GroupConfusionState")]
 pub struct GroupConfusion {
     groups: Vec<Confusion>,
+}
+
+/// The serde form of [`GroupConfusion`] before validation (each [`Confusion`] validates
+/// itself).
+#[derive(Deserialize)]
+struct GroupConfusionState {
+    groups: Vec<Confusion>,
+}
+
+impl TryFrom<GroupConfusionState> for GroupConfusion {
+    type Error = Error;
+    fn try_from(s: GroupConfusionState) -> Result<Self> {
+        check_n_groups("groups", s.groups.len())?;
+        Ok(GroupConfusion { groups: s.groups })
+    }
 }
 
 /// Above this many groups [`GroupConfusion::count`] adds rows directly instead of through
@@ -142,7 +184,7 @@ fn weight_overflow() -> Error {
 #[inline(always)]
 fn label_err(field: &str, i: usize) -> Error {
     Error::invalid(
-        format!("{field}[{i}]"),
+        crate::error::indexed(field, i),
         "must be a binary label (0/1 or bool)",
     )
 }
@@ -170,6 +212,11 @@ impl GroupConfusion {
     /// Number of group codes.
     pub fn n_groups(&self) -> usize {
         self.groups.len()
+    }
+
+    /// Whether no row was counted in any group.
+    pub fn has_no_rows(&self) -> bool {
+        self.groups.iter().all(|c| c.rows == 0 && c.weight() == 0.0)
     }
 
     /// Counts of group `code`, or [`Error::UnknownId`] (kind group).
@@ -261,8 +308,21 @@ impl GroupConfusion {
         if groups.is_empty() {
             return Err(Error::invalid("groups", "empty input"));
         }
-        // One fused pass finds the number of groups and counts (few groups, valid labels);
-        // anything else takes the general path below, which names the offending row.
+        let weights = weights.map(scaled);
+        Self::count_inferred(groups, y_true, y_pred, weights.as_ref().map(|w| &w.0[..]))
+    }
+
+    /// Counts rows whose number of groups is not given (max code + 1 of these rows). One
+    /// fused pass finds it and counts (few groups, unweighted, valid labels); anything else
+    /// finds the largest code first and then counts, naming the offending row on error. The
+    /// parallel path calls this per chunk, so the codes are read from memory once (the
+    /// second read of a chunk comes from cache).
+    fn count_inferred<L: BinaryLabel>(
+        groups: &[u32],
+        y_true: &[L],
+        y_pred: &[L],
+        weights: Option<&[f64]>,
+    ) -> Result<Self> {
         if weights.is_none()
             && y_true.len() == groups.len()
             && y_pred.len() == groups.len()
@@ -272,7 +332,7 @@ impl GroupConfusion {
             return Ok(c.into_confusion(n_groups));
         }
         let n_groups = infer_n_groups("groups", groups)?;
-        Self::count_scaled(n_groups, groups, y_true, y_pred, weights)
+        Self::count(n_groups, groups, y_true, y_pred, weights)
     }
 
     /// [`Self::count`] with the weights scaled first when their sums could overflow (see
@@ -302,7 +362,7 @@ impl GroupConfusion {
     ) -> Result<Self> {
         check_n_groups("n_groups", n_groups)?;
         if parallel {
-            Self::count_par(n_groups, groups, y_true, y_pred, weights)
+            Self::count_par(Some(n_groups), groups, y_true, y_pred, weights)
         } else {
             Self::count_scaled(n_groups, groups, y_true, y_pred, weights)
         }
@@ -331,14 +391,17 @@ impl GroupConfusion {
         y_pred: &[L],
         weights: Option<&[f64]>,
     ) -> Result<Self> {
-        let n_groups = infer_n_groups("groups", groups)?;
-        Self::count_par(n_groups, groups, y_true, y_pred, weights)
+        if groups.is_empty() {
+            return Err(Error::invalid("groups", "empty input"));
+        }
+        Self::count_par(None, groups, y_true, y_pred, weights)
     }
 
     /// [`Self::count`] over chunks on the rayon pool, with one weight scale for all chunks
-    /// (see [`Self::from_arrays`]).
+    /// (see [`Self::from_arrays`]). Without `n_groups` each chunk infers its own while it
+    /// counts ([`Self::count_inferred`]) and the merge grows to the largest.
     fn count_par<L: BinaryLabel + Sync>(
-        n_groups: usize,
+        n_groups: Option<usize>,
         groups: &[u32],
         y_true: &[L],
         y_pred: &[L],
@@ -358,17 +421,19 @@ impl GroupConfusion {
             .map(|(ci, g)| {
                 let lo = ci * CHUNK;
                 let hi = lo + g.len();
-                Self::count(
-                    n_groups,
-                    g,
+                let (t, p, w) = (
                     &y_true[lo..hi],
                     &y_pred[lo..hi],
                     weights.map(|w| &w[lo..hi]),
-                )
-                .map_err(|e| offset_err(e, lo))
+                );
+                match n_groups {
+                    Some(k) => Self::count(k, g, t, p, w),
+                    None => Self::count_inferred(g, t, p, w),
+                }
+                .map_err(|e| e.offset_index(lo))
             })
             .collect();
-        let mut acc = GroupConfusion::new(n_groups);
+        let mut acc = GroupConfusion::new(n_groups.unwrap_or(0));
         for p in parts? {
             acc.merge(&p)?;
         }
@@ -556,15 +621,19 @@ impl GroupConfusion {
     pub fn rates(&self, rate: Rate, zero_division: ZeroDivision) -> Result<GroupRates> {
         let mut values = Vec::with_capacity(self.groups.len());
         let mut status = Vec::with_capacity(self.groups.len());
+        // fairlearn fills a confusion-matrix rate of a zero-weight group with 0 (its rows are
+        // there, the weights are not); every other policy, and a selection rate, skip it
+        let zero_weight_counts =
+            zero_division == ZeroDivision::Fairlearn && rate.from_confusion_matrix();
         for (g, c) in self.groups.iter().enumerate() {
-            if c.rows == 0 || c.weight() == 0.0 {
+            if c.rows == 0 || (c.weight() == 0.0 && !zero_weight_counts) {
                 values.push(f64::NAN);
                 status.push(GroupStatus::Excluded);
                 continue;
             }
             let (n, d) = c.fraction(rate);
             if d == 0.0 {
-                let v = zero_division.resolve(
+                let v = zero_division.resolve_rate(
                     &format!("{}[group {g}]", rate.name()),
                     "the group has no rows in the rate's denominator",
                 )?;
@@ -576,7 +645,12 @@ impl GroupConfusion {
             }
         }
         let (n, d) = self.overall().fraction(rate);
-        let overall = zero_division.divide(n, d, &format!("{}[overall]", rate.name()))?;
+        let name = format!("{}[overall]", rate.name());
+        let overall = if d == 0.0 && rate.from_confusion_matrix() {
+            zero_division.resolve_rate(&name, "no row in the rate's denominator")?
+        } else {
+            zero_division.divide(n, d, &name)?
+        };
         Ok(GroupRates {
             rate,
             values,
@@ -656,25 +730,6 @@ impl GroupConfusion {
             single_group: defined <= 1,
             options: *options,
         })
-    }
-}
-
-fn offset_err(e: Error, lo: usize) -> Error {
-    // Re-base "field[i]" row indices of a chunk onto the whole input.
-    match e {
-        Error::InvalidInput { field, reason } => {
-            let parsed = match (field.find('['), field.find(']')) {
-                (Some(a), Some(b)) if a < b => {
-                    field[a + 1..b].parse::<usize>().ok().map(|i| (a, i))
-                }
-                _ => None,
-            };
-            match parsed {
-                Some((a, i)) => Error::invalid(format!("{}[{}]", &field[..a], i + lo), reason),
-                None => Error::InvalidInput { field, reason },
-            }
-        }
-        other => other,
     }
 }
 
@@ -907,7 +962,7 @@ impl GroupRates {
             for (f, x) in [("numerators", n), ("denominators", d)] {
                 if !x.is_finite() || x < 0.0 {
                     return Err(Error::invalid(
-                        format!("{f}[{i}]"),
+                        crate::error::indexed(f, i),
                         format!("must be finite and ≥ 0, got {x}"),
                     ));
                 }
@@ -1042,6 +1097,15 @@ fn nan_min(a: f64, b: f64) -> f64 {
         _ => a.min(b),
     }
 }
+/// Python's builtin `max(a, b)` on floats: `b` only if `b > a`, so a NaN `a` is kept and a
+/// NaN `b` skipped (what fairlearn's `equalized_odds_difference(agg="worst_case")` does).
+fn builtin_max(a: f64, b: f64) -> f64 {
+    if b > a { b } else { a }
+}
+/// Python's builtin `min(a, b)` on floats (see [`builtin_max`]).
+fn builtin_min(a: f64, b: f64) -> f64 {
+    if b < a { b } else { a }
+}
 fn nan_mean(a: f64, b: f64) -> f64 {
     match (a.is_nan(), b.is_nan()) {
         (true, _) => b,
@@ -1062,21 +1126,27 @@ pub fn demographic_parity_ratio(c: &GroupConfusion, o: &FairnessOptions) -> Resu
 }
 
 /// fairlearn `equalized_odds_difference`: `worst_case` = max(TPR diff, FPR diff), `mean` =
-/// their mean (a NaN part is skipped, as pandas does).
+/// their mean (a NaN part is skipped, as pandas does). Under [`ZeroDivision::Fairlearn`]
+/// `worst_case` is Python's builtin `max`, which keeps a NaN TPR part (fairlearn's quirk).
 pub fn equalized_odds_difference(c: &GroupConfusion, o: &FairnessOptions) -> Result<f64> {
     let t = c.rates(Rate::Tpr, o.zero_division)?.difference(o.method)?;
     let f = c.rates(Rate::Fpr, o.zero_division)?.difference(o.method)?;
     Ok(match o.agg {
+        Agg::WorstCase if o.zero_division == ZeroDivision::Fairlearn => builtin_max(t, f),
         Agg::WorstCase => nan_max(t, f),
         Agg::Mean => nan_mean(t, f),
     })
 }
 
 /// fairlearn `equalized_odds_ratio`: `worst_case` = min(TPR ratio, FPR ratio), `mean` = mean.
+/// Under [`ZeroDivision::Fairlearn`] `worst_case` is Python's builtin `min`, which keeps a NaN
+/// TPR part and skips a NaN FPR part (so it can differ from fairlearn-free `Nan`: 0.0 there
+/// where fairlearn returns NaN).
 pub fn equalized_odds_ratio(c: &GroupConfusion, o: &FairnessOptions) -> Result<f64> {
     let t = c.rates(Rate::Tpr, o.zero_division)?.ratio(o.method)?;
     let f = c.rates(Rate::Fpr, o.zero_division)?.ratio(o.method)?;
     Ok(match o.agg {
+        Agg::WorstCase if o.zero_division == ZeroDivision::Fairlearn => builtin_min(t, f),
         Agg::WorstCase => nan_min(t, f),
         Agg::Mean => nan_mean(t, f),
     })

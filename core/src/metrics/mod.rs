@@ -30,9 +30,12 @@
 //! mismatch, non-binary labels, NaN, negative weights, empty input, unknown group codes) is a
 //! typed [`crate::Error`] naming the field; nothing here panics on caller input.
 //!
-//! Accumulators ([`GroupConfusion`], [`ExposureAccumulator`], [`RatingStats`]) are O(groups)
-//! memory, `merge` exactly (row counts as integers, weights as f64 sums) and derive serde, so
-//! partial counts from rayon threads or distributed workers combine into the one-pass result.
+//! Accumulators ([`GroupConfusion`], [`LabelledConfusion`], [`ExposureAccumulator`],
+//! [`RatingStats`]) are O(groups) memory, `merge` exactly (row counts as integers, weights as
+//! f64 sums) and serialise with serde, so partial counts from rayon threads or distributed
+//! workers combine into the one-pass result. Deserialising validates the state (each type's
+//! `try_from` form: counts, lengths, group limits), so restored state cannot fail later; the
+//! merge rules for group codes vs string labels live in [`LabelledConfusion`].
 //! The `*_par` variants split the big calls over the rayon pool.
 //!
 //! ```
@@ -51,6 +54,7 @@
 
 mod group;
 mod inequality;
+mod labelled;
 mod policy;
 mod ranking;
 mod rating;
@@ -65,16 +69,18 @@ pub use group::{
 pub use inequality::{
     GeiConvention, between_group_generalized_entropy_index, generalized_entropy_index, gini,
 };
+pub use labelled::LabelledConfusion;
 pub use policy::{BinaryLabel, Combiner, MAX_GROUPS, ZeroDivision, check_n_groups, combine};
 pub use ranking::{
-    ExpectedExposure, ExposureAccumulator, Infeasible, YangStoyanovich, YsDiscount,
-    attention_shares, attribute_rank_parity, awrf, awrf_binary, expected_exposure,
-    exposure_per_utility, group_exposure, infeasible, max_skew, min_skew, ndkl, skew,
-    yang_stoyanovich,
+    ARP_DEFAULT_COMBINER, DEFAULT_COMBINER, ExpectedExposure, ExposureAccumulator, Infeasible,
+    YangStoyanovich, YsDiscount, attention_shares, attribute_rank_parity, awrf, awrf_binary,
+    expected_exposure, exposure_per_utility, group_exposure, infeasible, max_skew, min_skew, ndkl,
+    skew, yang_stoyanovich,
 };
 pub use rating::{
-    Alternative, BrunnerMunzel, MAX_RATING, MannWhitney, PermutationTest, RatingGap, RatingStats,
-    TTest, bayesian_average, benjamini_hochberg, brunner_munzel, mann_whitney_u,
-    mann_whitney_u_counts, permutation_test, permutation_test_two_sample, rank_biserial,
-    rating_gaps, welch_from_stats, welch_t_test,
+    Alternative, BrunnerMunzel, DEFAULT_PERMUTATION_SEED, DEFAULT_RESAMPLES, MAX_RATING,
+    MannWhitney, PermutationTest, RatingGap, RatingStats, TTest, bayesian_average,
+    benjamini_hochberg, brunner_munzel, difference_in_means, mann_whitney_u, mann_whitney_u_counts,
+    permutation_test, permutation_test_two_sample, rank_biserial, rating_gaps, welch_from_stats,
+    welch_t_test,
 };

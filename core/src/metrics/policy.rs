@@ -17,6 +17,17 @@ use crate::error::{Error, Result};
 ///   AIF360 sklearn `zero_division=0`). Imputed groups take part in aggregates.
 /// * `One`: the value is 1.0 (AIF360 sklearn `zero_division=1`).
 /// * `Error`: the call fails with [`Error::ZeroDivision`] naming the metric.
+/// * `Fairlearn`: fairlearn 0.15.0's numbers exactly, edge cases included (checked against
+///   fairlearn itself on 128 generated cases, fixtures/golden/metrics/fairlearn_parity.json).
+///   fairlearn computes a confusion-matrix rate (TPR, FPR, TNR, FNR, per group *and*
+///   overall) with scikit-learn's `normalize="true"`, which fills 0/0 with 0
+///   ([`ZeroDivision::resolve_rate`] gives 0.0); a selection rate of zero total weight is
+///   numpy's 0/0 = NaN (the group is skipped); aggregates divide as IEEE floats (0/0 = NaN,
+///   x/0 = inf, so a ratio to an overall of 0 is 1/inf = 0); and `equalized_odds_*` with
+///   `agg = worst_case` use Python's builtin `max`/`min` over (TPR part, FPR part), which
+///   keep a NaN in the first slot and skip one in the second. Only this policy copies that
+///   asymmetry: under every other policy a NaN part is skipped in either slot. Outside the
+///   fairlearn-style metrics it behaves as `Nan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ZeroDivision {
@@ -29,13 +40,15 @@ pub enum ZeroDivision {
     One,
     /// Undefined values are an error.
     Error,
+    /// fairlearn 0.15.0's numbers, quirks included (see the type's documentation).
+    Fairlearn,
 }
 
 impl ZeroDivision {
     /// The value an undefined `metric` takes under this policy (or the error).
     pub fn resolve(self, metric: &str, reason: &str) -> Result<f64> {
         match self {
-            ZeroDivision::Nan => Ok(f64::NAN),
+            ZeroDivision::Nan | ZeroDivision::Fairlearn => Ok(f64::NAN),
             ZeroDivision::Zero => Ok(0.0),
             ZeroDivision::One => Ok(1.0),
             ZeroDivision::Error => Err(Error::ZeroDivision {
@@ -45,9 +58,20 @@ impl ZeroDivision {
         }
     }
 
-    /// `num / den`, or the policy value when `den == 0` (both 0/0 and x/0).
+    /// The value of an undefined confusion-matrix rate (a group's or the overall TPR, FPR,
+    /// TNR or FNR with an empty denominator): 0.0 under `Fairlearn` (scikit-learn's
+    /// `normalize="true"`), else [`Self::resolve`].
+    pub fn resolve_rate(self, metric: &str, reason: &str) -> Result<f64> {
+        match self {
+            ZeroDivision::Fairlearn => Ok(0.0),
+            z => z.resolve(metric, reason),
+        }
+    }
+
+    /// `num / den`, or the policy value when `den == 0` (both 0/0 and x/0). `Fairlearn`
+    /// divides as IEEE floats (0/0 = NaN, x/0 = ±inf), as numpy and pandas do.
     pub fn divide(self, num: f64, den: f64, metric: &str) -> Result<f64> {
-        if den != 0.0 {
+        if den != 0.0 || self == ZeroDivision::Fairlearn {
             Ok(num / den)
         } else if num == 0.0 {
             self.resolve(metric, "0/0")
@@ -56,16 +80,18 @@ impl ZeroDivision {
         }
     }
 
-    /// Parses `"nan" | "zero" | "one" | "error"` (the spelling the bindings accept).
+    /// Parses `"nan" | "zero" | "one" | "error" | "fairlearn"` (the spelling the bindings
+    /// accept).
     pub fn parse(s: &str) -> Result<Self> {
         match s.to_ascii_lowercase().as_str() {
             "nan" => Ok(ZeroDivision::Nan),
             "zero" | "0" => Ok(ZeroDivision::Zero),
             "one" | "1" => Ok(ZeroDivision::One),
             "error" | "raise" => Ok(ZeroDivision::Error),
+            "fairlearn" => Ok(ZeroDivision::Fairlearn),
             _ => Err(Error::invalid(
                 "zero_division",
-                format!("expected nan, zero, one or error, got `{s}`"),
+                format!("expected nan, zero, one, error or fairlearn, got `{s}`"),
             )),
         }
     }
@@ -107,7 +133,7 @@ pub(crate) fn infer_n_groups(field: &str, codes: &[u32]) -> Result<usize> {
             .position(|&c| c as usize >= MAX_GROUPS)
             .unwrap_or(0);
         return Err(Error::invalid(
-            format!("{field}[{i}]"),
+            crate::error::indexed(field, i),
             format!(
                 "group code {} is not below {MAX_GROUPS}: group codes must be dense \
                  (re-encode sparse codes with encode_groups)",
@@ -317,7 +343,7 @@ pub(crate) fn first_non_finite(field: &str, values: &[f64]) -> Error {
         .find(|(_, x)| !x.is_finite())
         .map_or((0, f64::NAN), |(i, &x)| (i, x));
     Error::invalid(
-        format!("{field}[{i}]"),
+        crate::error::indexed(field, i),
         format!("must be a finite number, got {x}"),
     )
 }

@@ -182,7 +182,9 @@ pub fn infeasible(ranking: &[u32], target: &[f64], exclude_last: bool) -> Result
 /// Mergeable exposure accumulator over many rankings (one per request): per group the sum
 /// of position weights, the sum of relevance (utility) and the number of ranked items.
 /// O(groups) memory; `merge` adds. Singh & Joachims KDD 2018; FairRankTune `EXP.py`.
+/// Deserialising validates the state (see [`ExposureAccumulator::from_parts`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "ExposureState")]
 pub struct ExposureAccumulator {
     model: PositionModel,
     cutoff: Option<usize>,
@@ -190,6 +192,26 @@ pub struct ExposureAccumulator {
     utility: Vec<f64>,
     items: Vec<u64>,
     rankings: u64,
+}
+
+/// The serde form of [`ExposureAccumulator`] before validation.
+#[derive(Deserialize)]
+struct ExposureState {
+    model: PositionModel,
+    cutoff: Option<usize>,
+    exposure: Vec<f64>,
+    utility: Vec<f64>,
+    items: Vec<u64>,
+    rankings: u64,
+}
+
+impl TryFrom<ExposureState> for ExposureAccumulator {
+    type Error = Error;
+    fn try_from(s: ExposureState) -> Result<Self> {
+        ExposureAccumulator::from_parts(
+            s.model, s.cutoff, s.exposure, s.utility, s.items, s.rankings,
+        )
+    }
 }
 
 impl ExposureAccumulator {
@@ -205,6 +227,36 @@ impl ExposureAccumulator {
             utility: vec![0.0; n_groups],
             items: vec![0; n_groups],
             rankings: 0,
+        })
+    }
+
+    /// An accumulator from stored state (what deserialising calls): per group the exposure
+    /// sum, the utility sum and the item count. Rejects an invalid position model, per-group
+    /// lists of different lengths (field `utility` / `items`), more than
+    /// [`super::MAX_GROUPS`] groups, and non-finite sums (field `exposure[g]` /
+    /// `utility[g]`), so a restored accumulator cannot fail later in
+    /// [`Self::add_ranking`] or [`Self::merge`].
+    pub fn from_parts(
+        model: PositionModel,
+        cutoff: Option<usize>,
+        exposure: Vec<f64>,
+        utility: Vec<f64>,
+        items: Vec<u64>,
+        rankings: u64,
+    ) -> Result<Self> {
+        model.validate()?;
+        check_n_groups("exposure", exposure.len())?;
+        check_len("utility", utility.len(), exposure.len())?;
+        check_len("items", items.len(), exposure.len())?;
+        check_all_finite("exposure", &exposure)?;
+        check_all_finite("utility", &utility)?;
+        Ok(ExposureAccumulator {
+            model,
+            cutoff,
+            exposure,
+            utility,
+            items,
+            rankings,
         })
     }
 
@@ -313,6 +365,10 @@ impl ExposureAccumulator {
             .collect())
     }
 }
+
+/// The combiner [`group_exposure`], [`exposure_per_utility`] and [`awrf`] use when the caller
+/// names none: min/max, 1 = parity (FairRankTune `AWRF.py`'s default, `MinMaxRatio`).
+pub const DEFAULT_COMBINER: Combiner = Combiner::MinMaxRatio;
 
 /// Group exposure of one ranking: Exp(g) = Σ_{d∈g} v_{rank(d)} / |g| (Singh & Joachims 2018;
 /// FairRankTune `EXP` with `group_sizes` = pool sizes), combined with `combiner`.
@@ -597,6 +653,10 @@ pub fn expected_exposure(
         ee_r: 2.0 * dot(&eps, &target),
     })
 }
+
+/// The combiner [`attribute_rank_parity`] uses when the caller names none (FairRankTune
+/// `ARP.py`'s default, `MaxMinDiff`).
+pub const ARP_DEFAULT_COMBINER: Combiner = Combiner::MaxMinDiff;
 
 /// Attribute Rank Parity (Cachel et al. ICDE 2022; FairRankTune `ARP.py`): per group the
 /// favoured-pair representation (pairs where the group's item is ranked above an item of

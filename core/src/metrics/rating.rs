@@ -43,7 +43,10 @@ fn check_len_at_least(field: &str, x: &[f64], min: usize) -> Result<()> {
 }
 
 /// Mergeable one-pass mean/variance accumulator (Chan et al. parallel update).
+/// Deserialising validates (see [`RatingStats::from_parts`]); a `null` mean or `m2` (how
+/// JSON writes the NaN mean of an empty accumulator) reads as 0 when `n = 0`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RatingState")]
 pub struct RatingStats {
     /// Number of ratings.
     pub n: u64,
@@ -64,7 +67,52 @@ fn rating_ok(x: f64) -> bool {
     x.is_finite() && x.abs() <= MAX_RATING
 }
 
+/// The serde form of [`RatingStats`] before validation.
+#[derive(Deserialize)]
+struct RatingState {
+    n: u64,
+    mean: Option<f64>,
+    m2: Option<f64>,
+}
+
+impl TryFrom<RatingState> for RatingStats {
+    type Error = Error;
+    fn try_from(s: RatingState) -> Result<Self> {
+        let missing = |f: &str| Error::invalid(f, "must be a number when n > 0");
+        if s.n == 0 {
+            return RatingStats::from_parts(0, s.mean.unwrap_or(0.0), s.m2.unwrap_or(0.0));
+        }
+        RatingStats::from_parts(
+            s.n,
+            s.mean.ok_or_else(|| missing("mean"))?,
+            s.m2.ok_or_else(|| missing("m2"))?,
+        )
+    }
+}
+
 impl RatingStats {
+    /// Stored state (what deserialising calls). With `n = 0` the mean and `m2` are ignored
+    /// (an empty accumulator); otherwise rejects a mean outside ±[`MAX_RATING`] or
+    /// non-finite (field `mean`) and an `m2` that is negative or non-finite (field `m2`).
+    pub fn from_parts(n: u64, mean: f64, m2: f64) -> Result<Self> {
+        if n == 0 {
+            return Ok(RatingStats::default());
+        }
+        if !rating_ok(mean) {
+            return Err(Error::invalid(
+                "mean",
+                format!("must be finite and within ±{MAX_RATING:e}, got {mean}"),
+            ));
+        }
+        if !(m2.is_finite() && m2 >= 0.0) {
+            return Err(Error::invalid(
+                "m2",
+                format!("must be finite and ≥ 0, got {m2}"),
+            ));
+        }
+        Ok(RatingStats { n, mean, m2 })
+    }
+
     /// Adds one rating (must be finite).
     pub fn add(&mut self, x: f64) -> Result<()> {
         if !rating_ok(x) {
@@ -701,6 +749,27 @@ where
         p_value: (1 + hits) as f64 / (1 + resamples) as f64,
         resamples,
     })
+}
+
+/// The number of resamples of a permutation test when the caller names none (the p-value's
+/// resolution is 1/10,000).
+pub const DEFAULT_RESAMPLES: usize = 9999;
+
+/// The seed of a permutation test when the caller names none.
+pub const DEFAULT_PERMUTATION_SEED: u64 = 0;
+
+/// `mean(a) − mean(b)`: the default statistic of [`permutation_test_two_sample`] (NaN for an
+/// empty sample). Each mean sums values scaled by `1/len` first, so finite inputs give a
+/// finite mean.
+pub fn difference_in_means(a: &[f64], b: &[f64]) -> f64 {
+    let mean = |x: &[f64]| {
+        if x.is_empty() {
+            return f64::NAN;
+        }
+        let inv = 1.0 / x.len() as f64;
+        x.iter().map(|v| v * inv).sum::<f64>()
+    };
+    mean(a) - mean(b)
 }
 
 /// Permutation test of a two-sample gap statistic `gap(a, b)` (e.g. difference in means):

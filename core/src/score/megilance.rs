@@ -446,15 +446,14 @@ fn recency(f: &MegilanceFreelancer<'_>, now: DateTime<Utc>) -> f64 {
     }
 }
 
-/// The seed's full score of a (job, freelancer) pair at time `now`, with `weights` in the
-/// order of [`MEGILANCE_FACTORS`] (pass the seed's own weights to reproduce it).
-pub fn score(
+/// The seed's seven factors that do not read skills, in [`MEGILANCE_FACTORS`] order with the
+/// skill slot (0) `None`: what [`score`] computes besides [`skill_score`], cheap enough to
+/// bound a pair's total before its skills are compared.
+pub fn factors_without_skill(
     job: &MegilanceJob<'_>,
     f: &MegilanceFreelancer<'_>,
     now: DateTime<Utc>,
-    weights: &[f64; 8],
-) -> MegilanceScore {
-    let (skill, skills) = skill_score(job.skills, f.skills);
+) -> [Option<f64>; 8] {
     let success_rate = if f.contracts_total == 0 {
         0.5
     } else {
@@ -476,16 +475,33 @@ pub fn score(
     } else {
         (f.proposals_accepted as f64 / f.proposals_sent as f64).min(1.0)
     };
-    let factors = [
-        skill,
-        success_rate,
-        avg_rating,
-        budget_match(job, f.hourly_rate),
-        experience_match(job.experience_level, f.contracts_completed),
-        availability,
-        response_rate,
-        recency(f, now),
-    ];
+    [
+        None,
+        Some(success_rate),
+        Some(avg_rating),
+        Some(budget_match(job, f.hourly_rate)),
+        Some(experience_match(
+            job.experience_level,
+            f.contracts_completed,
+        )),
+        Some(availability),
+        Some(response_rate),
+        Some(recency(f, now)),
+    ]
+}
+
+/// The seed's full score of a (job, freelancer) pair at time `now`, with `weights` in the
+/// order of [`MEGILANCE_FACTORS`] (pass the seed's own weights to reproduce it).
+pub fn score(
+    job: &MegilanceJob<'_>,
+    f: &MegilanceFreelancer<'_>,
+    now: DateTime<Utc>,
+    weights: &[f64; 8],
+) -> MegilanceScore {
+    let (skill, skills) = skill_score(job.skills, f.skills);
+    let mut values = factors_without_skill(job, f, now);
+    values[0] = Some(skill);
+    let factors = values.map(|v| v.unwrap_or(0.0));
     let mut total = 0.0;
     for (w, v) in weights.iter().zip(&factors) {
         total += w * v;

@@ -5,9 +5,13 @@
 //!   languages, semantic similarity); the skill factor itself lives in `skills`.
 //! - [`megilance`]: the `megilance_v1` preset, an exact reproduction of the seed.
 //! - [`Preset`]: named factor sets and validated custom weights.
+//! - [`Scorer`]: one per preset ([`DefaultScorer`], [`MegilanceScorer`]), owning its factor
+//!   list, weights by name, total, pruning bound and report.
 
 pub mod factors;
 pub mod megilance;
 mod preset;
+mod scorer;
 
 pub use preset::{DEFAULT_FACTORS, Preset};
+pub use scorer::{DefaultScorer, FactorSet, MegilanceScorer, Scorer, Ties, Weights};

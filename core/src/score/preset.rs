@@ -6,6 +6,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use super::megilance::MEGILANCE_FACTORS;
+use super::scorer::{DefaultScorer, MegilanceScorer, Scorer, Weights};
 use crate::error::{Error, Result};
 use crate::util::spelling::{self, spelled_enum};
 
@@ -71,34 +72,16 @@ impl Preset {
     /// Rejects an unknown factor name, a negative or non-finite weight, and weights that are
     /// all zero.
     pub fn weights(self, overrides: Option<&BTreeMap<String, f64>>) -> Result<Vec<f64>> {
-        let factors = self.factors();
-        let mut w: Vec<f64> = factors.iter().map(|(_, w)| *w).collect();
-        if let Some(o) = overrides {
-            for (name, &v) in o {
-                let field = format!("options.weights.{name}");
-                let i = factors.iter().position(|(n, _)| n == name).ok_or_else(|| {
-                    let names: Vec<&str> = factors.iter().map(|(n, _)| *n).collect();
-                    Error::invalid(
-                        &field,
-                        format!("unknown factor (expected one of {})", names.join(", ")),
-                    )
-                })?;
-                if !v.is_finite() || v < 0.0 {
-                    return Err(Error::invalid(
-                        &field,
-                        format!("must be finite and ≥ 0, got {v}"),
-                    ));
-                }
-                w[i] = v;
-            }
-        }
-        if w.iter().all(|x| *x == 0.0) {
-            return Err(Error::invalid(
-                "options.weights",
-                "weights must not all be zero",
-            ));
-        }
-        Ok(w)
+        Ok(Weights::new(self.factors(), overrides)?.values().to_vec())
+    }
+
+    /// This preset's [`Scorer`] with `overrides` by name (custom weights); rejects what
+    /// [`Preset::weights`] rejects.
+    pub fn scorer(self, overrides: Option<&BTreeMap<String, f64>>) -> Result<Box<dyn Scorer>> {
+        Ok(match self {
+            Preset::Default => Box::new(DefaultScorer::new(overrides)?),
+            Preset::MegilanceV1 => Box::new(MegilanceScorer::new(overrides)?),
+        })
     }
 }
 

@@ -1,0 +1,146 @@
+//! Factor assembly: a pair's factor values for the [`FactorSet`] a scorer reads, from the
+//! compiled rows. The factor functions are `score/`'s; weights, totals and bounds are the
+//! scorer's. Nothing here reads a weight.
+
+use super::catalog::{FreelancerEntry, JobEntry};
+use super::request::PairView;
+use crate::score::factors;
+use crate::score::megilance::{self, MegilanceFreelancer, MegilanceJob, MegilanceScore};
+use crate::skills::SkillFit;
+
+impl PairView<'_> {
+    /// The `default` factors (`None` = not applicable) in [`crate::score::DEFAULT_FACTORS`]
+    /// order, with skill fit `fit`.
+    pub fn default_values(&self, fit: &SkillFit) -> [Option<f64>; 9] {
+        let (j, f) = (self.j, self.f);
+        let budget = j.input.budget.as_ref();
+        let shorter = (j.hours.1 - j.hours.0).min(f.hours.1 - f.hours.0);
+        let tz = match j.zone {
+            None => 1.0,
+            Some(_) => factors::timezone_fit(
+                self.overlap(),
+                j.input.timezone.as_ref().and_then(|t| t.min_overlap_hours),
+                shorter,
+            ),
+        };
+        let language = if j.preferred_langs.is_empty() {
+            1.0
+        } else {
+            let hit = j
+                .preferred_langs
+                .iter()
+                .filter(|&&l| self.speaks(&[l]))
+                .count();
+            hit as f64 / j.preferred_langs.len() as f64
+        };
+        [
+            Some(fit.score),
+            Some(factors::rate_fit(
+                budget.map(|b| b.kind),
+                budget.and_then(|b| b.max),
+                budget.and_then(|b| b.estimated_hours),
+                f.rate,
+            )),
+            Some(factors::experience_fit(
+                j.input.experience_level,
+                f.completed,
+                f.experience_years,
+            )),
+            Some(factors::availability_fit(
+                f.weekly_hours,
+                j.input.hours_per_week,
+                f.active,
+            )),
+            Some(factors::reputation(
+                &self.ctx.prior,
+                f.ratings_sum,
+                f.ratings_count,
+                f.completed,
+                f.total.saturating_sub(f.active),
+            )),
+            Some(self.ctx.recency.get(f.last_active)),
+            Some(tz),
+            Some(language),
+            if f.has_embedding && j.input.embedding.is_some() {
+                semantic(j, self.ctx.entry(self.fdoc))
+            } else {
+                None
+            },
+        ]
+    }
+
+    /// The seed's factors without the skill factor (slot 0 `None`), to bound the pair
+    /// before its skills are compared.
+    pub fn megilance_without_skill(&self) -> [Option<f64>; 8] {
+        let f = self.ctx.entry(self.fdoc);
+        megilance::factors_without_skill(
+            &megilance_job(self.j),
+            &megilance_freelancer(f),
+            self.ctx.now,
+        )
+    }
+
+    /// The seed's full score of the pair (with the scorer's weights).
+    pub fn megilance(&self) -> MegilanceScore {
+        let f = self.ctx.entry(self.fdoc);
+        let w = self.ctx.scorer.weights().values();
+        let weights: [f64; 8] = std::array::from_fn(|i| w.get(i).copied().unwrap_or(0.0));
+        megilance::score(
+            &megilance_job(self.j),
+            &megilance_freelancer(f),
+            self.ctx.now,
+            &weights,
+        )
+    }
+
+    /// The seed's skill factor of the pair (rounded to 4 dp as the seed does).
+    pub fn megilance_skill(&self) -> f64 {
+        megilance::skill_score(&self.j.raw_labels, &self.ctx.entry(self.fdoc).raw_labels).0
+    }
+}
+
+fn megilance_job(j: &JobEntry) -> MegilanceJob<'_> {
+    let b = j.input.budget.as_ref();
+    MegilanceJob {
+        skills: &j.raw_labels,
+        budget_kind: b.map(|b| b.kind),
+        budget_min: b.and_then(|b| b.min),
+        budget_max: b.and_then(|b| b.max),
+        experience_level: j.input.experience_level,
+    }
+}
+
+fn megilance_freelancer(f: &FreelancerEntry) -> MegilanceFreelancer<'_> {
+    let h = &f.history;
+    MegilanceFreelancer {
+        skills: &f.raw_labels,
+        hourly_rate: f.input.hourly_rate,
+        contracts_completed: h.contracts_completed,
+        contracts_total: h.contracts_total,
+        active_contracts: h.active_contracts,
+        ratings_sum: h.ratings_sum,
+        ratings_count: h.ratings_count,
+        proposals_sent: h.proposals_sent,
+        proposals_accepted: h.proposals_accepted,
+        last_proposal_at: h.last_proposal_at,
+        last_contract_at: h.last_contract_at,
+    }
+}
+
+/// The semantic factor of a pair with embeddings of one model and dimension.
+fn semantic(j: &JobEntry, f: &FreelancerEntry) -> Option<f64> {
+    let (a, b) = (j.input.embedding.as_ref()?, f.input.embedding.as_ref()?);
+    if a.model != b.model || a.vector.len() != b.vector.len() {
+        return None;
+    }
+    let (mut dot, mut na, mut nb) = (0.0f64, 0.0f64, 0.0f64);
+    for (x, y) in a.vector.iter().zip(&b.vector) {
+        dot += *x as f64 * *y as f64;
+        na += *x as f64 * *x as f64;
+        nb += *y as f64 * *y as f64;
+    }
+    if na == 0.0 || nb == 0.0 {
+        return None;
+    }
+    Some(factors::semantic_fit(dot / (na.sqrt() * nb.sqrt())))
+}
