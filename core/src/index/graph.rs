@@ -63,7 +63,9 @@ impl Ord for Cand {
 
 thread_local! {
     /// Visited marks: `marks[slot] == epoch` means visited in the current layer search.
-    static VISITED: RefCell<(Vec<u32>, u32)> = const { RefCell::new((Vec::new(), 0)) };
+    /// u16 as in hnswlib's visited lists: half the bytes of u32 (200 KB for 100k nodes stays in
+    /// L2), cleared once every 65,535 searches.
+    static VISITED: RefCell<(Vec<u16>, u16)> = const { RefCell::new((Vec::new(), 0)) };
 }
 
 /// SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA

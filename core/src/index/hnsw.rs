@@ -283,19 +283,44 @@ fn walk_dist<const K: u8>(l2: bool, a: &[f32], b: &[f32]) -> f32 {
     if l2 { r } else { -r }
 }
 
+/// Graph slot → store row slot. When every graph slot is its own row slot (an index built
+/// over a store filled in insertion order, the common case) the walk skips the lookup: one
+/// random read less per scored neighbour.
+#[derive(Clone, Copy)]
+struct SlotRows<'a> {
+    map: &'a [u32],
+    same: bool,
+}
+
+impl<'a> SlotRows<'a> {
+    /// `same` must be [`is_identity`]`(map)` (cached by the index, not recomputed per query).
+    fn new(map: &'a [u32], same: bool) -> Self {
+        debug_assert_eq!(same, is_identity(map));
+        SlotRows { map, same }
+    }
+    #[inline(always)]
+    fn row(self, s: u32) -> u32 {
+        if self.same { s } else { self.map[s as usize] }
+    }
+}
+
+/// Whether `map[s] == s` for every slot.
+fn is_identity(map: &[u32]) -> bool {
+    map.iter().enumerate().all(|(i, &r)| r as usize == i)
+}
+
 /// Walk distances from one prepared point `q` to the rows of the graph's slots.
 struct RowDist<'a, const K: u8> {
     q: &'a [f32],
     store: &'a VectorStore,
-    /// graph slot → store row slot
-    slot_row: &'a [u32],
+    rows: SlotRows<'a>,
     l2: bool,
 }
 
 impl<const K: u8> RowDist<'_, K> {
     #[inline(always)]
     fn row(&self, s: u32) -> &[f32] {
-        self.store.row_at(self.slot_row[s as usize])
+        self.store.row_at(self.rows.row(s))
     }
 }
 
@@ -364,8 +389,8 @@ fn graph_params(cfg: &HnswConfig) -> GraphParams {
     }
 }
 
-/// Links slot `s` (store row `slot_row[s]`) into `g`.
-fn insert_slot(g: &Graph, store: &VectorStore, slot_row: &[u32], s: u32) {
+/// Links slot `s` (store row `rows.row(s)`) into `g`.
+fn insert_slot(g: &Graph, store: &VectorStore, slot_row: SlotRows<'_>, s: u32) {
     match kernel() {
         #[cfg(target_arch = "x86_64")]
         // SAFETY: avx512f + avx2 + fma detected.
@@ -378,14 +403,14 @@ fn insert_slot(g: &Graph, store: &VectorStore, slot_row: &[u32], s: u32) {
 }
 
 #[inline(always)]
-fn insert_slot_with<const K: u8>(g: &Graph, store: &VectorStore, slot_row: &[u32], s: u32) {
+fn insert_slot_with<const K: u8>(g: &Graph, store: &VectorStore, rows: SlotRows<'_>, s: u32) {
     let l2 = store.metric().is_l2();
-    let row = |x: u32| store.row_at(slot_row[x as usize]);
+    let row = |x: u32| store.row_at(rows.row(x));
     let pair = |a: u32, b: u32| walk_dist::<K>(l2, row(a), row(b));
     let from_s = RowDist::<K> {
         q: row(s),
         store,
-        slot_row,
+        rows,
         l2,
     };
     g.insert(s, &from_s, &pair);
@@ -396,7 +421,8 @@ fn insert_slot_with<const K: u8>(g: &Graph, store: &VectorStore, slot_row: &[u32
 /// from a shared counter (hnswlib's `ParallelFor`), so insertion stays close to slot order.
 fn build_graph(cfg: &HnswConfig, store: &VectorStore, slot_row: &[u32]) -> Graph {
     let g = Graph::with_nodes(graph_params(cfg), slot_row.len());
-    let n = slot_row.len();
+    let slot_row = SlotRows::new(slot_row, is_identity(slot_row));
+    let n = g.nodes();
     if cfg.parallel_build && rayon::current_num_threads() > 1 && n > 1 {
         let next = AtomicUsize::new(0);
         rayon::broadcast(|_| {
@@ -425,6 +451,8 @@ pub struct HnswIndex {
     slot_doc: Vec<DocId>,
     /// graph slot → store row slot (where the walk reads the vector)
     slot_row: Vec<u32>,
+    /// `is_identity(&slot_row)`, kept up to date
+    slot_is_row: bool,
     /// live row id → graph slot
     doc_slot: IdMap,
     /// slots whose row was replaced or removed
@@ -479,6 +507,7 @@ impl HnswIndex {
             int8,
             cfg,
             slot_doc: order.to_vec(),
+            slot_is_row: is_identity(&slot_row),
             slot_row,
             doc_slot,
             stale: BitSet::default(),
@@ -582,9 +611,10 @@ impl HnswIndex {
         }
         self.slot_doc.push(id);
         self.slot_row.push(row);
+        self.slot_is_row &= row == slot;
         let s = self.graph.add_node();
         debug_assert_eq!(s, slot);
-        insert_slot(&self.graph, &self.store, &self.slot_row, slot);
+        insert_slot(&self.graph, &self.store, self.slot_rows(), slot);
         if let Some(c) = &mut self.int8 {
             // Scales are retrained whenever the live rows have doubled since the last
             // training (amortised O(1) per insert; an index grown from empty gets scales that
@@ -644,9 +674,14 @@ impl HnswIndex {
             self.int8 = Some(Int8Codes::train(&self.store));
         }
         self.slot_doc = order;
+        self.slot_is_row = is_identity(&slot_row);
         self.slot_row = slot_row;
         self.doc_slot = doc_slot;
         self.stale = BitSet::default();
+    }
+
+    fn slot_rows(&self) -> SlotRows<'_> {
+        SlotRows::new(&self.slot_row, self.slot_is_row)
     }
 
     /// Whether a search with `allow` goes to the exact fallback.
@@ -883,7 +918,7 @@ fn graph_search<const K: u8>(
     let dist = RowDist::<K> {
         q,
         store: &ix.store,
-        slot_row: &ix.slot_row,
+        rows: ix.slot_rows(),
         l2: ix.store.metric().is_l2(),
     };
     let g = &ix.graph;
@@ -933,8 +968,8 @@ macro_rules! kernel_entries {
     (@each $name:ident insert_slot_with $level:ident $features:literal $($rest:tt)*) => {
         #[cfg(target_arch = "x86_64")]
         #[target_feature(enable = $features)]
-        fn $name(g: &Graph, store: &VectorStore, slot_row: &[u32], s: u32) {
-            insert_slot_with::<$level>(g, store, slot_row, s);
+        fn $name(g: &Graph, store: &VectorStore, rows: SlotRows<'_>, s: u32) {
+            insert_slot_with::<$level>(g, store, rows, s);
         }
         kernel_entries!(@each $($rest)*);
     };
