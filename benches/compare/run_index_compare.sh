@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the vector-index comparison: fairmatch vs hnswlib vs faiss, interleaved, in one run,
-# then fairmatch HNSW vs hnswlib alone with builds interleaved too (hnsw_vs_hnswlib.py).
+# then fairmatch HNSW vs hnswlib alone with builds interleaved too (hnsw_vs_hnswlib.py: wall and
+# CPU-time ratios, `uptime` before and after, hnswlib's compile line from the build log).
 #   benches/compare/run_index_compare.sh [N] [NQ] [ROUNDS]     (defaults 100000 1000 3)
 # INDEX_COMPARE_ARGS="--hnsw-rs" also times the hnsw_rs 0.3.5 crate alone.
 # Makes benches/compare/.venv (gitignored) from requirements.txt, builds the fairmatch side in

@@ -361,6 +361,107 @@ pub(crate) mod avx {
     }
 }
 
+/// AVX-512 kernels for steering the HNSW walk (never a result score: results are re-scored
+/// with [`block`]). 16 lanes per register, the `dim % 16` tail read with a masked load (masked-out
+/// lanes read as 0 and add nothing, and a masked load never touches memory past the mask), so
+/// there is no scalar tail.
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512 {
+    use std::arch::x86_64::*;
+
+    /// `acc + a·b`, or `acc + (a − b)²` when `L2`.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn step<const L2: bool>(a: __m512, b: __m512, acc: __m512) -> __m512 {
+        if L2 {
+            let d = _mm512_sub_ps(a, b);
+            _mm512_fmadd_ps(d, d, acc)
+        } else {
+            _mm512_fmadd_ps(a, b, acc)
+        }
+    }
+
+    /// The first `n - i` (< 16) components from `p + i` in the low lanes, zeros above.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn tail(p: &[f32], i: usize) -> __m512 {
+        debug_assert!(p.len() - i < 16);
+        let mask: __mmask16 = ((1u32 << (p.len() - i)) - 1) as u16;
+        // SAFETY: lanes set in `mask` address p[i..p.len()], inside the slice; AVX-512 masked
+        // loads do not access (or fault on) masked-out lanes.
+        unsafe { _mm512_maskz_loadu_ps(mask, p.as_ptr().add(i)) }
+    }
+
+    /// Walk distance for one pair: four accumulators over 64-component steps.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[allow(clippy::needless_range_loop)]
+    pub(crate) fn pair<const L2: bool>(a: &[f32], b: &[f32]) -> f32 {
+        let n = a.len();
+        assert_eq!(b.len(), n);
+        let (pa, pb) = (a.as_ptr(), b.as_ptr());
+        let mut acc = [_mm512_setzero_ps(); 4];
+        let mut i = 0;
+        while i + 64 <= n {
+            for u in 0..4 {
+                // SAFETY: i + 16u + 16 <= i + 64 <= n = a.len() = b.len().
+                let (av, bv) = unsafe {
+                    (
+                        _mm512_loadu_ps(pa.add(i + 16 * u)),
+                        _mm512_loadu_ps(pb.add(i + 16 * u)),
+                    )
+                };
+                acc[u] = step::<L2>(av, bv, acc[u]);
+            }
+            i += 64;
+        }
+        let mut u = 0;
+        while i + 16 <= n {
+            // SAFETY: i + 16 <= n for both slices.
+            let (av, bv) = unsafe { (_mm512_loadu_ps(pa.add(i)), _mm512_loadu_ps(pb.add(i))) };
+            acc[u] = step::<L2>(av, bv, acc[u]);
+            u = (u + 1) % 4;
+            i += 16;
+        }
+        if i < n {
+            acc[u] = step::<L2>(tail(a, i), tail(b, i), acc[u]);
+        }
+        let v = _mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3]));
+        _mm512_reduce_add_ps(v)
+    }
+
+    /// Walk distances from `q` to four rows (four independent row streams, one accumulator
+    /// each). Every row must have `q.len()` components.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[allow(clippy::needless_range_loop)]
+    pub(crate) fn four<const L2: bool>(q: &[f32], x: [&[f32]; 4]) -> [f32; 4] {
+        let n = q.len();
+        for r in 0..4 {
+            assert_eq!(x[r].len(), n);
+        }
+        let mut acc = [_mm512_setzero_ps(); 4];
+        let mut i = 0;
+        while i + 16 <= n {
+            // SAFETY: i + 16 <= n = q.len() = x[r].len() (asserted above).
+            let qv = unsafe { _mm512_loadu_ps(q.as_ptr().add(i)) };
+            for r in 0..4 {
+                // SAFETY: as above.
+                let xv = unsafe { _mm512_loadu_ps(x[r].as_ptr().add(i)) };
+                acc[r] = step::<L2>(qv, xv, acc[r]);
+            }
+            i += 16;
+        }
+        if i < n {
+            let qv = tail(q, i);
+            for r in 0..4 {
+                acc[r] = step::<L2>(qv, tail(x[r], i), acc[r]);
+            }
+        }
+        acc.map(|a| _mm512_reduce_add_ps(a))
+    }
+}
+
 /// Asks the CPU to start loading every cache line of `s` into L1 (a hint: no effect on any
 /// result; a no-op off x86-64). The one home of the prefetch intrinsic for this room.
 #[inline(always)]
@@ -391,6 +492,20 @@ pub(crate) fn has_fma() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
+/// Whether the AVX-512 walk kernels ([`avx512`]) can run here (detected once, cached by std;
+/// implies [`has_fma`]).
+#[inline]
+pub(crate) fn has_avx512() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        has_fma() && std::is_x86_feature_detected!("avx512f")
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
@@ -500,15 +615,22 @@ mod tests {
         }
     }
 
+    /// Two deterministic test vectors of `dim` components with small, mixed-sign values
+    /// (`div` sets whether they are exact in binary: 3.0 / 2.0 or not: 3.3 / 2.1).
+    fn pair_of(dim: usize, div: (f32, f32)) -> (Vec<f32>, Vec<f32>) {
+        let a = (0..dim)
+            .map(|i| ((i * 37 % 11) as f32 - 5.0) / div.0)
+            .collect();
+        let b = (0..dim)
+            .map(|i| ((i * 13 % 7) as f32 - 3.0) / div.1)
+            .collect();
+        (a, b)
+    }
+
     #[test]
     fn kernels_match_f64_reference() {
         for dim in [1usize, 7, 8, 9, 16, 33, 384] {
-            let a: Vec<f32> = (0..dim)
-                .map(|i| ((i * 37 % 11) as f32 - 5.0) / 3.0)
-                .collect();
-            let b: Vec<f32> = (0..dim)
-                .map(|i| ((i * 13 % 7) as f32 - 3.0) / 2.0)
-                .collect();
+            let (a, b) = pair_of(dim, (3.0, 2.0));
             let dot: f64 = a
                 .iter()
                 .zip(&b)
@@ -529,12 +651,7 @@ mod tests {
         #[cfg(target_arch = "x86_64")]
         if has_fma() {
             for dim in [1usize, 8, 9, 31, 33, 384, 390] {
-                let a: Vec<f32> = (0..dim)
-                    .map(|i| ((i * 37 % 11) as f32 - 5.0) / 3.3)
-                    .collect();
-                let b: Vec<f32> = (0..dim)
-                    .map(|i| ((i * 13 % 7) as f32 - 3.0) / 2.1)
-                    .collect();
+                let (a, b) = pair_of(dim, (3.3, 2.1));
                 // SAFETY: avx2 + fma detected.
                 let (x, y) = unsafe {
                     (
@@ -560,6 +677,48 @@ mod tests {
                 let bi: Vec<i8> = (0..dim).map(|i| (i * 91 % 253) as u8 as i8).collect();
                 // SAFETY: avx2 detected.
                 assert_eq!(unsafe { avx::dot_i8(&ai, &bi) }, dot_i8_portable(&ai, &bi));
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        if has_avx512() {
+            // every tail length of the masked load (dim % 16 = 0..15), dims below one
+            // register, one 64-component step and more
+            for dim in (1usize..=70).chain([127, 128, 129, 383, 384, 385]) {
+                let (a, b) = pair_of(dim, (3.3, 2.1));
+                let c: Vec<f32> = b.iter().rev().copied().collect();
+                let refs = |l2: bool, x: &[f32]| -> f64 {
+                    a.iter()
+                        .zip(x)
+                        .map(|(p, q)| {
+                            let (p, q) = (f64::from(*p), f64::from(*q));
+                            if l2 { (p - q) * (p - q) } else { p * q }
+                        })
+                        .sum()
+                };
+                let close = |got: f32, want: f64| {
+                    (f64::from(got) - want).abs() <= 1e-4 * (1.0 + want.abs())
+                };
+                // SAFETY: avx512f + avx2 + fma detected.
+                let (pd, pl, fd, fl) = unsafe {
+                    (
+                        avx512::pair::<false>(&a, &b),
+                        avx512::pair::<true>(&a, &b),
+                        avx512::four::<false>(&a, [&b, &c, &a, &b]),
+                        avx512::four::<true>(&a, [&b, &c, &a, &b]),
+                    )
+                };
+                assert!(close(pd, refs(false, &b)), "dim {dim}: {pd}");
+                assert!(close(pl, refs(true, &b)), "dim {dim}: {pl}");
+                for (r, x) in [&b, &c, &a, &b].into_iter().enumerate() {
+                    assert!(close(fd[r], refs(false, x)), "dim {dim} row {r}");
+                    assert!(close(fl[r], refs(true, x)), "dim {dim} row {r}");
+                }
+                assert_eq!(fl[2], 0.0);
+                // a row that ends exactly at the end of its allocation: the masked tail must
+                // not read past it (Miri / a guard page would catch an over-read)
+                let tight: Box<[f32]> = b.clone().into_boxed_slice();
+                // SAFETY: as above.
+                assert_eq!(unsafe { avx512::pair::<false>(&a, &tight) }, pd);
             }
         }
         let a = [1i8, -2, 3, 127, -128];

@@ -25,6 +25,7 @@ use parking_lot::Mutex;
 use crate::error::Result;
 use crate::index::codec::{Reader, Writer};
 use crate::index::distance::prefetch_lines;
+use crate::index::mem;
 
 /// `entry` when the graph has no node.
 const NO_ENTRY: u64 = u64::MAX;
@@ -62,7 +63,9 @@ impl Ord for Cand {
 
 thread_local! {
     /// Visited marks: `marks[slot] == epoch` means visited in the current layer search.
-    static VISITED: RefCell<(Vec<u32>, u32)> = const { RefCell::new((Vec::new(), 0)) };
+    /// u16 as in hnswlib's visited lists: half the bytes of u32 (200 KB for 100k nodes stays in
+    /// L2), cleared once every 65,535 searches.
+    static VISITED: RefCell<(Vec<u16>, u16)> = const { RefCell::new((Vec::new(), 0)) };
 }
 
 /// SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA
@@ -120,6 +123,7 @@ impl Graph {
             entry: AtomicU64::new(NO_ENTRY),
             entry_lock: Mutex::new(()),
         };
+        mem::advise_huge(&g.l0);
         for _ in 0..nodes {
             g.add_node();
         }
@@ -146,6 +150,11 @@ impl Graph {
     /// Adds empty lists for a node of `level`.
     fn push_node(&mut self, level: usize) {
         self.levels.push(level as u8);
+        let cap = self.l0.capacity();
+        self.l0.reserve(1 + self.m0());
+        if self.l0.capacity() != cap {
+            mem::advise_huge(&self.l0);
+        }
         self.l0
             .extend(std::iter::repeat_with(|| AtomicU32::new(0)).take(1 + self.m0()));
         self.upper_off.push(self.upper.len());
@@ -514,6 +523,8 @@ impl Graph {
             return Err(r.err("truncated graph levels"));
         }
         let mut g = Graph::with_nodes(p, 0);
+        g.l0.reserve_exact(n * (1 + g.m0()));
+        mem::advise_huge(&g.l0);
         let mut top_seen = 0usize;
         for _ in 0..n {
             let l = usize::from(r.u8()?);

@@ -36,9 +36,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::ids::DocId;
 use crate::index::codec::{Reader, Writer, serde_via_bytes};
-use crate::index::distance::{Metric, block, prefetch_lines, raw_pair_fast, score_pair};
+use crate::index::distance::{
+    Metric, block, has_avx512, has_fma, prefetch_lines, raw_pair_fast, score_pair,
+};
 #[cfg(target_arch = "x86_64")]
-use crate::index::distance::{avx, has_fma};
+use crate::index::distance::{avx, avx512};
 use crate::index::filter::AllowList;
 use crate::index::flat::{check_k, exact_one, prepare_many, prepare_one};
 use crate::index::graph::{Graph, GraphParams, WalkDist};
@@ -230,57 +232,123 @@ impl HnswBuilder {
     }
 }
 
+/// Walk kernels a monomorphised walk (search or insertion) uses: the portable ones.
+const PORTABLE: u8 = 0;
+/// AVX2 + FMA ([`avx`]); only inside functions compiled with those features, reached after
+/// `has_fma()`.
+const AVX2: u8 = 1;
+/// AVX-512 ([`avx512`]); only inside functions compiled with avx512f, reached after
+/// `has_avx512()`.
+const AVX512: u8 = 2;
+
+/// The best walk kernels this CPU runs.
+fn kernel() -> u8 {
+    if has_avx512() {
+        AVX512
+    } else if has_fma() {
+        AVX2
+    } else {
+        PORTABLE
+    }
+}
+
 /// Walk distance between two rows, smaller is nearer: `‖a − b‖²` or `−a·b` (the fast kernel;
-/// never a result score). `AVX` only inside functions compiled with avx2 + fma.
+/// never a result score).
 #[inline(always)]
-fn walk_dist<const AVX: bool>(l2: bool, a: &[f32], b: &[f32]) -> f32 {
+fn walk_dist<const K: u8>(l2: bool, a: &[f32], b: &[f32]) -> f32 {
     #[cfg(target_arch = "x86_64")]
-    let r = if AVX {
-        // SAFETY: AVX is true only inside `#[target_feature(enable = "avx2,fma")]` callers,
+    let r = match K {
+        // SAFETY: K = AVX512 only inside `#[target_feature(enable = "avx512f,avx2,fma")]`
+        // callers, reached after `has_avx512()`.
+        AVX512 => unsafe {
+            if l2 {
+                avx512::pair::<true>(a, b)
+            } else {
+                avx512::pair::<false>(a, b)
+            }
+        },
+        // SAFETY: K = AVX2 only inside `#[target_feature(enable = "avx2,fma")]` callers,
         // reached after `has_fma()`.
-        unsafe {
+        AVX2 => unsafe {
             if l2 {
                 avx::pair_fast::<true>(a, b)
             } else {
                 avx::pair_fast::<false>(a, b)
             }
-        }
-    } else {
-        raw_pair_fast(l2, a, b)
+        },
+        _ => raw_pair_fast(l2, a, b),
     };
     #[cfg(not(target_arch = "x86_64"))]
     let r = raw_pair_fast(l2, a, b);
     if l2 { r } else { -r }
 }
 
-/// Walk distances from one prepared point `q` to the rows of the graph's slots.
-struct RowDist<'a, const AVX: bool> {
-    q: &'a [f32],
-    store: &'a VectorStore,
-    /// graph slot → store row slot
-    slot_row: &'a [u32],
-    l2: bool,
+/// Graph slot → store row slot. When every graph slot is its own row slot (an index built
+/// over a store filled in insertion order, the common case) the walk skips the lookup: one
+/// random read less per scored neighbour.
+#[derive(Clone, Copy)]
+struct SlotRows<'a> {
+    map: &'a [u32],
+    same: bool,
 }
 
-impl<const AVX: bool> RowDist<'_, AVX> {
+impl<'a> SlotRows<'a> {
+    /// `same` must be [`is_identity`]`(map)` (cached by the index, not recomputed per query).
+    fn new(map: &'a [u32], same: bool) -> Self {
+        debug_assert_eq!(same, is_identity(map));
+        SlotRows { map, same }
+    }
     #[inline(always)]
-    fn row(&self, s: u32) -> &[f32] {
-        self.store.row_at(self.slot_row[s as usize])
+    fn row(self, s: u32) -> u32 {
+        if self.same { s } else { self.map[s as usize] }
     }
 }
 
-impl<const AVX: bool> WalkDist for RowDist<'_, AVX> {
+/// Whether `map[s] == s` for every slot.
+fn is_identity(map: &[u32]) -> bool {
+    map.iter().enumerate().all(|(i, &r)| r as usize == i)
+}
+
+/// Walk distances from one prepared point `q` to the rows of the graph's slots.
+struct RowDist<'a, const K: u8> {
+    q: &'a [f32],
+    store: &'a VectorStore,
+    rows: SlotRows<'a>,
+    l2: bool,
+}
+
+impl<const K: u8> RowDist<'_, K> {
+    #[inline(always)]
+    fn row(&self, s: u32) -> &[f32] {
+        self.store.row_at(self.rows.row(s))
+    }
+}
+
+impl<const K: u8> WalkDist for RowDist<'_, K> {
     #[inline(always)]
     fn one(&self, s: u32) -> f32 {
-        walk_dist::<AVX>(self.l2, self.q, self.row(s))
+        walk_dist::<K>(self.l2, self.q, self.row(s))
     }
     #[inline(always)]
     fn four(&self, s: [u32; 4]) -> [f32; 4] {
         let rows = s.map(|x| self.row(x));
-        if self.l2 {
-            block::<AVX, true, 1, 4>([self.q], rows)[0]
-        } else {
-            block::<AVX, false, 1, 4>([self.q], rows)[0].map(|x| -x)
+        #[cfg(target_arch = "x86_64")]
+        if K == AVX512 {
+            // SAFETY: K = AVX512 only inside avx512f-compiled callers, reached after
+            // `has_avx512()`.
+            return unsafe {
+                if self.l2 {
+                    avx512::four::<true>(self.q, rows)
+                } else {
+                    avx512::four::<false>(self.q, rows).map(|x| -x)
+                }
+            };
+        }
+        match (K == AVX2, self.l2) {
+            (true, true) => block::<true, true, 1, 4>([self.q], rows)[0],
+            (true, false) => block::<true, false, 1, 4>([self.q], rows)[0].map(|x| -x),
+            (false, true) => block::<false, true, 1, 4>([self.q], rows)[0],
+            (false, false) => block::<false, false, 1, 4>([self.q], rows)[0].map(|x| -x),
         }
     }
     #[inline(always)]
@@ -321,34 +389,31 @@ fn graph_params(cfg: &HnswConfig) -> GraphParams {
     }
 }
 
-/// Links slot `s` (store row `slot_row[s]`) into `g`.
-fn insert_slot(g: &Graph, store: &VectorStore, slot_row: &[u32], s: u32) {
-    #[cfg(target_arch = "x86_64")]
-    if has_fma() {
+/// Links slot `s` (store row `rows.row(s)`) into `g`.
+fn insert_slot(g: &Graph, store: &VectorStore, slot_row: SlotRows<'_>, s: u32) {
+    match kernel() {
+        #[cfg(target_arch = "x86_64")]
+        // SAFETY: avx512f + avx2 + fma detected.
+        AVX512 => unsafe { insert_slot_avx512(g, store, slot_row, s) },
+        #[cfg(target_arch = "x86_64")]
         // SAFETY: avx2 + fma detected.
-        return unsafe { insert_slot_avx(g, store, slot_row, s) };
+        AVX2 => unsafe { insert_slot_avx(g, store, slot_row, s) },
+        _ => insert_slot_with::<PORTABLE>(g, store, slot_row, s),
     }
-    insert_slot_with::<false>(g, store, slot_row, s);
 }
 
 #[inline(always)]
-fn insert_slot_with<const AVX: bool>(g: &Graph, store: &VectorStore, slot_row: &[u32], s: u32) {
+fn insert_slot_with<const K: u8>(g: &Graph, store: &VectorStore, rows: SlotRows<'_>, s: u32) {
     let l2 = store.metric().is_l2();
-    let row = |x: u32| store.row_at(slot_row[x as usize]);
-    let pair = |a: u32, b: u32| walk_dist::<AVX>(l2, row(a), row(b));
-    let from_s = RowDist::<AVX> {
+    let row = |x: u32| store.row_at(rows.row(x));
+    let pair = |a: u32, b: u32| walk_dist::<K>(l2, row(a), row(b));
+    let from_s = RowDist::<K> {
         q: row(s),
         store,
-        slot_row,
+        rows,
         l2,
     };
     g.insert(s, &from_s, &pair);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn insert_slot_avx(g: &Graph, store: &VectorStore, slot_row: &[u32], s: u32) {
-    insert_slot_with::<true>(g, store, slot_row, s);
 }
 
 /// Builds the graph over `slot_row` (graph slot → store row slot), in parallel when
@@ -356,7 +421,8 @@ fn insert_slot_avx(g: &Graph, store: &VectorStore, slot_row: &[u32], s: u32) {
 /// from a shared counter (hnswlib's `ParallelFor`), so insertion stays close to slot order.
 fn build_graph(cfg: &HnswConfig, store: &VectorStore, slot_row: &[u32]) -> Graph {
     let g = Graph::with_nodes(graph_params(cfg), slot_row.len());
-    let n = slot_row.len();
+    let slot_row = SlotRows::new(slot_row, is_identity(slot_row));
+    let n = g.nodes();
     if cfg.parallel_build && rayon::current_num_threads() > 1 && n > 1 {
         let next = AtomicUsize::new(0);
         rayon::broadcast(|_| {
@@ -385,6 +451,8 @@ pub struct HnswIndex {
     slot_doc: Vec<DocId>,
     /// graph slot → store row slot (where the walk reads the vector)
     slot_row: Vec<u32>,
+    /// `is_identity(&slot_row)`, kept up to date
+    slot_is_row: bool,
     /// live row id → graph slot
     doc_slot: IdMap,
     /// slots whose row was replaced or removed
@@ -419,6 +487,7 @@ impl HnswIndex {
         graph: Option<Graph>,
     ) -> Result<Self> {
         cfg.validate()?;
+        let mut store = store;
         if store.metric() == Metric::InnerProduct {
             return Err(Error::invalid(
                 "metric",
@@ -426,6 +495,7 @@ impl HnswIndex {
                  distance); use FlatIndex or QuantizedIndex for inner_product",
             ));
         }
+        store.place_for_random_access();
         let doc_slot = doc_slots(order);
         let slot_row = row_slots(&store, order)?;
         let graph = graph.unwrap_or_else(|| build_graph(&cfg, &store, &slot_row));
@@ -437,6 +507,7 @@ impl HnswIndex {
             int8,
             cfg,
             slot_doc: order.to_vec(),
+            slot_is_row: is_identity(&slot_row),
             slot_row,
             doc_slot,
             stale: BitSet::default(),
@@ -540,9 +611,10 @@ impl HnswIndex {
         }
         self.slot_doc.push(id);
         self.slot_row.push(row);
+        self.slot_is_row &= row == slot;
         let s = self.graph.add_node();
         debug_assert_eq!(s, slot);
-        insert_slot(&self.graph, &self.store, &self.slot_row, slot);
+        insert_slot(&self.graph, &self.store, self.slot_rows(), slot);
         if let Some(c) = &mut self.int8 {
             // Scales are retrained whenever the live rows have doubled since the last
             // training (amortised O(1) per insert; an index grown from empty gets scales that
@@ -602,9 +674,14 @@ impl HnswIndex {
             self.int8 = Some(Int8Codes::train(&self.store));
         }
         self.slot_doc = order;
+        self.slot_is_row = is_identity(&slot_row);
         self.slot_row = slot_row;
         self.doc_slot = doc_slot;
         self.stale = BitSet::default();
+    }
+
+    fn slot_rows(&self) -> SlotRows<'_> {
+        SlotRows::new(&self.slot_row, self.slot_is_row)
     }
 
     /// Whether a search with `allow` goes to the exact fallback.
@@ -635,12 +712,15 @@ impl HnswIndex {
             let cand = DEFAULT_RERANK_CANDIDATES.max(k.saturating_mul(4));
             return codes.search(&self.store, q, k, cand, Some(a));
         }
-        #[cfg(target_arch = "x86_64")]
-        if has_fma() {
+        match kernel() {
+            #[cfg(target_arch = "x86_64")]
+            // SAFETY: avx512f + avx2 + fma detected.
+            AVX512 => unsafe { graph_search_avx512(self, q, k, ef, allow) },
+            #[cfg(target_arch = "x86_64")]
             // SAFETY: avx2 + fma detected.
-            return unsafe { graph_search_avx(self, q, k, ef, allow) };
+            AVX2 => unsafe { graph_search_avx(self, q, k, ef, allow) },
+            _ => graph_search::<PORTABLE>(self, q, k, ef, allow),
         }
-        graph_search::<false>(self, q, k, ef, allow)
     }
 
     /// Rejects `k = 0`; a `k` above the live rows means all of them (as in the flat and int8
@@ -822,10 +902,11 @@ impl HnswIndex {
     }
 }
 
-/// Graph search for one prepared query; monomorphised with `AVX` so that the whole walk
-/// (distance kernel included) is compiled with AVX2 + FMA in `graph_search_avx`.
+/// Graph search for one prepared query; monomorphised with the kernel level `K` so that the
+/// whole walk (distance kernel included) is compiled with AVX2 + FMA in `graph_search_avx` and
+/// with AVX-512 in `graph_search_avx512`.
 #[inline(always)]
-fn graph_search<const AVX: bool>(
+fn graph_search<const K: u8>(
     ix: &HnswIndex,
     q: &[f32],
     k: usize,
@@ -834,10 +915,10 @@ fn graph_search<const AVX: bool>(
 ) -> Vec<Hit> {
     let stale = &ix.stale;
     let slot_doc = &ix.slot_doc;
-    let dist = RowDist::<AVX> {
+    let dist = RowDist::<K> {
         q,
         store: &ix.store,
-        slot_row: &ix.slot_row,
+        rows: ix.slot_rows(),
         l2: ix.store.metric().is_l2(),
     };
     let g = &ix.graph;
@@ -876,16 +957,43 @@ fn graph_search<const AVX: bool>(
         .collect()
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn graph_search_avx(
-    ix: &HnswIndex,
-    q: &[f32],
-    k: usize,
-    ef: usize,
-    allow: Option<&AllowList<'_>>,
-) -> Vec<Hit> {
-    graph_search::<true>(ix, q, k, ef, allow)
+/// Entry points compiled with a kernel level's CPU features, so that the whole monomorphised
+/// walk inlines its kernels: `name(args) = inner::<LEVEL>(args)` with `#[target_feature]`.
+/// Callers reach them only after detecting the features (`kernel()`).
+macro_rules! kernel_entries {
+    ($($name:ident = $inner:ident::<$level:ident>, $features:literal;)*) => {
+        kernel_entries!(@each $($name $inner $level $features)*);
+    };
+    (@each) => {};
+    (@each $name:ident insert_slot_with $level:ident $features:literal $($rest:tt)*) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        fn $name(g: &Graph, store: &VectorStore, rows: SlotRows<'_>, s: u32) {
+            insert_slot_with::<$level>(g, store, rows, s);
+        }
+        kernel_entries!(@each $($rest)*);
+    };
+    (@each $name:ident graph_search $level:ident $features:literal $($rest:tt)*) => {
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = $features)]
+        fn $name(
+            ix: &HnswIndex,
+            q: &[f32],
+            k: usize,
+            ef: usize,
+            allow: Option<&AllowList<'_>>,
+        ) -> Vec<Hit> {
+            graph_search::<$level>(ix, q, k, ef, allow)
+        }
+        kernel_entries!(@each $($rest)*);
+    };
+}
+
+kernel_entries! {
+    insert_slot_avx = insert_slot_with::<AVX2>, "avx2,fma";
+    insert_slot_avx512 = insert_slot_with::<AVX512>, "avx512f,avx2,fma";
+    graph_search_avx = graph_search::<AVX2>, "avx2,fma";
+    graph_search_avx512 = graph_search::<AVX512>, "avx512f,avx2,fma";
 }
 
 serde_via_bytes!(HnswIndex, "fairmatch hnsw index bytes");
@@ -959,6 +1067,59 @@ mod tests {
         assert!(h.search(&query, 10, Some(5), None).is_err());
         assert!(h.search(&query, 0, None, None).is_err());
         assert!(h.search(&Query::new("x", &q), 1, None, None).is_err());
+    }
+
+    /// Every walk kernel this CPU runs (portable always; AVX2 and AVX-512 when detected) finds
+    /// the same neighbours on one graph, at an odd dimension (37: tails of 5 after AVX2's 8
+    /// and of 5 after AVX-512's 16) and at dimension 1.
+    #[test]
+    fn every_walk_kernel_finds_the_neighbours() {
+        for dim in [37usize, 1] {
+            let mut s = VectorStore::new("m", dim, Metric::SquaredL2).unwrap();
+            for i in 0..1500u32 {
+                let v: Vec<f32> = (0..dim)
+                    .map(|j| (i as f32 * 0.61 + j as f32 * 1.7).sin() * 3.0)
+                    .collect();
+                s.upsert(i, &v).unwrap();
+            }
+            let h = HnswBuilder::new()
+                .parallel_build(false)
+                .m(8)
+                .ef_construction(64)
+                .build(s)
+                .unwrap();
+            let flat = crate::index::FlatIndex::new(h.store().clone());
+            let mut levels = vec![PORTABLE];
+            if has_fma() {
+                levels.push(AVX2);
+            }
+            if has_avx512() {
+                levels.push(AVX512);
+            }
+            for i in (0..1500u32).step_by(37) {
+                let q = h.store().get(i).unwrap().to_vec();
+                let want = flat.search(&Query::new("m", &q), 5, None).unwrap();
+                for &level in &levels {
+                    let got = match level {
+                        #[cfg(target_arch = "x86_64")]
+                        // SAFETY: avx512f + avx2 + fma detected above.
+                        AVX512 => unsafe { graph_search_avx512(&h, &q, 5, 64, None) },
+                        #[cfg(target_arch = "x86_64")]
+                        // SAFETY: avx2 + fma detected above.
+                        AVX2 => unsafe { graph_search_avx(&h, &q, 5, 64, None) },
+                        _ => graph_search::<PORTABLE>(&h, &q, 5, 64, None),
+                    };
+                    // scores are exact whatever kernel steered the walk
+                    assert_eq!(got[0].score, want[0].score, "dim {dim} level {level}");
+                    assert_eq!(got[0].score, 0.0);
+                    let hit = got.iter().filter(|g| want.contains(g)).count();
+                    assert!(
+                        hit >= 4,
+                        "dim {dim} level {level} query {i}: {got:?} vs {want:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -41,6 +41,7 @@ mod filter;
 mod flat;
 mod graph;
 mod hnsw;
+mod mem;
 mod quant;
 mod store;
 mod vector_index;

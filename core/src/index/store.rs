@@ -4,6 +4,7 @@ use crate::error::{EntityKind, Error, Result};
 use crate::ids::DocId;
 use crate::index::codec::{Reader, Writer, serde_via_bytes};
 use crate::index::distance::{Metric, norm_f64};
+use crate::index::mem;
 use crate::util::TrimSpace;
 use crate::util::{BitSet, IdMap};
 
@@ -231,6 +232,11 @@ impl VectorStore {
     pub(crate) fn live(&self) -> &BitSet {
         &self.live
     }
+    /// Moves the rows into memory backed by huge pages (see `index::mem`), for indexes that
+    /// read them at random (the HNSW walk). Contents are unchanged.
+    pub(crate) fn place_for_random_access(&mut self) {
+        mem::rehome(&mut self.data);
+    }
 
     /// Validates `vector` for this collection without storing it, returning the prepared copy.
     /// `field` names it in errors.
@@ -270,9 +276,14 @@ impl VectorStore {
                             .ok()
                             .filter(|s| *s != u32::MAX)
                             .ok_or_else(|| Error::invalid("id", "too many rows"))?;
+                        let cap = self.data.capacity();
                         self.data.try_reserve(self.dim).map_err(|_| {
                             Error::invalid("id", format!("cannot allocate room for row {id}"))
                         })?;
+                        if self.data.capacity() != cap {
+                            // grown rows are backed by huge pages from their first touch
+                            mem::advise_huge(&self.data);
+                        }
                         self.data.resize(self.data.len() + self.dim, 0.0);
                         self.slot_ids.push(id);
                         s
