@@ -23,7 +23,7 @@ use crate::task::{Work, run};
 
 /// The `zeroDivision` argument (default `nan`).
 fn zd(z: Option<&str>) -> fairmatch::Result<ZeroDivision> {
-    ZeroDivision::parse(z.unwrap_or("nan")).map_err(|e| e.within("zeroDivision"))
+    ZeroDivision::parse(z.unwrap_or("nan"))
 }
 
 /// `method`, `agg`, `zeroDivision` of the fairlearn-style metrics (defaults `between_groups`,
