@@ -4,10 +4,10 @@
 // utilisation (performance.eventLoopUtilization: the share of time it was not waiting for
 // events) stays low. On a loaded shared machine the OS alone can hold a runnable main thread
 // off the CPU for longer than 10 ms while other threads compute: the test measures that
-// control (two plain busy threads, same duration, same timer) and requires the engine's
-// largest gap to stay under max(10 ms, 1.5 x the control's); on a quiet machine that is 10 ms.
-// A blocked loop fails the utilisation check whatever the load: one gap as
-// long as the call and a utilisation near 1. And an engine moves between two worker_threads
+// control (two plain busy threads, same timer, right before and after) and requires the
+// engine's largest gap to stay under max(10 ms, 1.5 x the control's) in one of up to three
+// attempts; on a quiet machine that is 10 ms. A blocked loop fails the utilisation check in
+// every attempt whatever the load: one gap as long as the call and a utilisation near 1. And an engine moves between two worker_threads
 // as toBuffer()/fromBuffer() bytes.
 'use strict';
 const test = require('node:test');
@@ -45,6 +45,7 @@ async function ticking(work) {
   const t0 = performance.now();
   const result = await work();
   const ms = performance.now() - t0;
+  maxGap = Math.max(maxGap, performance.now() - last); // the gap still open at the end
   const elu = performance.eventLoopUtilization(elu0).utilization;
   clearInterval(timer);
   return { result, maxGap, ticks, ms, elu };
@@ -72,17 +73,36 @@ async function controlGap(ms) {
   return r.maxGap;
 }
 
-/** @param {string} what @param {{ maxGap: number, ticks: number, ms: number, elu: number }} r */
-async function assertTicking(what, r) {
-  const control = await controlGap(Math.min(r.ms, 1000));
-  console.log(
-    `${what}: ${r.ms.toFixed(0)} ms of work, ${r.ticks} ticks, largest gap ${r.maxGap.toFixed(2)} ms ` +
-      `(control: ${control.toFixed(2)} ms), event-loop utilisation ${r.elu.toFixed(3)}`,
-  );
-  assert.ok(r.ms >= 20, `${what} finished too fast (${r.ms} ms) to show anything`);
-  assert.ok(r.elu < 0.5, `${what}: the event loop was busy ${(r.elu * 100).toFixed(0)}% of the time`);
-  const bound = Math.max(10, 1.5 * control);
-  assert.ok(r.maxGap < bound, `${what}: the timer waited ${r.maxGap.toFixed(1)} ms (bound ${bound.toFixed(1)} ms)`);
+/**
+ * Runs `work` under the timer up to three times. Every attempt must leave the loop mostly
+ * idle (utilisation < 0.5: a call that blocked the loop would keep it busy the whole time);
+ * the largest timer gap must stay under max(10 ms, 1.5 x the scheduler control measured
+ * right before and after) in at least one attempt (the OS scheduler on a loaded shared
+ * machine, not the engine, decides the others; every attempt is printed).
+ * @template T
+ * @param {string} what
+ * @param {() => Promise<T>} work
+ * @returns {Promise<T>}
+ */
+async function assertTicking(what, work) {
+  /** @type {string[]} */
+  const misses = [];
+  for (let attempt = 1; attempt <= 3; attempt += 1) {
+    const before = await controlGap(50);
+    const r = await ticking(work);
+    const control = Math.max(before, await controlGap(Math.min(r.ms, 1000)));
+    const bound = Math.max(10, 1.5 * control);
+    console.log(
+      `${what} (attempt ${attempt}): ${r.ms.toFixed(0)} ms of work, ${r.ticks} ticks, largest gap ` +
+        `${r.maxGap.toFixed(2)} ms (scheduler control ${control.toFixed(2)} ms, bound ${bound.toFixed(1)} ms), ` +
+        `event-loop utilisation ${r.elu.toFixed(3)}`,
+    );
+    assert.ok(r.ms >= 20, `${what} finished too fast (${r.ms} ms) to show anything`);
+    assert.ok(r.elu < 0.5, `${what}: the event loop was busy ${(r.elu * 100).toFixed(0)}% of the time`);
+    if (r.maxGap < bound) return r.result;
+    misses.push(`${r.maxGap.toFixed(1)} ms (bound ${bound.toFixed(1)} ms)`);
+  }
+  return assert.fail(`${what}: the timer waited ${misses.join(', ')}`);
 }
 
 test('recommend over 100k freelancers and a 1M-row audit leave the event loop free', async () => {
@@ -94,14 +114,13 @@ test('recommend over 100k freelancers and a 1M-row audit leave the event loop fr
   e.upsertJob(JOB);
   assert.equal(e.freelancerCount, 100000);
 
-  const recs = await ticking(async () => {
+  const recs = await assertTicking('5 recommendations over 100k', async () => {
     const out = [];
     for (let i = 0; i < 5; i += 1) out.push(await e.recommendFreelancers('job-1', { k: 20 }));
     return out;
   });
-  assert.equal(recs.result[0].matches.length, 20);
-  assert.ok(recs.result[0].candidates > 10000); // the retrieval stage narrows a large catalogue
-  await assertTicking('5 recommendations over 100k', recs);
+  assert.equal(recs[0].matches.length, 20);
+  assert.ok(recs[0].candidates > 10000); // the retrieval stage narrows a large catalogue
 
   // 1M impression rows (10,000 rankings of 100), then the audit over them
   const at = '2026-06-01T12:00:00Z';
@@ -109,14 +128,13 @@ test('recommend over 100k freelancers and a 1M-row audit leave the event loop fr
     const ids = Array.from({ length: 100 }, (_, j) => `f${(r * 37 + j * 1009) % 100000}`);
     e.recordImpressions({ requestId: `r${r}`, jobId: 'job-1', freelancerIds: ids, at });
   }
-  const audit = await ticking(async () => {
+  const audit = await assertTicking('5 audits over 1M impression rows', async () => {
     const out = [];
     for (let i = 0; i < 5; i += 1) out.push(await e.audit('group'));
     return out;
   });
-  assert.deepEqual(audit.result[0].groups.map((g) => g.group).sort(), GROUPS);
-  assert.equal(audit.result[0].groups.reduce((s, g) => s + g.impressions, 0), 1000000);
-  await assertTicking('5 audits over 1M impression rows', audit);
+  assert.deepEqual(audit[0].groups.map((g) => g.group).sort(), GROUPS);
+  assert.equal(audit[0].groups.reduce((s, g) => s + g.impressions, 0), 1000000);
 
   const n = 1000000;
   const yTrue = new Uint8Array(n);
@@ -127,13 +145,22 @@ test('recommend over 100k freelancers and a 1M-row audit leave the event loop fr
     yPred[i] = (i * 11) % 4 === 0 ? 1 : 0;
     groups[i] = i % 5;
   }
-  const dpd = await ticking(async () => {
+  const dpd = await assertTicking('10 DPDs over 1M rows', async () => {
     let v = 0;
     for (let i = 0; i < 10; i += 1) v = await metrics.demographicParityDifference(yTrue, yPred, { sensitiveFeatures: groups });
     return v;
   });
-  assert.ok(Number.isFinite(dpd.result));
-  await assertTicking('10 DPDs over 1M rows', dpd);
+  assert.ok(Number.isFinite(dpd));
+});
+
+test('the measure detects a blocked loop (negative control)', async () => {
+  const r = await ticking(async () => {
+    await new Promise((res) => setTimeout(res, 2));
+    const t = performance.now();
+    while (performance.now() - t < 60); // what a synchronous engine call would do
+  });
+  assert.ok(r.maxGap >= 55, `gap ${r.maxGap}`);
+  assert.ok(r.elu > 0.5, `utilisation ${r.elu}`);
 });
 
 test('an engine moves between two worker_threads as bytes', async () => {
