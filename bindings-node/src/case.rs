@@ -5,7 +5,7 @@
 //! `"megilance_v1"`, `{"type": "det_greedy"}`), which keep the core's spelling in both
 //! directions.
 //!
-//! - Output ([`to_value`]): a serde `Serializer` that builds a `serde_json::Value`, camelCasing
+//! - Output ([`to_json`]): a serde `Serializer` wrapped around serde_json's writer, camelCasing
 //!   struct fields (`hourly_rate` → `hourlyRate`) and leaving map keys alone. A map whose length
 //!   serde does not know up front is how `#[serde(flatten)]` serialises a struct, so its keys
 //!   are field names and are camelCased too. Non-finite floats become `null` (JSON has no NaN;
@@ -17,12 +17,12 @@
 //!   an upper-case letter and no underscore is read as its snake_case form (`protectedGroups`
 //!   → `protected_groups`).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::ser::{self, Serialize};
-use serde_json::{Map, Number, Value};
+use serde_json::{Map, Value};
 
 /// `min_score` → `minScore`, `fn_` → `fn` (segments after an underscore start upper-case).
 pub(crate) fn camel(s: &str) -> String {
@@ -75,306 +75,234 @@ pub(crate) fn camel_path(path: &str) -> String {
         .join(".")
 }
 
-/// The camelCase spelling of a struct field name, computed once per name (field names are
-/// `&'static str`s; the cache holds one entry per distinct field in the program).
+/// The camelCase spelling of a struct field name, computed once per name and thread (field
+/// names are `&'static str`s, looked up by address; each thread's cache holds one entry per
+/// distinct field name in the program).
 fn camel_static(s: &'static str) -> &'static str {
-    static CACHE: OnceLock<Mutex<HashMap<&'static str, &'static str>>> = OnceLock::new();
+    thread_local! {
+        static CACHE: RefCell<HashMap<(usize, usize), &'static str>> = RefCell::new(HashMap::new());
+    }
     if !s.contains('_') {
         return s;
     }
-    let cache = CACHE.get_or_init(Default::default);
-    let mut m = cache.lock().unwrap_or_else(|e| e.into_inner());
-    m.entry(s)
-        .or_insert_with(|| Box::leak(camel(s).into_boxed_str()))
+    CACHE.with(|c| {
+        *c.borrow_mut()
+            .entry((s.as_ptr() as usize, s.len()))
+            .or_insert_with(|| Box::leak(camel(s).into_boxed_str()))
+    })
 }
 
-/// Any core output as a JSON value with camelCase field names (see the module docs).
-pub(crate) fn to_value<T: Serialize + ?Sized>(x: &T) -> Result<Value, SerError> {
-    x.serialize(Out)
+/// Any core output as JSON text with camelCase field names (see the module docs), written in
+/// one pass by serde_json (which writes non-finite floats as `null`).
+pub(crate) fn to_json<T: Serialize + ?Sized>(x: &T) -> serde_json::Result<String> {
+    serde_json::to_string(&Camel(x))
 }
 
-/// An error while building an output value.
-#[derive(Debug)]
-pub(crate) struct SerError(String);
+/// A value serialised with camelCase field names.
+struct Camel<'a, T: ?Sized>(&'a T);
 
-impl std::fmt::Display for SerError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for SerError {}
-impl ser::Error for SerError {
-    fn custom<T: std::fmt::Display>(msg: T) -> Self {
-        SerError(msg.to_string())
+impl<T: Serialize + ?Sized> Serialize for Camel<'_, T> {
+    fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(CamelSer(s))
     }
 }
 
-/// The output serializer.
-struct Out;
-
-fn float(x: f64) -> Value {
-    Number::from_f64(x).map_or(Value::Null, Value::Number)
-}
-
-/// A sequence being built.
-struct SeqOut(Vec<Value>);
-/// A struct (keys camelCased) or a map (keys as given, unless `camel`).
-struct MapOut {
-    map: Map<String, Value>,
-    next_key: Option<String>,
+/// A serializer that renames struct fields and passes everything else to `S`.
+struct CamelSer<S>(S);
+/// A sequence, tuple or tuple variant whose elements are renamed.
+struct Elems<S>(S);
+/// A struct or struct variant: field names camelCased.
+struct Fields<S>(S);
+/// A map: keys as given, unless it is a flattened struct (unknown length).
+struct Entries<S> {
+    inner: S,
     camel: bool,
 }
-/// A variant with a payload: `{variant: payload}`.
-struct VariantOut<T> {
-    name: &'static str,
-    inner: T,
+
+macro_rules! forward {
+    ($($m:ident($t:ty)),*) => {$(
+        fn $m(self, v: $t) -> Result<S::Ok, S::Error> {
+            self.0.$m(v)
+        }
+    )*};
 }
 
-impl ser::Serializer for Out {
-    type Ok = Value;
-    type Error = SerError;
-    type SerializeSeq = SeqOut;
-    type SerializeTuple = SeqOut;
-    type SerializeTupleStruct = SeqOut;
-    type SerializeTupleVariant = VariantOut<SeqOut>;
-    type SerializeMap = MapOut;
-    type SerializeStruct = MapOut;
-    type SerializeStructVariant = VariantOut<MapOut>;
+impl<S: ser::Serializer> ser::Serializer for CamelSer<S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+    type SerializeSeq = Elems<S::SerializeSeq>;
+    type SerializeTuple = Elems<S::SerializeTuple>;
+    type SerializeTupleStruct = Elems<S::SerializeTupleStruct>;
+    type SerializeTupleVariant = Elems<S::SerializeTupleVariant>;
+    type SerializeMap = Entries<S::SerializeMap>;
+    type SerializeStruct = Fields<S::SerializeStruct>;
+    type SerializeStructVariant = Fields<S::SerializeStructVariant>;
 
-    fn serialize_bool(self, v: bool) -> Result<Value, SerError> {
-        Ok(Value::Bool(v))
+    forward!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_i128(i128),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_u128(u128),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8])
+    );
+
+    fn serialize_none(self) -> Result<S::Ok, S::Error> {
+        self.0.serialize_none()
     }
-    fn serialize_i8(self, v: i8) -> Result<Value, SerError> {
-        Ok(v.into())
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<S::Ok, S::Error> {
+        self.0.serialize_some(&Camel(v))
     }
-    fn serialize_i16(self, v: i16) -> Result<Value, SerError> {
-        Ok(v.into())
+    fn serialize_unit(self) -> Result<S::Ok, S::Error> {
+        self.0.serialize_unit()
     }
-    fn serialize_i32(self, v: i32) -> Result<Value, SerError> {
-        Ok(v.into())
-    }
-    fn serialize_i64(self, v: i64) -> Result<Value, SerError> {
-        Ok(v.into())
-    }
-    fn serialize_u8(self, v: u8) -> Result<Value, SerError> {
-        Ok(v.into())
-    }
-    fn serialize_u16(self, v: u16) -> Result<Value, SerError> {
-        Ok(v.into())
-    }
-    fn serialize_u32(self, v: u32) -> Result<Value, SerError> {
-        Ok(v.into())
-    }
-    fn serialize_u64(self, v: u64) -> Result<Value, SerError> {
-        Ok(v.into())
-    }
-    fn serialize_f32(self, v: f32) -> Result<Value, SerError> {
-        Ok(float(f64::from(v)))
-    }
-    fn serialize_f64(self, v: f64) -> Result<Value, SerError> {
-        Ok(float(v))
-    }
-    fn serialize_char(self, v: char) -> Result<Value, SerError> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn serialize_str(self, v: &str) -> Result<Value, SerError> {
-        Ok(Value::String(v.to_owned()))
-    }
-    fn serialize_bytes(self, v: &[u8]) -> Result<Value, SerError> {
-        Ok(Value::Array(v.iter().map(|&b| b.into()).collect()))
-    }
-    fn serialize_none(self) -> Result<Value, SerError> {
-        Ok(Value::Null)
-    }
-    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Result<Value, SerError> {
-        v.serialize(Out)
-    }
-    fn serialize_unit(self) -> Result<Value, SerError> {
-        Ok(Value::Null)
-    }
-    fn serialize_unit_struct(self, _: &'static str) -> Result<Value, SerError> {
-        Ok(Value::Null)
+    fn serialize_unit_struct(self, name: &'static str) -> Result<S::Ok, S::Error> {
+        self.0.serialize_unit_struct(name)
     }
     fn serialize_unit_variant(
         self,
-        _: &'static str,
-        _: u32,
+        name: &'static str,
+        index: u32,
         variant: &'static str,
-    ) -> Result<Value, SerError> {
-        Ok(Value::String(variant.to_owned()))
+    ) -> Result<S::Ok, S::Error> {
+        self.0.serialize_unit_variant(name, index, variant)
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _: &'static str,
+        name: &'static str,
         v: &T,
-    ) -> Result<Value, SerError> {
-        v.serialize(Out)
+    ) -> Result<S::Ok, S::Error> {
+        self.0.serialize_newtype_struct(name, &Camel(v))
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
-        _: &'static str,
-        _: u32,
+        name: &'static str,
+        index: u32,
         variant: &'static str,
         v: &T,
-    ) -> Result<Value, SerError> {
-        let mut m = Map::new();
-        m.insert(variant.to_owned(), v.serialize(Out)?);
-        Ok(Value::Object(m))
+    ) -> Result<S::Ok, S::Error> {
+        self.0
+            .serialize_newtype_variant(name, index, variant, &Camel(v))
     }
-    fn serialize_seq(self, len: Option<usize>) -> Result<SeqOut, SerError> {
-        Ok(SeqOut(Vec::with_capacity(len.unwrap_or(0))))
+    fn serialize_seq(self, len: Option<usize>) -> Result<Self::SerializeSeq, S::Error> {
+        Ok(Elems(self.0.serialize_seq(len)?))
     }
-    fn serialize_tuple(self, len: usize) -> Result<SeqOut, SerError> {
-        self.serialize_seq(Some(len))
+    fn serialize_tuple(self, len: usize) -> Result<Self::SerializeTuple, S::Error> {
+        Ok(Elems(self.0.serialize_tuple(len)?))
     }
-    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> Result<SeqOut, SerError> {
-        self.serialize_seq(Some(len))
+    fn serialize_tuple_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleStruct, S::Error> {
+        Ok(Elems(self.0.serialize_tuple_struct(name, len)?))
     }
     fn serialize_tuple_variant(
         self,
-        _: &'static str,
-        _: u32,
+        name: &'static str,
+        index: u32,
         variant: &'static str,
         len: usize,
-    ) -> Result<VariantOut<SeqOut>, SerError> {
-        Ok(VariantOut {
-            name: variant,
-            inner: SeqOut(Vec::with_capacity(len)),
-        })
+    ) -> Result<Self::SerializeTupleVariant, S::Error> {
+        Ok(Elems(
+            self.0.serialize_tuple_variant(name, index, variant, len)?,
+        ))
     }
-    fn serialize_map(self, len: Option<usize>) -> Result<MapOut, SerError> {
-        Ok(MapOut {
-            map: Map::new(),
-            next_key: None,
+    fn serialize_map(self, len: Option<usize>) -> Result<Self::SerializeMap, S::Error> {
+        Ok(Entries {
+            inner: self.0.serialize_map(len)?,
             // serde's flatten is the one writer of a map of unknown length
             camel: len.is_none(),
         })
     }
-    fn serialize_struct(self, _: &'static str, _: usize) -> Result<MapOut, SerError> {
-        Ok(MapOut {
-            map: Map::new(),
-            next_key: None,
-            camel: true,
-        })
+    fn serialize_struct(
+        self,
+        name: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeStruct, S::Error> {
+        Ok(Fields(self.0.serialize_struct(name, len)?))
     }
     fn serialize_struct_variant(
         self,
-        _: &'static str,
-        _: u32,
+        name: &'static str,
+        index: u32,
         variant: &'static str,
         len: usize,
-    ) -> Result<VariantOut<MapOut>, SerError> {
-        Ok(VariantOut {
-            name: variant,
-            inner: self.serialize_struct(variant, len)?,
-        })
+    ) -> Result<Self::SerializeStructVariant, S::Error> {
+        Ok(Fields(
+            self.0.serialize_struct_variant(name, index, variant, len)?,
+        ))
     }
 }
 
-impl ser::SerializeSeq for SeqOut {
-    type Ok = Value;
-    type Error = SerError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerError> {
-        self.0.push(v.serialize(Out)?);
-        Ok(())
-    }
-    fn end(self) -> Result<Value, SerError> {
-        Ok(Value::Array(self.0))
-    }
+macro_rules! elems {
+    ($tr:ident, $m:ident) => {
+        impl<S: ser::$tr> ser::$tr for Elems<S> {
+            type Ok = S::Ok;
+            type Error = S::Error;
+            fn $m<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), S::Error> {
+                self.0.$m(&Camel(v))
+            }
+            fn end(self) -> Result<S::Ok, S::Error> {
+                self.0.end()
+            }
+        }
+    };
 }
-impl ser::SerializeTuple for SeqOut {
-    type Ok = Value;
-    type Error = SerError;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerError> {
-        ser::SerializeSeq::serialize_element(self, v)
-    }
-    fn end(self) -> Result<Value, SerError> {
-        ser::SerializeSeq::end(self)
-    }
-}
-impl ser::SerializeTupleStruct for SeqOut {
-    type Ok = Value;
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerError> {
-        ser::SerializeSeq::serialize_element(self, v)
-    }
-    fn end(self) -> Result<Value, SerError> {
-        ser::SerializeSeq::end(self)
-    }
-}
-impl ser::SerializeTupleVariant for VariantOut<SeqOut> {
-    type Ok = Value;
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerError> {
-        ser::SerializeSeq::serialize_element(&mut self.inner, v)
-    }
-    fn end(self) -> Result<Value, SerError> {
-        let mut m = Map::new();
-        m.insert(self.name.to_owned(), ser::SerializeSeq::end(self.inner)?);
-        Ok(Value::Object(m))
-    }
-}
+elems!(SerializeSeq, serialize_element);
+elems!(SerializeTuple, serialize_element);
+elems!(SerializeTupleStruct, serialize_field);
+elems!(SerializeTupleVariant, serialize_field);
 
-/// A map key as text (strings, numbers, bools, unit variants).
-fn key_text(v: Value) -> Result<String, SerError> {
-    match v {
-        Value::String(s) => Ok(s),
-        Value::Number(n) => Ok(n.to_string()),
-        Value::Bool(b) => Ok(b.to_string()),
-        other => Err(SerError(format!("map key must be a string, got {other}"))),
-    }
+macro_rules! fields {
+    ($tr:ident) => {
+        impl<S: ser::$tr> ser::$tr for Fields<S> {
+            type Ok = S::Ok;
+            type Error = S::Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                v: &T,
+            ) -> Result<(), S::Error> {
+                self.0.serialize_field(camel_static(key), &Camel(v))
+            }
+            fn end(self) -> Result<S::Ok, S::Error> {
+                self.0.end()
+            }
+        }
+    };
 }
+fields!(SerializeStruct);
+fields!(SerializeStructVariant);
 
-impl ser::SerializeMap for MapOut {
-    type Ok = Value;
-    type Error = SerError;
-    fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), SerError> {
-        let k = key_text(k.serialize(Out)?)?;
-        self.next_key = Some(if self.camel { camel(&k) } else { k });
-        Ok(())
+impl<S: ser::SerializeMap> ser::SerializeMap for Entries<S> {
+    type Ok = S::Ok;
+    type Error = S::Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> Result<(), S::Error> {
+        if !self.camel {
+            return self.inner.serialize_key(k);
+        }
+        // a flattened struct's field name
+        match serde_json::to_value(k) {
+            Ok(serde_json::Value::String(name)) => self.inner.serialize_key(&camel(&name)),
+            _ => self.inner.serialize_key(k),
+        }
     }
-    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), SerError> {
-        let k = self
-            .next_key
-            .take()
-            .ok_or_else(|| SerError("map value without a key".into()))?;
-        self.map.insert(k, v.serialize(Out)?);
-        Ok(())
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> Result<(), S::Error> {
+        self.inner.serialize_value(&Camel(v))
     }
-    fn end(self) -> Result<Value, SerError> {
-        Ok(Value::Object(self.map))
-    }
-}
-impl ser::SerializeStruct for MapOut {
-    type Ok = Value;
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), SerError> {
-        self.map
-            .insert(camel_static(key).to_owned(), v.serialize(Out)?);
-        Ok(())
-    }
-    fn end(self) -> Result<Value, SerError> {
-        Ok(Value::Object(self.map))
-    }
-}
-impl ser::SerializeStructVariant for VariantOut<MapOut> {
-    type Ok = Value;
-    type Error = SerError;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> Result<(), SerError> {
-        ser::SerializeStruct::serialize_field(&mut self.inner, key, v)
-    }
-    fn end(self) -> Result<Value, SerError> {
-        let mut m = Map::new();
-        m.insert(self.name.to_owned(), ser::SerializeStruct::end(self.inner)?);
-        Ok(Value::Object(m))
+    fn end(self) -> Result<S::Ok, S::Error> {
+        self.inner.end()
     }
 }
 

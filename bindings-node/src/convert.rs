@@ -6,29 +6,24 @@
 //! (serde_json refuses nesting past 128 levels) and read into the core type through
 //! [`crate::case::Input`] (camelCase field names), so the core parses every enum and field
 //! and both bindings accept the same values. Outputs: core type → camelCase JSON text
-//! ([`crate::case::to_value`]), parsed by `JSON.parse` in `index.js` (faster than building the
+//! ([`crate::case::to_json`]), parsed by `JSON.parse` in `index.js` (faster than building the
 //! objects through napi one property at a time).
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::case::{Input, to_value};
+use crate::case::{Input, to_json};
 
-/// The core error of a serde error at a path: field `field.<path>` (or `field[i]…`).
+/// The core error of a serde error at a path inside `field` (`field.<path>`, `field[i]…`;
+/// the joining rule is the core's `Error::within`).
 fn path_error<E: std::fmt::Display>(
     e: serde_path_to_error::Error<E>,
     field: &str,
 ) -> fairmatch::Error {
     let path = e.path().to_string();
-    let at = if path == "." || path.is_empty() {
-        field.to_owned()
-    } else if path.starts_with('[') || field.is_empty() {
-        format!("{field}{path}")
-    } else {
-        format!("{field}.{path}")
-    };
-    fairmatch::Error::invalid(at, e.into_inner().to_string())
+    let path = if path == "." { String::new() } else { path };
+    fairmatch::Error::invalid(path, e.into_inner().to_string()).within(field)
 }
 
 /// A JSON value as a core type; the error names `field` and the path inside it. The value is
@@ -74,6 +69,5 @@ pub(crate) fn word_or<T: DeserializeOwned>(
 
 /// Any core output as camelCase JSON text.
 pub(crate) fn json<T: Serialize + ?Sized>(x: &T) -> fairmatch::Result<String> {
-    let v = to_value(x).map_err(|e| fairmatch::Error::invalid("output", e.to_string()))?;
-    Ok(v.to_string())
+    to_json(x).map_err(|e| fairmatch::Error::invalid("output", e.to_string()))
 }

@@ -29,6 +29,13 @@ fn opts(o: Option<&str>) -> fairmatch::Result<RecommendOptions> {
     parse_or_default(o, "options")
 }
 
+impl NativeEngine {
+    /// The core engine (for the benchmark helpers in `bench.rs`).
+    pub(crate) fn core(&self) -> &fairmatch::Engine {
+        &self.inner
+    }
+}
+
 #[napi]
 impl NativeEngine {
     /// An empty engine over `taxonomy` (default: the built-in one) with `config` (JSON of an

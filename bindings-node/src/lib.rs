@@ -10,6 +10,7 @@
 // napi-derive registers exports only outside `cargo test`; there the exports look unused.
 #![cfg_attr(test, allow(dead_code))]
 
+mod bench;
 mod case;
 mod convert;
 mod engine;
