@@ -90,8 +90,9 @@ function render(links, holder, key, root) {
 
 /**
  * An input object as JSON text for the addon. Rejects, with INVALID_INPUT naming the key:
- * non-finite numbers, bigints, functions and symbols, nesting deeper than MAX_NESTING,
- * a value that contains itself, more than MAX_INPUT_NODES values in all. Dates become ISO
+ * non-finite numbers, bigints out of the safe range, functions and symbols in arrays,
+ * nesting deeper than MAX_NESTING, a value that contains itself (an object shared by several
+ * places is fine), more than MAX_INPUT_NODES values in all. Dates become ISO
  * 8601 text, typed arrays become arrays, `undefined` members are left out (absent).
  */
 function encode(value, field) {
@@ -131,8 +132,10 @@ function encode(value, field) {
           if (depth > MAX_NESTING) {
             throw invalid(render(links, holder, key, field), `nested deeper than ${MAX_NESTING} levels of objects and arrays`);
           }
-          if (links.has(v)) {
-            throw invalid(render(links, holder, key, field), 'contains itself (a self-referential object or array)');
+          // a cycle is an object on its own path (the parent links are the current path:
+          // JSON.stringify visits depth first); an object shared by two places is fine
+          for (let h = holder; h; h = links.get(h)?.holder) {
+            if (h === v) throw invalid(render(links, holder, key, field), 'contains itself (a self-referential object or array)');
           }
           links.set(v, { holder, key });
           depthOf.set(v, depth);

@@ -45,6 +45,12 @@ test('hostile inputs are typed errors, never a crash', async () => {
   const self = { id: 's' };
   self.attributes = self;
   await expectError(() => e.upsertFreelancer(self), 'INVALID_INPUT', 'freelancer.attributes');
+  // an object shared by several places is not a cycle
+  const skills = [{ skill: 'Go', level: 3 }];
+  await e.upsertFreelancers([{ id: 's1', skills }, { id: 's2', skills }]);
+  assert.equal(e.freelancerCount, 2);
+  e.removeFreelancer('s1');
+  e.removeFreelancer('s2');
   /** @type {any} */
   let dag = ['x'];
   for (let i = 0; i < 40; i += 1) dag = [dag, dag];

@@ -70,6 +70,13 @@ export function demoCatalogue(nFreelancers = 2000, nJobs = 40, seed = 42): Catal
       attributes: { title: `${must.map((s) => s.skill).join(' + ')} project` },
     });
   }
+  // job-0 asks for JavaScript, which nobody lists: React, Next.js and Node.js imply it
+  // through the taxonomy, so its page shows implied matches with their paths
+  jobs[0] = {
+    ...jobs[0],
+    skills: [{ skill: 'JavaScript', minLevel: 3 }, { skill: 'GraphQL', importance: 'nice' }],
+    attributes: { title: 'JavaScript project' },
+  };
   const at = new Date(Date.UTC(2026, 10, 1));
   const impressions: Impressions[] = [];
   const outcomes: Outcome[] = [];

@@ -60,6 +60,8 @@ try {
   check((html.match(/class="factor"/g) ?? []).length >= 10 * 5, 'factor bars for every match');
   check(html.includes('class="skill matched"') && html.includes('class="skill missing"'), 'matched and missing skills');
   check(html.includes('class="move"') && /det_greedy(<!-- -->)?: moved/.test(html), 'fairness moves are shown');
+  const js = await (await fetch(`${base}/jobs/job-0`)).text();
+  check(js.includes('class="skill implied"') && js.includes('JavaScript'), 'implied skills with their taxonomy path (job-0)');
   const nf = await fetch(`${base}/jobs/nope`);
   check(nf.status === 404, 'an unknown job is a 404 page');
   const audit = await (await fetch(`${base}/api/audit`)).json();

@@ -26,6 +26,13 @@ test('GET /api/jobs/:id/recommendations ranks freelancers with explanations and 
   assert.ok(plain.matches.every((m) => (m.explanation?.moves.length ?? 0) === 0));
 });
 
+test('implied skills: job-0 needs JavaScript, which React and Node.js imply', async () => {
+  const body = (await (await jobRecs(req('/api/jobs/job-0/recommendations?k=5&fair=0'), params('job-0'))).json()) as Recommendations;
+  const implied = body.matches.flatMap((m) => m.explanation?.skills?.implied ?? []);
+  assert.ok(implied.length > 0);
+  assert.ok(implied.every((s) => s.required === 'JavaScript' && s.path.at(-1) === 'JavaScript' && s.path.length >= 2));
+});
+
 test('job recommendations: unknown id is 404, bad k is 400 naming the field', async () => {
   const missing = await jobRecs(req('/api/jobs/nope/recommendations'), params('nope'));
   assert.equal(missing.status, 404);
