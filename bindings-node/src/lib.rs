@@ -32,13 +32,13 @@ pub const MAX_NESTING: u32 = fairmatch::MAX_NESTING as u32;
 pub const MAX_INPUT_NODES: u32 = fairmatch::MAX_INPUT_NODES as u32;
 
 /// The version of the native addon (the workspace version).
-#[napi]
+#[napi(catch_unwind)]
 pub fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
 /// The tag that starts the message of every native error (see `error.rs`).
-#[napi]
+#[napi(catch_unwind)]
 pub fn error_tag() -> &'static str {
     error::TAG
 }
