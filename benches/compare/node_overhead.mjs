@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// Node-call overhead of the fairmatch addon vs the same core call in Rust, side by side in one
+// process, interleaved (A B / B A alternating), several rounds, median ratio, load stated.
+//
+//   1. recommend: top-20 with explanations for one job over 10,000 freelancers.
+//      Node = `await engine.recommendFreelancers(job, options)` (encode options, libuv hop,
+//      core, JSON out, JSON.parse). Rust = `Engine::recommend_freelancers` on the same engine
+//      (the addon's `benchCoreRecommend`, a timing loop inside Rust, no napi, no JSON).
+//   2. DPD: demographic parity difference over 1,000,000 rows from typed arrays.
+//      Node = `await metrics.demographicParityDifference(Uint8Array, Uint8Array,
+//      { sensitiveFeatures: Uint32Array })`; Rust = `GroupConfusion::from_arrays_par` +
+//      `demographic_parity_difference` on the same arrays (`benchCoreDpd`).
+//   3. The floor of any Promise-returning call: an empty task on the libuv pool.
+//
+// Build the addon optimised first:  FAIRMATCH_PROFILE=release node bindings-node/scripts/build.js
+// Run:  nice -n 5 node benches/compare/node_overhead.mjs [--rounds 15]
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const pkg = path.join(here, '..', '..', 'bindings-node');
+const fm = require(path.join(pkg, 'index.js'));
+const native = require(process.env.FAIRMATCH_NATIVE || path.join(pkg, 'fairmatch.node'));
+const { freelancers, JOB } = require(path.join(pkg, 'test', 'catalogue.js'));
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const ROUNDS = arg('rounds', 15);
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const fmt = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(3)} ms` : `${(ns / 1e3).toFixed(1)} µs`);
+
+/** Interleaved rounds of (rust, node) per-call times; returns the per-round ratios. */
+async function compare(name, rust, node) {
+  await node(); // warm-up both
+  rust();
+  const rows = [];
+  for (let r = 0; r < ROUNDS; r += 1) {
+    let a;
+    let b;
+    if (r % 2 === 0) {
+      a = rust();
+      b = await node();
+    } else {
+      b = await node();
+      a = rust();
+    }
+    rows.push({ rust: a, node: b, ratio: b / a });
+  }
+  const m = {
+    name,
+    rustMedian: median(rows.map((x) => x.rust)),
+    nodeMedian: median(rows.map((x) => x.node)),
+    ratioMedian: median(rows.map((x) => x.ratio)),
+    ratioMin: Math.min(...rows.map((x) => x.ratio)),
+    ratioMax: Math.max(...rows.map((x) => x.ratio)),
+  };
+  console.log(
+    `${name}: Rust ${fmt(m.rustMedian)}, Node ${fmt(m.nodeMedian)} per call; Node/Rust median ${m.ratioMedian.toFixed(3)} ` +
+      `(overhead ${((m.ratioMedian - 1) * 100).toFixed(1)} %; rounds ${ROUNDS}, range ${m.ratioMin.toFixed(3)}–${m.ratioMax.toFixed(3)})`,
+  );
+  return m;
+}
+
+console.log(`fairmatch ${fm.version}, node ${process.version}, ${os.cpus().length} cpus, load before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+
+// 1. recommend, top-20 with explanations, 10k freelancers
+const engine = new fm.Engine();
+await engine.upsertFreelancers(freelancers(10000));
+engine.upsertJob(JOB);
+const options = { k: 20, explain: true, now: '2026-06-01T12:00:00Z' };
+const optionsJson = JSON.stringify(options);
+const N = 40;
+const probe = await engine.recommendFreelancers('job-1', options);
+if (probe.matches.length !== 20 || !probe.matches[0].explanation) throw new Error('unexpected recommend result');
+const rec = await compare(
+  'recommend top-20 + explanations, 10k freelancers',
+  () => native.benchCoreRecommend(engine.native, 'job-1', optionsJson, N),
+  async () => {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < N; i += 1) await engine.recommendFreelancers('job-1', options);
+    return Number(process.hrtime.bigint() - t) / N;
+  },
+);
+
+// 2. DPD over 1M rows from typed arrays
+const n = 1_000_000;
+const yTrue = new Uint8Array(n);
+const yPred = new Uint8Array(n);
+const groups = new Uint32Array(n);
+for (let i = 0; i < n; i += 1) {
+  yTrue[i] = (i * 7) % 3 === 0 ? 1 : 0;
+  yPred[i] = (Math.imul(i, 2654435761) >>> 0) % 4 === 0 ? 1 : 0;
+  groups[i] = (Math.imul(i, 40503) >>> 0) % 5;
+}
+const M = 20;
+const dpd = await compare(
+  'demographic parity difference, 1M rows (typed arrays)',
+  () => native.benchCoreDpd(yTrue, yPred, groups, M),
+  async () => {
+    const t = process.hrtime.bigint();
+    for (let i = 0; i < M; i += 1) await fm.metrics.demographicParityDifference(yTrue, yPred, { sensitiveFeatures: groups });
+    return Number(process.hrtime.bigint() - t) / M;
+  },
+);
+
+// 3. the floor: a Promise that does nothing on the libuv pool (two thread hops)
+const K = 200;
+const t0 = process.hrtime.bigint();
+for (let i = 0; i < K; i += 1) await native.benchAsyncNoop();
+const hop = Number(process.hrtime.bigint() - t0) / K;
+console.log(`empty async call (main -> libuv pool -> main): ${fmt(hop)} per call`);
+
+console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(JSON.stringify({ recommend: rec, dpd, emptyAsyncCallNs: hop }, null, 1));

@@ -1,0 +1,44 @@
+//! Node.js binding of fairmatch (napi-rs 3): the native half of the npm package `fairmatch`.
+//!
+//! Thin by design: each export converts its arguments ([`convert`], [`case`]), calls one core
+//! function — on the libuv pool for anything that does real work ([`task`]) — and maps the
+//! error ([`error`]). Objects cross as JSON text with camelCase field names (`index.js`
+//! stringifies and parses; the typed surface is `index.d.ts`); vectors and metric inputs
+//! cross as typed arrays read in place. Every export is `catch_unwind`: a panic becomes an
+//! `INTERNAL` error, never an aborted process. No algorithm lives here.
+
+// napi-derive registers exports only outside `cargo test`; there the exports look unused.
+#![cfg_attr(test, allow(dead_code))]
+
+mod bench;
+mod case;
+mod convert;
+mod engine;
+mod error;
+mod index;
+mod metrics;
+mod rerank;
+mod task;
+mod taxonomy;
+
+use napi_derive::napi;
+
+/// The core's nesting limit for object inputs (`index.js` checks it before sending).
+#[napi]
+pub const MAX_NESTING: u32 = fairmatch::MAX_NESTING as u32;
+
+/// The core's budget of values in one input (`index.js` checks it before sending).
+#[napi]
+pub const MAX_INPUT_NODES: u32 = fairmatch::MAX_INPUT_NODES as u32;
+
+/// The version of the native addon (the workspace version).
+#[napi(catch_unwind)]
+pub fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+/// The tag that starts the message of every native error (see `error.rs`).
+#[napi(catch_unwind)]
+pub fn error_tag() -> &'static str {
+    error::TAG
+}
