@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'UNDEFINED_METRIC'
   | 'SNAPSHOT'
   | 'IO'
+  | 'INSUFFICIENT_LOGS'
   | 'INTERNAL';
 
 /** Every error thrown or rejected by fairmatch. */
@@ -42,6 +43,8 @@ export class FairmatchError extends Error {
   readonly metric?: string;
   /** IO: the file. */
   readonly path?: string;
+  /** INSUFFICIENT_LOGS: why the logs cannot support a fit or an off-policy estimate. */
+  readonly reason?: string;
 }
 
 /** Input nesting limit (objects and arrays). */

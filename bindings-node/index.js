@@ -24,7 +24,7 @@ class FairmatchError extends Error {
     super(payload.message);
     this.name = 'FairmatchError';
     this.code = payload.code;
-    for (const k of ['field', 'kind', 'id', 'expected', 'got', 'metric', 'path', 'coreCode']) {
+    for (const k of ['field', 'kind', 'id', 'expected', 'got', 'metric', 'path', 'reason', 'coreCode']) {
       if (payload[k] !== undefined) this[k] = payload[k];
     }
   }

@@ -8,6 +8,7 @@
 //!
 //! Codes (stable): `INVALID_INPUT`, `DIMENSION_MISMATCH`, `UNKNOWN_ID`, `UNDEFINED_METRIC`
 //! (core `ZeroDivision`), `SNAPSHOT` (not a snapshot, incompatible version, corrupt), `IO`,
+//! `INSUFFICIENT_LOGS` (a refused fit or off-policy estimate; `reason` says why),
 //! and `INTERNAL` (a caught panic or a core error variant added later). `coreCode` keeps the
 //! core's own finer code (`CORRUPT_SNAPSHOT`, …). Field paths are camelCased like every key
 //! the binding shows (`freelancers[3].hourlyRate`).
@@ -31,6 +32,7 @@ fn code(e: &fairmatch::Error) -> &'static str {
             "SNAPSHOT"
         }
         E::Io { .. } => "IO",
+        E::InsufficientLogs { .. } => "INSUFFICIENT_LOGS",
         // a variant added to the core later (the enum is non-exhaustive)
         _ => "INTERNAL",
     }
@@ -72,6 +74,10 @@ pub(crate) fn to_napi(e: fairmatch::Error) -> napi::Error {
         }
         E::Io { path, .. } => {
             p.insert("path".into(), path.clone().into());
+            e.to_string()
+        }
+        E::InsufficientLogs { reason } => {
+            p.insert("reason".into(), reason.clone().into());
             e.to_string()
         }
         _ => e.to_string(),

@@ -4,7 +4,8 @@
 //! `FairmatchError(Exception)`; `InvalidInputError(FairmatchError, ValueError)` with `.field`;
 //! `DimensionMismatchError(InvalidInputError)`; `UnknownIdError(FairmatchError, KeyError)`
 //! with `.kind` and `.id`; `UndefinedMetricError(FairmatchError, ZeroDivisionError)` for the
-//! `zero_division="error"` policy; `SnapshotError(FairmatchError)`;
+//! `zero_division="error"` policy; `InsufficientLogsError(FairmatchError)` with `.reason`
+//! (a refused fit or off-policy estimate); `SnapshotError(FairmatchError)`;
 //! `FairmatchIOError(SnapshotError, OSError)`. Every instance carries `.code` (the core's
 //! stable error code).
 
@@ -18,6 +19,12 @@ create_exception!(
     FairmatchError,
     PyException,
     "Base class of every error raised by fairmatch."
+);
+create_exception!(
+    fairmatch,
+    InsufficientLogsError,
+    FairmatchError,
+    "The impression logs cannot support a fit or an off-policy estimate (no position variation, too few outcomes, no explored slates); `.reason` says which."
 );
 create_exception!(
     fairmatch,
@@ -95,6 +102,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UnknownIdError", &unknown)?;
     m.add("UndefinedMetricError", &zero)?;
     m.add("FairmatchIOError", &io)?;
+    m.add("InsufficientLogsError", InsufficientLogsError::type_object(py))?;
     let _ = CLASSES.set(Classes {
         invalid: invalid.unbind(),
         dimension: dimension.unbind(),
@@ -153,6 +161,10 @@ fn build(py: Python<'_>, e: &fairmatch::Error) -> PyResult<PyErr> {
         E::Io { path, .. } => (
             c.io.bind(py).clone(),
             vec![("path", path.into_pyobject(py)?.into_any().unbind())],
+        ),
+        E::InsufficientLogs { reason } => (
+            InsufficientLogsError::type_object(py).into_any(),
+            vec![("reason", reason.into_pyobject(py)?.into_any().unbind())],
         ),
         E::NotASnapshot { .. } | E::IncompatibleSnapshot { .. } | E::CorruptSnapshot { .. } => {
             (SnapshotError::type_object(py).into_any(), vec![])

@@ -105,6 +105,15 @@ pub enum Error {
         /// What check failed.
         detail: String,
     },
+    /// The impression logs cannot support a fit or an off-policy estimate: no position
+    /// variation (no explored slates, propensities all 1), too few outcomes, no explored
+    /// slates to evaluate on. A refusal, not a bug: collect more (or exploratory) logs.
+    /// Source of the identifiability condition: research/learning.md §1 and issue 18.
+    #[error("insufficient logs: {reason}")]
+    InsufficientLogs {
+        /// Why the logs cannot support the request, in plain words.
+        reason: String,
+    },
     /// An I/O error while reading or writing a file.
     #[error("i/o error on `{path}`: {source}")]
     Io {
@@ -130,6 +139,13 @@ impl Error {
         Error::UnknownId {
             kind,
             id: id.into(),
+        }
+    }
+
+    /// Shorthand for [`Error::InsufficientLogs`].
+    pub fn insufficient_logs(reason: impl Into<String>) -> Self {
+        Error::InsufficientLogs {
+            reason: reason.into(),
         }
     }
 
@@ -211,6 +227,7 @@ impl Error {
             Error::NotASnapshot { .. } => "NOT_A_SNAPSHOT",
             Error::IncompatibleSnapshot { .. } => "INCOMPATIBLE_SNAPSHOT",
             Error::CorruptSnapshot { .. } => "CORRUPT_SNAPSHOT",
+            Error::InsufficientLogs { .. } => "INSUFFICIENT_LOGS",
             Error::Io { .. } => "IO",
         }
     }

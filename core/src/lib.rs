@@ -39,6 +39,7 @@ pub mod explain;
 pub mod filter;
 pub mod ids;
 pub mod index;
+pub mod learn;
 pub mod metrics;
 pub mod persist;
 pub mod position;

@@ -43,6 +43,10 @@ class UnknownIdError(FairmatchError, KeyError):
 class UndefinedMetricError(FairmatchError, ZeroDivisionError):
     metric: str
 
+class InsufficientLogsError(FairmatchError):
+    """The impression logs cannot support a fit or an off-policy estimate."""
+    reason: str
+
 class SnapshotError(FairmatchError): ...
 
 class FairmatchIOError(SnapshotError, OSError):
