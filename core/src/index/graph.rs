@@ -68,15 +68,7 @@ thread_local! {
     static VISITED: RefCell<(Vec<u16>, u16)> = const { RefCell::new((Vec::new(), 0)) };
 }
 
-/// SplitMix64 (Steele, Lea & Flood, "Fast splittable pseudorandom number generators", OOPSLA
-/// 2014): a node's level is a pure function of the seed and its slot, so it does not depend
-/// on which thread inserts it.
-fn splitmix64(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
-}
+use crate::util::splitmix64;
 
 /// Construction parameters (validated by the caller: `m` in `2..=255`, `ef_construction ≥ 1`,
 /// `max_level ≤ 15`).
@@ -519,7 +511,10 @@ impl Graph {
         if n != nodes {
             return Err(r.err(format!("graph has {n} nodes, expected {nodes}")));
         }
-        if r.remaining() < n {
+        // Every node takes at least its level byte and its layer-0 link count (4 bytes), and
+        // the entry point 5 more: checked before the link table is reserved (n·(1 + 2m)
+        // words), so a short input cannot make it allocate.
+        if r.remaining() < n.saturating_mul(5).saturating_add(5) {
             return Err(r.err("truncated graph levels"));
         }
         let mut g = Graph::with_nodes(p, 0);

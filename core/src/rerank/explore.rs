@@ -35,13 +35,7 @@ impl ExplorationConfig {
     }
 }
 
-/// SplitMix64 finaliser (Steele et al. 2014): a fixed, platform-independent hash.
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+use crate::util::splitmix64;
 
 /// The boost of one item: `max_boost · u · (1 − impressions / min_impressions)` for
 /// impressions below the threshold (0 otherwise), `u ∈ [0, 1)` drawn from `(seed, key)`,
