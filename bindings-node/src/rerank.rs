@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use fairmatch::DocId;
 use fairmatch::rerank::{
-    self as r, ExposureLedger, GeyikAlgorithm, GroupTarget, MTableMode, RerankContext, RerankItem,
+    self as r, ExposureLedger, GeyikAlgorithm, GroupTarget, MTableMode, RerankItem, RerankLookups,
     RerankerConfig,
 };
 use napi::bindgen_prelude::Uint32Array;
@@ -50,23 +50,13 @@ pub fn rerank_apply(
     let cfg: RerankerConfig = parse(&config, "config").napi()?;
     let items: Vec<RerankItem> = parse(&items, "items").napi()?;
     let c: Context = parse_or_default(context.as_deref(), "context").napi()?;
-    let imps = by_id(c.impressions, "context.impressions").napi()?;
-    let rates = by_id(c.hourly_rates, "context.hourlyRates").napi()?;
-    let vecs = by_id(c.vectors, "context.vectors").napi()?;
-    let imp = |d: DocId| imps.get(&d).copied().unwrap_or(0);
-    let rate = |d: DocId| rates.get(&d).copied();
-    let sim = |a: DocId, b: DocId| match (vecs.get(&a), vecs.get(&b)) {
-        (Some(x), Some(y)) => r::cosine_similarity(x, y),
-        _ => 0.0,
+    let lookups = RerankLookups {
+        ledger: c.ledger,
+        impressions: by_id(c.impressions, "context.impressions").napi()?,
+        hourly_rates: by_id(c.hourly_rates, "context.hourlyRates").napi()?,
+        vectors: by_id(c.vectors, "context.vectors").napi()?,
     };
-    let ctx = RerankContext {
-        ledger: c.ledger.as_ref(),
-        impressions: Some(&imp),
-        similarity: Some(&sim),
-        hourly_rate: Some(&rate),
-        draw_key: None,
-    };
-    json(&r::apply(&cfg, &items, k as usize, &ctx).napi()?).napi()
+    json(&lookups.apply(&cfg, &items, k as usize).napi()?).napi()
 }
 
 /// The unadjusted FA*IR m-table for `k` positions.

@@ -4,12 +4,9 @@
 //! tagged `RerankerConfig` dicts (`{"type": "fair", ...}`, `{"type": "det_greedy", ...}`,
 //! `{"type": "chain", "steps": [...]}`), parsed by the core.
 
-use std::collections::HashMap;
-
 use fairmatch::DocId;
 use fairmatch::rerank::{
-    self as r, ExposureLedger, GeyikAlgorithm, GroupTarget, MTableMode, RerankContext, RerankItem,
-    RerankerConfig,
+    self as r, GeyikAlgorithm, GroupTarget, MTableMode, RerankItem, RerankLookups, RerankerConfig,
 };
 use pyo3::prelude::*;
 
@@ -34,34 +31,16 @@ fn apply<'py>(
     hourly_rates: Option<&Bound<'py, PyAny>>,
     vectors: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let impressions: Option<HashMap<DocId, u64>> = id_map(impressions, "impressions", int)?;
-    let hourly_rates: Option<HashMap<DocId, f64>> = id_map(hourly_rates, "hourly_rates", float)?;
-    let vectors: Option<HashMap<DocId, Vec<f32>>> = id_map(vectors, "vectors", vec_of::<f32>)?;
+    let lookups = RerankLookups {
+        ledger: ledger.map(|l| from_py(l, "ledger")).transpose()?,
+        impressions: id_map(impressions, "impressions", int)?.unwrap_or_default(),
+        hourly_rates: id_map(hourly_rates, "hourly_rates", float)?.unwrap_or_default(),
+        vectors: id_map(vectors, "vectors", vec_of::<f32>)?.unwrap_or_default(),
+    };
     let k: usize = int(k, "k")?;
     let cfg: RerankerConfig = from_py(config, "config")?;
     let items: Vec<RerankItem> = from_py(items, "items")?;
-    let ledger: Option<ExposureLedger> = ledger.map(|l| from_py(l, "ledger")).transpose()?;
-    let out = py.detach(|| {
-        let imp = |d: DocId| {
-            impressions
-                .as_ref()
-                .and_then(|m| m.get(&d).copied())
-                .unwrap_or(0)
-        };
-        let rate = |d: DocId| hourly_rates.as_ref().and_then(|m| m.get(&d).copied());
-        let sim = |a: DocId, b: DocId| match vectors.as_ref().map(|v| (v.get(&a), v.get(&b))) {
-            Some((Some(x), Some(y))) => r::cosine_similarity(x, y),
-            _ => 0.0,
-        };
-        let ctx = RerankContext {
-            ledger: ledger.as_ref(),
-            impressions: Some(&imp),
-            similarity: Some(&sim),
-            hourly_rate: Some(&rate),
-            draw_key: None,
-        };
-        r::apply(&cfg, &items, k, &ctx)
-    });
+    let out = py.detach(|| lookups.apply(&cfg, &items, k));
     to_py(py, &out.py_err()?)
 }
 

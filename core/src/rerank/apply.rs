@@ -210,6 +210,47 @@ impl fmt::Debug for RerankContext<'_> {
     }
 }
 
+/// The lookups of a [`RerankContext`] as owned maps by item id, for callers that hold data
+/// rather than closures (the Python and Node `rerank.apply`): an id missing from a map has 0
+/// impressions, no hourly rate, and similarity 0; two ids with vectors have their cosine
+/// similarity ([`super::cosine_similarity`]).
+#[derive(Debug, Clone, Default)]
+pub struct RerankLookups {
+    /// Exposure ledger for FairCo.
+    pub ledger: Option<ExposureLedger>,
+    /// Impressions so far per id (exploration).
+    pub impressions: std::collections::HashMap<DocId, u64>,
+    /// Hourly rate per id (price-tier step).
+    pub hourly_rates: std::collections::HashMap<DocId, f64>,
+    /// A vector per id (MMR similarity).
+    pub vectors: std::collections::HashMap<DocId, Vec<f32>>,
+}
+
+impl RerankLookups {
+    /// [`apply`] with these lookups as its context (draws keyed by the ids themselves).
+    pub fn apply(
+        &self,
+        config: &RerankerConfig,
+        items: &[RerankItem],
+        k: usize,
+    ) -> Result<RerankOutcome> {
+        let imp = |d: DocId| self.impressions.get(&d).copied().unwrap_or(0);
+        let rate = |d: DocId| self.hourly_rates.get(&d).copied();
+        let sim = |a: DocId, b: DocId| match (self.vectors.get(&a), self.vectors.get(&b)) {
+            (Some(x), Some(y)) => super::cosine_similarity(x, y),
+            _ => 0.0,
+        };
+        let ctx = RerankContext {
+            ledger: self.ledger.as_ref(),
+            impressions: Some(&imp),
+            similarity: Some(&sim),
+            hourly_rate: Some(&rate),
+            draw_key: None,
+        };
+        apply(config, items, k, &ctx)
+    }
+}
+
 /// One step's effect on one item (0-based positions before and after that step).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StepMove {

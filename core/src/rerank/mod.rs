@@ -52,8 +52,8 @@ mod geyik;
 mod item;
 
 pub use apply::{
-    FairConfig, GeyikConfig, ItemMove, MmrConfig, PolicyKind, RerankContext, RerankOutcome,
-    RerankerConfig, RoundRobinConfig, StepMove, apply,
+    FairConfig, GeyikConfig, ItemMove, MmrConfig, PolicyKind, RerankContext, RerankLookups,
+    RerankOutcome, RerankerConfig, RoundRobinConfig, StepMove, apply,
 };
 pub use diversity::{
     attribute_round_robin, cosine_similarity, jaccard_similarity, mmr, price_tier,
