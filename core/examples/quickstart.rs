@@ -194,6 +194,7 @@ fn main() -> fairmatch::Result<()> {
         freelancer_ids: recs.matches.iter().map(|m| m.id.clone()).collect(),
         positions: None,
         scores: None,
+        propensities: None,
         at: Utc::now(),
     })?;
     engine.record_outcome(&Outcome {

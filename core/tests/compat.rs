@@ -39,6 +39,7 @@ fn build() -> Engine {
         freelancer_ids: vec!["ana".into(), "bo".into()],
         positions: None,
         scores: None,
+        propensities: None,
         at: now(),
     })
     .unwrap();

@@ -440,6 +440,7 @@ fn outcomes_update_history_and_events_without_double_counting() {
         freelancer_ids: vec!["f".into()],
         positions: None,
         scores: None,
+        propensities: None,
         at: now(),
     })
     .unwrap();
@@ -536,6 +537,7 @@ fn outcomes_update_history_and_events_without_double_counting() {
         freelancer_ids: vec!["f".into(), "ghost".into()],
         positions: None,
         scores: None,
+        propensities: None,
         at: now(),
     };
     assert!(matches!(
@@ -627,7 +629,7 @@ fn corrupt_snapshots_are_errors() {
         Engine::from_bytes(&future),
         Err(Error::IncompatibleSnapshot {
             found: 99,
-            supported: 2
+            supported: 3
         })
     ));
     let mut flipped = bytes;

@@ -34,6 +34,7 @@ fn engine() -> Engine {
             freelancer_ids: vec!["e1".into(), "e2".into(), "n1".into()],
             positions: None,
             scores: None,
+            propensities: None,
             at: now() + Duration::minutes(t),
         })
         .unwrap();

@@ -175,6 +175,7 @@ fn fairco_reads_the_ledger_that_impressions_fill() {
             freelancer_ids: shown.iter().map(|m| m.id.clone()).collect(),
             positions: None,
             scores: Some(shown.iter().map(|m| m.score).collect()),
+            propensities: None,
             at: now() + chrono::Duration::minutes(t),
         })
         .unwrap();

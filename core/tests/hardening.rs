@@ -335,6 +335,7 @@ fn shown(ids: &[&str], scores: Option<Vec<f64>>, secs: i64) -> fairmatch::Impres
         freelancer_ids: ids.iter().map(|s| s.to_string()).collect(),
         positions: None,
         scores,
+        propensities: None,
         at: now() + chrono::Duration::seconds(secs),
     }
 }
@@ -977,6 +978,7 @@ fn item10_results_do_not_depend_on_upsert_order() {
                 freelancer_ids: ids,
                 positions: None,
                 scores: Some(vec![0.9, 0.8, 0.7, 0.6, 0.5, 0.4]),
+                propensities: None,
                 at: now() + chrono::Duration::minutes(t as i64),
             })
             .unwrap();

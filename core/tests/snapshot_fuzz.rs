@@ -82,6 +82,7 @@ fn valid_snapshot() -> Vec<u8> {
         freelancer_ids: r.matches.iter().map(|m| m.id.clone()).collect(),
         positions: None,
         scores: None,
+        propensities: None,
         at: now(),
     })
     .unwrap();

@@ -357,6 +357,7 @@ pub fn simulate(
                 freelancer_ids: recs.matches.iter().map(|x| x.id.clone()).collect(),
                 positions: Some((1..=shown.len() as u32).collect()),
                 scores: Some(recs.matches.iter().map(|x| x.score).collect()),
+                propensities: None,
                 at,
             };
             engine.record_impressions(&imp)?;

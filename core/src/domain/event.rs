@@ -25,6 +25,12 @@ pub struct Impressions {
     /// recorded in the exposure ledger so FairCo can compare exposure with merit.
     #[serde(default)]
     pub scores: Option<Vec<f64>>,
+    /// The probability of each shown freelancer's position under the policy that ranked
+    /// the list (`Match::propensity` of a recommend call under logged exploration; 1 for a
+    /// deterministic ranking). `Engine::learn` and `Engine::evaluate_offline` need them; a
+    /// list without them is logged as deterministic.
+    #[serde(default)]
+    pub propensities: Option<Vec<f64>>,
     /// When the list was shown.
     pub at: DateTime<Utc>,
 }
@@ -82,6 +88,24 @@ impl Impressions {
                 return Err(Error::invalid(
                     format!("impressions.scores[{i}]"),
                     "must be finite and ≥ 0",
+                ));
+            }
+        }
+        if let Some(pr) = &self.propensities {
+            if pr.len() != self.freelancer_ids.len() {
+                return Err(Error::invalid(
+                    "impressions.propensities",
+                    format!(
+                        "{} propensities for {} ids",
+                        pr.len(),
+                        self.freelancer_ids.len()
+                    ),
+                ));
+            }
+            if let Some(i) = pr.iter().position(|x| !(*x > 0.0 && *x <= 1.0)) {
+                return Err(Error::invalid(
+                    format!("impressions.propensities[{i}]"),
+                    "must be in (0, 1]",
                 ));
             }
         }

@@ -18,6 +18,127 @@ pub struct EngineConfig {
     pub ledger: LedgerConfig,
     /// When and how large catalogues retrieve candidates instead of scanning everything.
     pub retrieval: RetrievalConfig,
+    /// Learning from outcomes (issue 18): the impression log and logged exploration.
+    pub learning: LearningConfig,
+}
+
+/// Learning from outcomes: what `record_impressions` keeps for `Engine::learn` and
+/// `Engine::evaluate_offline`, and the logged exploration policy of `recommend_freelancers`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LearningConfig {
+    /// Keep the factor values of every shown (job, freelancer) pair with its position and
+    /// propensity (default true; about 40 bytes per shown item, see `learn::ImpressionLog`).
+    pub log_impressions: bool,
+    /// At most this many shown items are kept (default 5,000,000, ≥ 1,000); past it the
+    /// oldest half is dropped.
+    pub max_logged_items: usize,
+    /// Logged exploration (off by default, see [`ExplorationPolicy`]).
+    pub exploration: Option<ExplorationPolicy>,
+    /// Where FairCo's merit comes from (default `scores`).
+    pub fairco_merit: MeritSource,
+}
+
+/// The merit FairCo compares exposure with (the exposure ledger's merit column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeritSource {
+    /// The scores recorded with each shown list (`Impressions::scores`): the ranking's own
+    /// estimate of relevance.
+    #[default]
+    Scores,
+    /// Propensity-weighted proposals: an `applied` outcome on a logged showing at position k
+    /// adds `1/θ_k` to the freelancer's merit, the unbiased relevance estimate
+    /// `R̂(d) = Σ_t c_t(d)/p_t(d)` of FairCo (Morik et al. SIGIR'20, §4), with `θ` the learned
+    /// model's position curve once `learn` ran (the same propensities the learner uses), else
+    /// the ledger's position model. `Impressions::scores` then add no merit.
+    PropensityWeightedClicks,
+}
+
+impl Default for LearningConfig {
+    fn default() -> Self {
+        Self {
+            log_impressions: true,
+            max_logged_items: 5_000_000,
+            exploration: None,
+            fairco_merit: MeritSource::Scores,
+        }
+    }
+}
+
+/// Logged exploration for `recommend_freelancers` (issue 18 item 1): on a `share` of
+/// requests (chosen by a hash of `options.request_id`, so the same request id is always
+/// explored or not), the final top `top_m` are re-ordered by Plackett–Luce sampling (Plackett
+/// 1975; Luce 1959) at `temperature` over their scores, seeded by `seed` and the request id,
+/// so a ranking can be reproduced. Each result then carries the exact probability of its
+/// position under this policy (`Match::propensity`), which `record_impressions` takes back and
+/// `learn`/`evaluate_offline` need. The set of the top `top_m` never changes (only their order),
+/// so a fairness policy's choice of who is shown stays as it was.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplorationPolicy {
+    /// Share of requests explored, in (0, 1].
+    pub share: f64,
+    /// How many of the top results are re-ordered (2–10; default 8).
+    #[serde(default = "default_top_m")]
+    pub top_m: usize,
+    /// Plackett–Luce temperature in score units (> 0; default 0.05): lower keeps closer to the
+    /// ranking, higher shuffles more.
+    #[serde(default = "default_temperature")]
+    pub temperature: f64,
+    /// Seed of the draws.
+    #[serde(default)]
+    pub seed: u64,
+}
+
+fn default_top_m() -> usize {
+    8
+}
+
+fn default_temperature() -> f64 {
+    0.05
+}
+
+impl ExplorationPolicy {
+    /// Rejects a share outside (0, 1], `top_m` outside 2–[`crate::learn::MAX_EXPLORED`] and a
+    /// temperature that is not finite and > 0 (fields `learning.exploration.*`).
+    pub fn validate(&self) -> Result<()> {
+        if !(self.share > 0.0 && self.share <= 1.0) {
+            return Err(Error::invalid(
+                "learning.exploration.share",
+                format!("must be in (0, 1], got {}", self.share),
+            ));
+        }
+        let max = crate::learn::MAX_EXPLORED;
+        if !(2..=max).contains(&self.top_m) {
+            return Err(Error::invalid(
+                "learning.exploration.top_m",
+                format!("must be in 2–{max}, got {}", self.top_m),
+            ));
+        }
+        if !(self.temperature.is_finite() && self.temperature > 0.0) {
+            return Err(Error::invalid(
+                "learning.exploration.temperature",
+                format!("must be finite and > 0, got {}", self.temperature),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl LearningConfig {
+    /// Checks the exploration policy and `max_logged_items ≥ 1000`.
+    pub fn validate(&self) -> Result<()> {
+        if self.max_logged_items < 1000 {
+            return Err(Error::invalid(
+                "learning.max_logged_items",
+                format!("must be ≥ 1000, got {}", self.max_logged_items),
+            ));
+        }
+        self.exploration
+            .as_ref()
+            .map_or(Ok(()), ExplorationPolicy::validate)
+    }
 }
 
 /// The retrieval stage (DESIGN.md §1 stage 2): at or above `min_catalog` live freelancers,
@@ -56,6 +177,7 @@ impl EngineConfig {
                 "must be ≤ 10000",
             ));
         }
+        self.learning.validate()?;
         self.ledger.new_ledger().map(|_| ())
     }
 }

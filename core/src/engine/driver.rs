@@ -352,6 +352,8 @@ pub(crate) fn recommend(ctx: &RequestCtx<'_>, anchor: Anchor<'_>) -> Result<Reco
             .take(k.saturating_sub(passed))
             .map(|(s, d)| (s, d, Vec::new())),
     );
+    // logged exploration (issue 18): the top re-ordered by a seeded draw, with propensities
+    let explored = ctx.explore(&mut ranked, passed)?;
     // explain (the k results only)
     let mut scratch = FitScratch::default();
     let mut matches = Vec::with_capacity(ranked.len());
@@ -378,15 +380,18 @@ pub(crate) fn recommend(ctx: &RequestCtx<'_>, anchor: Anchor<'_>) -> Result<Reco
         };
         debug_assert_eq!(m.score, total, "the scan and the explained result agree");
         m.below_gate = rank >= passed;
+        m.propensity = explored.as_ref().map(|e| e.propensities[rank]);
         matches.push(m);
     }
     // respond
-    Ok(ctx.finish(
+    let mut out = ctx.finish(
         matches,
         (acc.candidates, acc.scored, acc.below, acc.gate_failed),
         acc.vetoes,
         retrieved.map(|l| l.len() as u32),
-    ))
+    );
+    out.explored = explored.is_some_and(|e| e.explored);
+    Ok(out)
 }
 
 /// Whether a candidate whose total is at most `ub` is skipped: it cannot reach the heap's
@@ -447,4 +452,26 @@ pub(crate) fn score_pair(ctx: &RequestCtx<'_>, j: &JobEntry, fdoc: usize) -> Pai
         }
     };
     PairScore { result, vetoes }
+}
+
+/// The `default` factor values of job `j` paired with each freelancer of `fdocs` (the values
+/// the learned preset weighs; `None` = not applicable), the job's expansion built once.
+pub(crate) fn default_values(
+    ctx: &RequestCtx<'_>,
+    j: &JobEntry,
+    fdocs: &[usize],
+) -> Vec<[Option<f64>; 9]> {
+    let cands = Candidates {
+        ctx,
+        anchor: Anchor::Job(j),
+        exp: Some(ctx.expansion(j.reqs.iter().map(|r| r.skill), AnchorSide::Needed)),
+    };
+    let mut scratch = FitScratch::default();
+    fdocs
+        .iter()
+        .map(|&f| {
+            ctx.pair(j, f)
+                .default_values(&cands.fit(j, f, &mut scratch))
+        })
+        .collect()
 }

@@ -26,6 +26,7 @@ impl RequestCtx<'_> {
             label: Some(s.label.to_owned()),
             reasons: reasons.then(|| megilance::why_good_fit(s)),
             below_gate: false,
+            propensity: None,
             explanation: self.opts.explain.then(|| Explanation {
                 megilance: serde_json::to_value(&s.skills).ok(),
                 ..Explanation::default()
@@ -53,6 +54,7 @@ impl RequestCtx<'_> {
             label: None,
             reasons: None,
             below_gate: false,
+            propensity: None,
             explanation: self.opts.explain.then(|| Explanation {
                 moves,
                 ..self.explain_default(j, self.entry(fdoc), fit, &values)
@@ -81,6 +83,7 @@ impl RequestCtx<'_> {
                 .collect(),
             preset: self.opts.preset,
             retrieved,
+            explored: false,
         }
     }
 

@@ -19,6 +19,7 @@ mod config;
 mod driver;
 mod events;
 mod explain;
+mod learning;
 mod options;
 mod record;
 mod request;
@@ -33,8 +34,12 @@ use std::sync::Arc;
 use parking_lot::RwLock;
 
 pub use audit::{AuditOptions, AuditReport, GroupAudit, RatingGap};
-pub use config::{EngineConfig, LedgerConfig, RetrievalConfig, ScoringConfig};
+pub use config::{
+    EngineConfig, ExplorationPolicy, LearningConfig, LedgerConfig, MeritSource, RetrievalConfig,
+    ScoringConfig,
+};
 pub use events::{Counters, EventConfig, EventLog, RawEvent, Series};
+pub use learning::{CLIENT_ATTRIBUTE, OfflineCandidate, OfflineEvaluation};
 pub use options::{
     FairnessOptions, Filters, LabelReport, Match, PairScore, RecommendOptions, Recommendations,
     UpsertReport,
@@ -60,6 +65,8 @@ pub(crate) struct State {
     pub vectors: Option<HnswIndex>,
     /// The skill-vector table, if one was set.
     pub skill_vectors: Option<skill_vectors::SkillVectors>,
+    /// The impression log and the learned model (issue 18).
+    pub learning: learning::LearningState,
 }
 
 /// An embedded matching engine. Cheap to clone (a handle); safe to share across threads.
@@ -113,6 +120,7 @@ impl Engine {
                 ledger,
                 vectors: None,
                 skill_vectors: None,
+                learning: learning::LearningState::default(),
             })),
         }
     }
@@ -166,8 +174,11 @@ impl Engine {
         opts: &RecommendOptions,
     ) -> Result<Recommendations> {
         opts.validate()?;
-        let scorer = opts.preset.scorer(opts.weights.as_ref())?;
-        self.recommend_freelancers_with(job_id, opts, scorer.as_ref())
+        let s = self.state.read();
+        let job = job_entry(&s, job_id)?;
+        let scorer = Self::scorer_for(&s, opts, Some(job))?;
+        let ctx = RequestCtx::new(&s, opts, scorer.as_ref(), Direction::FreelancersForJob);
+        driver::recommend(&ctx, Anchor::Job(job))
     }
 
     /// [`Engine::recommend_freelancers`] scored by `scorer` instead of the options' preset
@@ -182,10 +193,7 @@ impl Engine {
     ) -> Result<Recommendations> {
         opts.validate_request()?;
         let s = self.state.read();
-        let d = s.catalog.job_doc(job_id)?;
-        let job = s.catalog.jobs[d as usize]
-            .as_ref()
-            .ok_or_else(|| Error::unknown(EntityKind::Job, job_id))?;
+        let job = job_entry(&s, job_id)?;
         let ctx = RequestCtx::new(&s, opts, scorer, Direction::FreelancersForJob);
         driver::recommend(&ctx, Anchor::Job(job))
     }
@@ -198,7 +206,8 @@ impl Engine {
         opts: &RecommendOptions,
     ) -> Result<Recommendations> {
         opts.validate()?;
-        let scorer = opts.preset.scorer(opts.weights.as_ref())?;
+        // the learned preset ranks jobs of many clients: its global weights
+        let scorer = Self::scorer_for(&self.state.read(), opts, None)?;
         self.recommend_jobs_with(freelancer_id, opts, scorer.as_ref())
     }
 
@@ -226,13 +235,10 @@ impl Engine {
         opts: &RecommendOptions,
     ) -> Result<PairScore> {
         opts.validate()?;
-        let scorer = opts.preset.scorer(opts.weights.as_ref())?;
         let s = self.state.read();
-        let jd = s.catalog.job_doc(job_id)?;
+        let j = job_entry(&s, job_id)?;
         let fd = s.catalog.freelancer_doc(freelancer_id)?;
-        let Some(j) = s.catalog.jobs[jd as usize].as_ref() else {
-            return Err(Error::unknown(EntityKind::Job, job_id));
-        };
+        let scorer = Self::scorer_for(&s, opts, Some(j))?;
         let ctx = RequestCtx::new(&s, opts, scorer.as_ref(), Direction::FreelancersForJob);
         Ok(driver::score_pair(&ctx, j, fd as usize))
     }
@@ -272,4 +278,12 @@ impl Engine {
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         Self::from_bytes(&crate::persist::read_file(path.as_ref())?)
     }
+}
+
+/// The stored job `job_id` (`UnknownId` otherwise).
+fn job_entry<'s>(s: &'s State, job_id: &str) -> Result<&'s catalog::JobEntry> {
+    let d = s.catalog.job_doc(job_id)?;
+    s.catalog.jobs[d as usize]
+        .as_ref()
+        .ok_or_else(|| Error::unknown(EntityKind::Job, job_id))
 }

@@ -50,6 +50,10 @@ pub struct RecommendOptions {
     pub diversity: Option<bool>,
     /// A fairness / diversity re-ranking policy over the best candidates (none by default).
     pub fairness: Option<FairnessOptions>,
+    /// The caller's id of this request: it decides whether the engine's logged exploration
+    /// (`EngineConfig::learning.exploration`) applies and seeds its draw, so the same id gives
+    /// the same ranking. Without one, exploration never applies.
+    pub request_id: Option<String>,
 }
 
 /// Which re-ranking policy (or chain) runs over the top of a ranking, and how candidates map
@@ -109,6 +113,7 @@ impl Default for RecommendOptions {
             now: None,
             diversity: None,
             fairness: None,
+            request_id: None,
         }
     }
 }
@@ -157,6 +162,9 @@ impl RecommendOptions {
                 ));
             }
         }
+        if let Some(r) = &self.request_id {
+            crate::ids::validate_external_id("options.request_id", r)?;
+        }
         if let Some(f) = &self.fairness {
             f.policy.validate()?;
             if let Some(p) = f.pool
@@ -203,6 +211,12 @@ pub struct Match {
     /// fewer than k passed it (policy `relax_when_short`).
     #[serde(default)]
     pub below_gate: bool,
+    /// Under logged exploration: the probability that this result is at this rank under the
+    /// exploration policy (1 for a request that was not explored, and for ranks past the
+    /// explored top). Pass these back in `Impressions::propensities`. `None` when the engine
+    /// explores nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub propensity: Option<f64>,
 }
 
 /// The answer to a recommend call.
@@ -229,6 +243,10 @@ pub struct Recommendations {
     /// With the retrieval stage (large catalogues): how many candidates it retrieved; the
     /// counts above are then over those candidates. `None` = every candidate was scanned.
     pub retrieved: Option<u32>,
+    /// Whether logged exploration re-ordered the top of this ranking (see
+    /// `EngineConfig::learning.exploration`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub explored: bool,
 }
 
 /// The answer to `score(job, freelancer)`.

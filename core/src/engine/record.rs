@@ -1,7 +1,7 @@
 //! The event path: shown lists (event log and exposure ledger) and outcomes (event log and
 //! the freelancer's history).
 
-use super::{Engine, State};
+use super::{Engine, MeritSource, State};
 use crate::domain::{History, Impressions, Outcome, OutcomeKind};
 use crate::error::{EntityKind, Error, Result};
 use crate::rerank::ExposureLedger;
@@ -21,6 +21,9 @@ impl Engine {
             .iter()
             .map(|id| s.catalog.freelancer_doc(id))
             .collect::<Result<_>>()?;
+        // what the impression log keeps, computed before anything changes
+        let logged = Engine::log_entry(&s, imp, job, &docs);
+        let s_merit_from_scores = s.config.learning.fairco_merit == MeritSource::Scores;
         let State {
             catalog,
             events,
@@ -38,7 +41,8 @@ impl Engine {
         by_position.sort_unstable();
         let ranking: Vec<u32> = by_position.iter().map(|(_, d)| *d).collect();
         ledger.record(&ranking, t)?;
-        if let Some(scores) = &imp.scores {
+        let merit_from_scores = s_merit_from_scores;
+        if let Some(scores) = imp.scores.as_ref().filter(|_| merit_from_scores) {
             let merits: Vec<(u32, f64)> =
                 docs.iter().copied().zip(scores.iter().copied()).collect();
             ledger.record_merit(&merits, t)?;
@@ -49,6 +53,9 @@ impl Engine {
                 .map(|e| &e.input.attributes);
             let empty = Default::default();
             events.impression(*d, job, imp.position(i), imp.at, attrs.unwrap_or(&empty));
+        }
+        if let Some(entry) = logged {
+            entry.apply(&mut s)?;
         }
         Ok(())
     }
@@ -69,16 +76,27 @@ impl Engine {
             Some(j) => Some(s.catalog.job_doc(j)?),
             None => None,
         };
+        let Some(entry) = s.catalog.freelancers[d as usize].as_ref() else {
+            return Err(Error::unknown(EntityKind::Freelancer, &o.freelancer_id));
+        };
+        let mut h = entry.history.clone();
+        apply_outcome(&mut h, o)?;
+        // FairCo's propensity-weighted merit (the ledger's clock never goes back; the merit
+        // is finite and ≥ 0, so this is the last step that can fail)
+        let merit = Engine::click_merit(&s, job, d, o.kind);
+        if let Some(m) = merit {
+            let t = (o.at.timestamp() as f64).max(s.ledger.now().unwrap_or(f64::MIN));
+            s.ledger.record_merit(&[(d, m)], t)?;
+        }
         let State {
             catalog, events, ..
         } = &mut *s;
         let Some(entry) = catalog.freelancers[d as usize].as_ref() else {
             return Err(Error::unknown(EntityKind::Freelancer, &o.freelancer_id));
         };
-        let mut h = entry.history.clone();
-        apply_outcome(&mut h, o)?;
         events.outcome(d, job, o.kind, o.rating, o.at, &entry.input.attributes);
         catalog.set_history(d, h);
+        Engine::log_outcome(&mut s, job, d, o.kind);
         Ok(())
     }
 }

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Offset, TimeZone, Utc};
 
 use super::catalog::{Catalog, FreelancerEntry, JobEntry, ScanRow};
+use super::config::ExplorationPolicy;
 use super::events::EventLog;
 use super::options::RecommendOptions;
 use super::{RetrievalConfig, ScoringConfig, State};
@@ -44,6 +45,8 @@ pub(crate) struct RequestCtx<'a> {
     pub filters: RequestFilters<'a>,
     /// Specificity weights of every skill for this state of the catalogue.
     pub spec: Specificity,
+    /// The engine's logged exploration policy, if any.
+    pub exploration: Option<&'a ExplorationPolicy>,
 }
 
 impl<'a> RequestCtx<'a> {
@@ -97,6 +100,7 @@ impl<'a> RequestCtx<'a> {
                 cat.live_freelancers as u64,
                 &cfg.specificity,
             ),
+            exploration: state.config.learning.exploration.as_ref(),
         }
     }
 

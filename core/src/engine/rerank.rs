@@ -5,6 +5,7 @@ use super::request::RequestCtx;
 use crate::error::{Error, Result};
 use crate::explain::RerankMove;
 use crate::ids::DocId;
+use crate::learn;
 use crate::rerank::{self, FairCoUnit, RerankContext, RerankItem, RerankerConfig};
 
 impl RequestCtx<'_> {
@@ -150,6 +151,70 @@ impl RequestCtx<'_> {
                 (score_of[l as usize], doc_of(l), moves)
             })
             .collect())
+    }
+}
+
+/// What logged exploration did to one ranking.
+pub(crate) struct Explored {
+    /// Whether the top was re-ordered.
+    pub explored: bool,
+    /// Per result (final order): the probability of its rank under the policy.
+    pub propensities: Vec<f64>,
+}
+
+impl RequestCtx<'_> {
+    /// Logged exploration (issue 18 item 1; `EngineConfig::learning.exploration`): on the
+    /// policy's share of request ids, re-orders the first `min(top_m, eligible)` results by a
+    /// Plackett–Luce draw over their scores (`learn::plackett_luce_sample`, seeded by the
+    /// policy's seed and the request id) and returns each result's exact position probability
+    /// (`learn::plackett_luce_marginals`; 1 outside the explored top). Only freelancers for a
+    /// job are explored (what `record_impressions` logs). `eligible` keeps results shown only
+    /// to fill a short list (below the must-have gate) out of the draw. `None` when the engine
+    /// has no exploration policy.
+    pub fn explore(
+        &self,
+        ranked: &mut [(f64, DocId, Vec<RerankMove>)],
+        eligible: usize,
+    ) -> Result<Option<Explored>> {
+        let Some(p) = self.exploration else {
+            return Ok(None);
+        };
+        let mut out = Explored {
+            explored: false,
+            propensities: vec![1.0; ranked.len()],
+        };
+        let m = p.top_m.min(eligible).min(ranked.len());
+        let Some(rid) = self.opts.request_id.as_deref() else {
+            return Ok(Some(out));
+        };
+        if !self.dir.ranks_freelancers() || m < 2 {
+            return Ok(Some(out));
+        }
+        let key = crate::util::splitmix64(stable_hash(rid) ^ p.seed);
+        // the request's share draw: the top 53 bits as a uniform number in [0, 1)
+        if (key >> 11) as f64 / (1u64 << 53) as f64 >= p.share {
+            return Ok(Some(out));
+        }
+        let scores: Vec<f64> = ranked[..m].iter().map(|r| r.0).collect();
+        let marginals = learn::plackett_luce_marginals(&scores, p.temperature)
+            .map_err(|e| e.within("learning"))?;
+        let order =
+            learn::plackett_luce_sample(&scores, p.temperature, crate::util::splitmix64(key));
+        let before: Vec<(f64, DocId, Vec<RerankMove>)> = ranked[..m].to_vec();
+        for (pos, &item) in order.iter().enumerate() {
+            let mut r = before[item].clone();
+            if item != pos {
+                r.2.push(RerankMove {
+                    policy: "exploration".to_owned(),
+                    from: item + 1,
+                    to: pos + 1,
+                });
+            }
+            ranked[pos] = r;
+            out.propensities[pos] = marginals[item * m + pos];
+        }
+        out.explored = true;
+        Ok(Some(out))
     }
 }
 

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::catalog::Catalog;
 use super::events::EventLog;
+use super::learning::LearningState;
 use super::skill_vectors::SkillVectors;
 use super::{EngineConfig, State};
 use crate::domain::{Freelancer, Job};
@@ -39,8 +40,10 @@ use crate::skills::Taxonomy;
 /// The newest snapshot format this build writes and reads. Format 2 (issue 14) adds the
 /// relevance settings to `config` and the optional `skillvec` section (skill vectors); a format-1
 /// snapshot loads with the rules it was written under
-/// ([`super::ScoringConfig::into_format_v1`]).
-pub const FORMAT_VERSION: u32 = 2;
+/// ([`super::ScoringConfig::into_format_v1`]). Format 3 (issue 18) adds the learning settings
+/// to `config` and the optional `learning` section (the impression log, the ids it refers to
+/// and the learned model); formats 1 and 2 load with an empty log.
+pub const FORMAT_VERSION: u32 = 3;
 
 #[derive(Serialize, Deserialize)]
 struct CatalogData {
@@ -103,6 +106,18 @@ pub(crate) fn to_bytes(s: &State) -> Result<Vec<u8>> {
         codec: Codec::Raw,
         bytes: v.to_bytes(),
     }))
+    .chain(
+        // the impression log and learned model (issue 18), when there is anything to keep
+        (s.learning.log.n_slates() > 0 || s.learning.model.is_some())
+            .then(|| -> Result<Section> {
+                Ok(Section {
+                    name: "learning".into(),
+                    codec: Codec::Bincode,
+                    bytes: persist::to_bincode(&s.learning.to_data())?,
+                })
+            })
+            .transpose()?,
+    )
     .chain(s.skill_vectors.as_ref().map(|v| Section {
         // The skill-vector table: the vector store's own bytes (model id, rows by skill id).
         name: "skillvec".into(),
@@ -238,6 +253,17 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
         }
         None => None,
     };
+    let learning = match sections
+        .iter()
+        .find(|s| s.name == "learning" && s.codec == Codec::Bincode)
+    {
+        Some(sec) => LearningState::from_data(
+            persist::from_bincode(&sec.bytes, "learning")?,
+            cat.freelancer_ids.len(),
+            cat.job_ids.len(),
+        )?,
+        None => LearningState::default(),
+    };
     Ok(State {
         config,
         catalog: cat,
@@ -245,6 +271,7 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
         ledger,
         vectors,
         skill_vectors,
+        learning,
     })
 }
 

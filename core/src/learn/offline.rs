@@ -39,8 +39,10 @@ pub enum Estimator {
 
 /// Settings of [`evaluate_offline`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct OpeConfig {
-    /// Count outcomes in the top `k` positions (≥ 1).
+    /// Count outcomes in the top `k` positions (≥ 1; default 5, within the engine's default
+    /// explored depth of 8).
     pub k: usize,
     /// The outcome counted.
     pub target: Target,
@@ -55,7 +57,7 @@ pub struct OpeConfig {
 impl Default for OpeConfig {
     fn default() -> Self {
         OpeConfig {
-            k: 10,
+            k: 5,
             target: Target::Viewed,
             bootstrap_rounds: 200,
             seed: 0,
@@ -150,7 +152,14 @@ where
     let k = cfg.k;
     let terms: Vec<SlateTerms> = explored
         .par_iter()
-        .map(|&s| slate_terms(log.slate(s).expect("explored index"), &candidate, model, cfg))
+        .map(|&s| {
+            slate_terms(
+                log.slate(s).expect("explored index"),
+                &candidate,
+                model,
+                cfg,
+            )
+        })
         .collect::<Result<_>>()?;
     let n = terms.len();
     let all = vec![1.0; n];
@@ -199,12 +208,8 @@ where
 {
     let k = cfg.k;
     let len = v.len();
-    let bad = |reason: String| {
-        Error::invalid(
-            "candidate",
-            format!("slate {}: {reason}", v.index()),
-        )
-    };
+    let bad =
+        |reason: String| Error::invalid("candidate", format!("slate {}: {reason}", v.index()));
     let cand = candidate(v);
     if cand.len() != len {
         return Err(bad(format!(
@@ -231,7 +236,11 @@ where
         logged: 0.0,
     };
     for i in 0..len {
-        let (l, c, p) = (v.position(i) as usize, cand[i] as usize, v.propensity(i) as f64);
+        let (l, c, p) = (
+            v.position(i) as usize,
+            cand[i] as usize,
+            v.propensity(i) as f64,
+        );
         let explored_item = p < 1.0 && l < depth;
         if c < k && c != l && !(explored_item && c < depth) {
             return Err(bad(format!(

@@ -54,6 +54,7 @@ impl Target {
 
 /// Settings of [`fit`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FitConfig {
     /// The outcome modelled as the click.
     pub target: Target,
@@ -201,7 +202,10 @@ impl TryFrom<LearnedModelData> for LearnedModel {
         if !m.weight_intervals.is_empty() && m.weight_intervals.len() != d {
             return Err(Error::invalid(
                 "learned.weight_intervals",
-                format!("expected 0 or {d} intervals, got {}", m.weight_intervals.len()),
+                format!(
+                    "expected 0 or {d} intervals, got {}",
+                    m.weight_intervals.len()
+                ),
             ));
         }
         if !m.intercept.is_finite() {
@@ -211,7 +215,10 @@ impl TryFrom<LearnedModelData> for LearnedModel {
             return Err(Error::invalid("learned.theta", "must not be empty"));
         }
         if let Some(i) = m.theta.iter().position(|t| !(*t > 0.0 && *t <= 1.0)) {
-            return Err(Error::invalid(indexed("learned.theta", i), "must be in (0, 1]"));
+            return Err(Error::invalid(
+                indexed("learned.theta", i),
+                "must be in (0, 1]",
+            ));
         }
         for (c, w) in &m.clients {
             check_weight_vector(&format!("learned.clients.{c}"), w, d)?;
@@ -296,7 +303,10 @@ fn design_of(
     target: Target,
     feat: &dyn Fn(&[f32], &mut [f32]),
 ) -> Design {
-    let n: usize = slates.iter().map(|&s| log.slate(s).map_or(0, |v| v.len())).sum();
+    let n: usize = slates
+        .iter()
+        .map(|&s| log.slate(s).map_or(0, |v| v.len()))
+        .sum();
     let mut x = vec![0.0f32; n * d];
     let mut pos = Vec::with_capacity(n);
     let mut y = Vec::with_capacity(n);
@@ -338,7 +348,13 @@ fn initial_beta(design: &Design) -> Vec<f64> {
         shown[k] += 1.0;
         clicks[k] += design.y[i] as f64;
     }
-    let ctr = |k: usize| if shown[k] > 0.0 { clicks[k] / shown[k] } else { 0.0 };
+    let ctr = |k: usize| {
+        if shown[k] > 0.0 {
+            clicks[k] / shown[k]
+        } else {
+            0.0
+        }
+    };
     let c0 = ctr(0).clamp(1e-3, 0.999);
     let mut beta = vec![0.0; design.p()];
     beta[0] = (c0 / (1.0 - c0)).ln();
@@ -476,7 +492,10 @@ pub fn fit(log: &ImpressionLog, cfg: &FitConfig) -> Result<LearnedModel> {
     let n_hold = ((n_slates as f64) * cfg.holdout_share).round() as usize;
     let n_train = n_slates - n_hold.min(n_slates);
     let (train_idx, hold_idx) = order.split_at(n_train);
-    if !train_idx.iter().any(|&s| log.slate(s).is_some_and(|v| varied(&v))) {
+    if !train_idx
+        .iter()
+        .any(|&s| log.slate(s).is_some_and(|v| varied(&v)))
+    {
         return Err(Error::insufficient_logs(
             "no position variation in the training slates (every explored slate is in the \
              hold-out; lower holdout_share)",

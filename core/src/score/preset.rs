@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::util::spelling::{self, spelled_enum};
 
 /// A scoring preset. Read case-insensitively (`-` or a space for `_`): `default`,
-/// `megilance_v1`.
+/// `megilance_v1`, `learned`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
@@ -21,12 +21,21 @@ pub enum Preset {
     /// An exact reproduction of MegiLance's `weighted_multi_factor_v1`
     /// (research/megilance_v1.md), for migration and as a baseline.
     MegilanceV1,
+    /// The `default` factors weighed by the weights the engine learned from its logged
+    /// impressions and outcomes (`Engine::learn`, issue 18): per client once a client has
+    /// enough outcomes, else global. Only an engine with a learned model can rank with it
+    /// (`InsufficientLogs` otherwise); `options.weights` override learned weights by name.
+    Learned,
 }
 
 spelled_enum!(
     Preset,
     "preset",
-    [Default = "default", MegilanceV1 = "megilance_v1"],
+    [
+        Default = "default",
+        MegilanceV1 = "megilance_v1",
+        Learned = "learned"
+    ],
     []
 );
 
@@ -37,7 +46,7 @@ impl FromStr for Preset {
         spelling::parse(s).ok_or_else(|| {
             Error::invalid(
                 "options.preset",
-                format!("unknown preset `{s}` (expected `default` or `megilance_v1`)"),
+                format!("unknown preset `{s}` (expected `default`, `megilance_v1` or `learned`)"),
             )
         })
     }
@@ -62,7 +71,7 @@ impl Preset {
     /// Factor names and default weights of this preset, in report order.
     pub fn factors(self) -> &'static [(&'static str, f64)] {
         match self {
-            Preset::Default => &DEFAULT_FACTORS,
+            Preset::Default | Preset::Learned => &DEFAULT_FACTORS,
             Preset::MegilanceV1 => &MEGILANCE_FACTORS,
         }
     }
@@ -76,12 +85,51 @@ impl Preset {
     }
 
     /// This preset's [`Scorer`] with `overrides` by name (custom weights); rejects what
-    /// [`Preset::weights`] rejects.
+    /// [`Preset::weights`] rejects. `learned` is built by the engine from its learned model
+    /// ([`Preset::learned_scorer`]); here it is rejected (`options.preset`).
     pub fn scorer(self, overrides: Option<&BTreeMap<String, f64>>) -> Result<Box<dyn Scorer>> {
         Ok(match self {
             Preset::Default => Box::new(DefaultScorer::new(overrides)?),
             Preset::MegilanceV1 => Box::new(MegilanceScorer::new(overrides)?),
+            Preset::Learned => {
+                return Err(Error::invalid(
+                    "options.preset",
+                    "`learned` ranks with an engine's learned model (Engine::learn), not alone",
+                ));
+            }
         })
+    }
+
+    /// The `learned` preset's [`Scorer`]: the `default` factors with `learned` weights (in
+    /// [`DEFAULT_FACTORS`] order, as `learn::LearnedModel::weights_for` gives them) and
+    /// `overrides` by name on top. Rejects learned weights of the wrong length, negative or
+    /// non-finite, or all zero (`options.weights`), and what [`Preset::weights`] rejects.
+    pub fn learned_scorer(
+        learned: &[f64],
+        overrides: Option<&BTreeMap<String, f64>>,
+    ) -> Result<Box<dyn Scorer>> {
+        if learned.len() != DEFAULT_FACTORS.len() {
+            return Err(Error::invalid(
+                "options.weights",
+                format!(
+                    "the learned model has {} weights for {} factors",
+                    learned.len(),
+                    DEFAULT_FACTORS.len()
+                ),
+            ));
+        }
+        let mut all: BTreeMap<String, f64> = DEFAULT_FACTORS
+            .iter()
+            .zip(learned)
+            .map(|((n, _), w)| ((*n).to_owned(), *w))
+            .collect();
+        all.extend(
+            overrides
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), *v)),
+        );
+        Ok(Box::new(DefaultScorer::new(Some(&all))?))
     }
 }
 

@@ -260,6 +260,7 @@ async fn record(host: &Host, s: Served<'_>, recs: &Recommendations) -> ApiResult
             freelancer_ids: recs.matches.iter().map(|m| m.id.clone()).collect(),
             positions: Some(recs.matches.iter().map(|m| m.rank as u32).collect()),
             scores: Some(recs.matches.iter().map(|m| m.score).collect()),
+            propensities: None,
             at: to_datetime(s.at),
         }))
         .await?;
