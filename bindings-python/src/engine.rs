@@ -4,7 +4,8 @@
 //! function and maps the error (`error.rs`). The core engine is `Clone + Send + Sync` (an
 //! `Arc<RwLock<…>>`), so one `Engine` may be used from many Python threads at once.
 
-use fairmatch::engine::AuditOptions;
+use fairmatch::engine::{AuditOptions, OfflineCandidate};
+use fairmatch::learn::{FitConfig, OpeConfig};
 use fairmatch::{
     EngineConfig, Freelancer, Impressions, Job, Outcome, RecommendOptions, SkillVectorTable,
 };
@@ -313,6 +314,53 @@ impl PyEngine {
             from_py(options, "options")?
         };
         let r = py.detach(|| self.inner.audit(&o)).py_err()?;
+        to_py(py, &r)
+    }
+
+    /// Fits the position-based click model to the logged impressions and outcomes and keeps
+    /// it as the `learned` preset (`config`: a `FitConfig` dict, e.g. `{"target":
+    /// "proposed"}`); returns the model (weights with bootstrap intervals, position curve,
+    /// hold-out log loss, per-client weights). Raises `InsufficientLogsError` when the logs
+    /// carry no position variation or too few outcomes.
+    #[pyo3(signature = (config=None))]
+    fn learn<'py>(
+        &self,
+        py: Python<'py>,
+        config: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c: FitConfig = from_py_or_default(config, "config")?;
+        let m = py.detach(|| self.inner.learn(&c)).py_err()?;
+        to_py(py, &m)
+    }
+
+    /// The weights the `learned` preset uses for jobs of `client` (the job attribute
+    /// `client_id`; `None` or a client without enough outcomes: the global weights), in the
+    /// order of `learned_model()["factor_names"]`; `None` before the first `learn()`.
+    #[pyo3(signature = (client=None))]
+    fn learned_weights(&self, client: Option<&str>) -> Option<Vec<f64>> {
+        self.inner.learned_weights(client)
+    }
+
+    /// The model of the last `learn()` (or `None`).
+    fn learned_model<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.learned_model())
+    }
+
+    /// Off-policy estimates of candidate rankings from the explored logged lists
+    /// (`candidates`: `OfflineCandidate` dicts — preset, weights, fairness; `options`: an
+    /// `OpeConfig` dict — k, target, bootstrap_rounds, seed, confidence). Returns one entry
+    /// per candidate with IPS, SNIPS and (after `learn()`) doubly robust estimates and their
+    /// intervals.
+    #[pyo3(signature = (candidates, options=None))]
+    fn evaluate_offline<'py>(
+        &self,
+        py: Python<'py>,
+        candidates: &Bound<'py, PyAny>,
+        options: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let c: Vec<OfflineCandidate> = from_py(candidates, "candidates")?;
+        let o: OpeConfig = from_py_or_default(options, "options")?;
+        let r = py.detach(|| self.inner.evaluate_offline(&c, &o)).py_err()?;
         to_py(py, &r)
     }
 

@@ -112,13 +112,14 @@ class FairnessOptions(TypedDict, total=False):
 class RecommendOptions(TypedDict, total=False):
     k: int
     min_score: float
-    preset: Literal["default", "megilance_v1"]
+    preset: Literal["default", "megilance_v1", "learned"]
     weights: Optional[Dict[str, float]]
     filters: Filters
     explain: bool
     now: Optional[DateTime]
     diversity: Optional[bool]
     fairness: Optional[FairnessOptions]
+    request_id: Optional[str]  # seeds logged exploration (same id, same ranking)
 
 class _ImpressionsBase(TypedDict):
     request_id: str
@@ -129,6 +130,7 @@ class Impressions(_ImpressionsBase, total=False):
     job_id: Optional[str]
     positions: Optional[List[int]]
     scores: Optional[List[float]]
+    propensities: Optional[List[float]]  # Match.propensity of each shown id, in (0, 1]
 
 class _OutcomeBase(TypedDict):
     freelancer_id: str
@@ -153,7 +155,7 @@ class FactorScore(TypedDict):
     weight: float
     contribution: float
 
-class Match(TypedDict):
+class _MatchBase(TypedDict):
     id: str
     rank: int
     score: float
@@ -163,7 +165,12 @@ class Match(TypedDict):
     explanation: Optional[Dict[str, Any]]
     below_gate: bool  # failed the job's must-have gate; shown only to fill a short list
 
-class Recommendations(TypedDict):
+class Match(_MatchBase, total=False):
+    # under logged exploration (config learning.exploration): P(this rank | the policy);
+    # pass it back in Impressions.propensities
+    propensity: float
+
+class _RecommendationsBase(TypedDict):
     matches: List[Match]
     candidates: int
     scored: int
@@ -172,6 +179,9 @@ class Recommendations(TypedDict):
     below_gate: int  # candidates whose must-haves failed the job's gate (0 under "soft")
     preset: str
     retrieved: Optional[int]
+
+class Recommendations(_RecommendationsBase, total=False):
+    explored: bool  # present (True) when logged exploration re-ordered the top
 
 class PairScore(Match):
     vetoes: List[str]
@@ -217,6 +227,76 @@ class HnswConfig(TypedDict):
     parallel_build: bool
     seed: int
 
+Target = Literal["viewed", "proposed", "hired"]
+
+class FitConfig(TypedDict, total=False):
+    target: Target
+    holdout_share: float
+    bootstrap_rounds: int
+    seed: int
+    l2: float
+    min_outcomes: int
+    max_positions: int
+    baseline_weights: Optional[List[float]]
+    client_min_outcomes: int
+    client_prior: float
+
+class CalibrationBin(TypedDict):
+    mean_predicted: float
+    observed_rate: float
+    count: int
+
+class HoldoutReport(TypedDict):
+    n_slates: int
+    n_items: int
+    n_outcomes: int
+    log_loss: Optional[float]  # None with an empty hold-out
+    baseline_log_loss: Optional[float]  # the default preset's scores, calibrated the same way
+    calibration: List[CalibrationBin]
+    baseline_calibration: List[CalibrationBin]
+
+class LearnedModelDict(TypedDict):
+    factor_names: List[str]
+    weights: List[float]
+    weight_intervals: List[Tuple[float, float]]
+    coefficients: List[float]
+    intercept: float
+    theta: List[float]
+    holdout: HoldoutReport
+    clients: Dict[str, List[float]]  # internal client number → weights (see learned_weights)
+    target: Target
+    n_slates: int
+    n_items: int
+    n_outcomes: int
+
+class OfflineCandidate(TypedDict, total=False):
+    name: Optional[str]
+    preset: Literal["default", "learned"]
+    weights: Optional[Dict[str, float]]
+    fairness: Optional[FairnessOptions]
+
+class OpeConfig(TypedDict, total=False):
+    k: int
+    target: Target
+    bootstrap_rounds: int
+    seed: int
+    confidence: float
+
+class OffPolicyEstimateDict(TypedDict):
+    estimator: Literal["ips", "snips", "doubly_robust"]
+    value: float
+    lo: float
+    hi: float
+    n_slates: int
+    logged_value: float
+
+class OfflineEvaluationDict(TypedDict):
+    name: str
+    estimates: List[OffPolicyEstimateDict]
+
+FitConfigLike = Union[FitConfig, Mapping[str, Any]]
+OfflineCandidateLike = Union[OfflineCandidate, Mapping[str, Any]]
+OpeConfigLike = Union[OpeConfig, Mapping[str, Any]]
 FreelancerLike = Union[Freelancer, Mapping[str, Any]]
 JobLike = Union[Job, Mapping[str, Any]]
 OptionsLike = Union[RecommendOptions, Mapping[str, Any], None]
