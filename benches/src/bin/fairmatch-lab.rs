@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use fairmatch::EngineConfig;
 use fairmatch_bench::lab::eval::{EvalConfig, Evaluation, evaluate};
 use fairmatch_bench::lab::generate::{GenConfig, generate};
+use fairmatch_bench::lab::learning::{self, LearnSimConfig, assign_clients, simulate_learning};
 use fairmatch_bench::lab::market::Marketplace;
 use fairmatch_bench::lab::rankers::{default_rankers, rankers_named_with};
 use fairmatch_bench::lab::report::{ReportConfig, run};
@@ -217,6 +218,24 @@ struct SimulateArgs {
     log: Option<PathBuf>,
     #[command(flatten)]
     sim: SimFlags,
+    /// Learning from outcomes instead of a fairness policy (issue 18): logged exploration,
+    /// `learn` every --learn-every rounds, learned vs default vs oracle NDCG and hires per
+    /// round, off-policy estimates against the simulated values; writes learning.json,
+    /// learning.md and SVG plots to --out.
+    #[arg(long)]
+    learn: bool,
+    /// Output folder of --learn.
+    #[arg(long, default_value = "lab-learning")]
+    out: PathBuf,
+    /// --learn: fit every this many rounds.
+    #[arg(long, default_value_t = 5)]
+    learn_every: usize,
+    /// --learn: share of requests explored.
+    #[arg(long, default_value_t = 0.3)]
+    explore_share: f64,
+    /// --learn: clients the jobs are assigned to.
+    #[arg(long, default_value_t = 5)]
+    clients: usize,
 }
 
 #[derive(Args, Debug)]
@@ -326,6 +345,31 @@ fn run_cli(cli: Cli) -> Result<(), LabError> {
                 println!("{}", serde_json::to_string_pretty(&ev)?);
             } else {
                 print_evaluation(&ev);
+            }
+            Ok(())
+        }
+        Command::Simulate(a) if a.learn => {
+            let cfg = LearnSimConfig {
+                rounds: a.sim.rounds,
+                learn_every: a.learn_every.max(1),
+                explore_share: a.explore_share,
+                k: a.sim.top,
+                clients: a.clients.max(1),
+                jobs_per_round: a.sim.jobs_per_round,
+                seed: a.sim.sim_seed,
+                ..LearnSimConfig::default()
+            };
+            let mut m = Marketplace::load(&a.data)?;
+            assign_clients(&mut m, cfg.clients);
+            let engine = build_engine(&m, m.taxonomy()?, learning::engine_config(&cfg))?;
+            let pb = progress(cfg.rounds as u64, "simulate --learn (rounds)");
+            let r = simulate_learning(&m, &engine, &cfg, &|| pb.inc(1))?;
+            pb.finish_and_clear();
+            learning::write_report(&r, &a.out)?;
+            if a.json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", learning::summary(&r));
             }
             Ok(())
         }

@@ -17,6 +17,7 @@
 
 pub mod eval;
 pub mod generate;
+pub mod learning;
 pub mod market;
 pub mod noise;
 pub mod penalty;
