@@ -13,6 +13,7 @@
 const path = require('node:path');
 
 const native = require(process.env.FAIRMATCH_NATIVE || path.join(__dirname, 'fairmatch.node'));
+const { untape } = require('./tape.js');
 
 const TAG = native.errorTag();
 const MAX_NESTING = native.MAX_NESTING;
@@ -329,12 +330,12 @@ class Engine {
   }
   recommendFreelancers(jobId, options) {
     return rejected(() =>
-      call(() => this.native.recommendFreelancers(str(jobId, 'jobId'), encode(options, 'options'))).then(decode),
+      call(() => this.native.recommendFreelancers(str(jobId, 'jobId'), encode(options, 'options'))).then(untape),
     );
   }
   recommendJobs(freelancerId, options) {
     return rejected(() =>
-      call(() => this.native.recommendJobs(str(freelancerId, 'freelancerId'), encode(options, 'options'))).then(decode),
+      call(() => this.native.recommendJobs(str(freelancerId, 'freelancerId'), encode(options, 'options'))).then(untape),
     );
   }
   score(jobId, freelancerId, options) {
