@@ -1,20 +1,4 @@
-// fairmatch for Node.js: the ES module entry point (the same objects as the CommonJS one).
-import { createRequire } from 'node:module';
-
-const require = createRequire(import.meta.url);
-const fm = require('./index.js');
-
-export const {
-  Engine,
-  Taxonomy,
-  FlatIndex,
-  HnswIndex,
-  QuantizedIndex,
-  FairmatchError,
-  rerank,
-  metrics,
-  MAX_NESTING,
-  MAX_INPUT_NODES,
-  version,
-} = fm;
-export default fm;
+// fairmatch for Node.js: the ES module entry point — the same objects as the CommonJS one
+// (index.js), whose exports Node reads by name.
+export * from './index.js';
+export { default } from './index.js';
