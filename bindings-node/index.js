@@ -958,7 +958,6 @@ for (const name of FAIRLEARN) metrics[name] = fairlearnFn(name);
 
 const version = native.version();
 
-// identifiers only: Node's ESM loader reads these names for index.mjs's named exports
 module.exports = {
   Engine,
   Taxonomy,

@@ -3,8 +3,9 @@
 //! Thin by design: each export converts its arguments ([`convert`], [`case`]), calls one core
 //! function — on the libuv pool for anything that does real work ([`task`]) — and maps the
 //! error ([`error`]). Objects cross as JSON text with camelCase field names (`index.js`
-//! stringifies and parses; the typed surface is `index.d.ts`); vectors and metric inputs
-//! cross as typed arrays read in place. Every export is `catch_unwind`: a panic becomes an
+//! stringifies and parses; the typed surface is `index.d.ts`), except recommendations, which
+//! come back as a tape ([`tape`], decoded by `tape.js`); vectors and metric inputs cross as
+//! typed arrays read in place. Every export is `catch_unwind`: a panic becomes an
 //! `INTERNAL` error, never an aborted process. No algorithm lives here.
 
 // napi-derive registers exports only outside `cargo test`; there the exports look unused.
