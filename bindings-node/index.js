@@ -13,6 +13,7 @@
 const path = require('node:path');
 
 const native = require(process.env.FAIRMATCH_NATIVE || path.join(__dirname, 'fairmatch.node'));
+const { untape } = require('./tape.js');
 
 const TAG = native.errorTag();
 const MAX_NESTING = native.MAX_NESTING;
@@ -39,10 +40,18 @@ function invalid(field, reason) {
   });
 }
 
-/** The FairmatchError of a native error (tagged payload), or the error unchanged. */
+/**
+ * The FairmatchError of a native error: the tagged payload of a core error or of a panic
+ * caught on the libuv pool; an untagged `GenericFailure` (a panic napi caught on the
+ * JavaScript thread, whose message is the panic's) is INTERNAL; anything else unchanged.
+ */
 function convert(e) {
   if (e && typeof e.message === 'string' && e.message.startsWith(TAG)) {
-    const err = new FairmatchError(JSON.parse(e.message.slice(TAG.length)));
+    return new FairmatchError(JSON.parse(e.message.slice(TAG.length)));
+  }
+  if (e instanceof Error && !(e instanceof FairmatchError) && e.code === 'GenericFailure') {
+    const err = new FairmatchError({ code: 'INTERNAL', message: `internal error in fairmatch (a bug; please report it): ${e.message}` });
+    err.cause = e;
     return err;
   }
   return e;
@@ -329,12 +338,12 @@ class Engine {
   }
   recommendFreelancers(jobId, options) {
     return rejected(() =>
-      call(() => this.native.recommendFreelancers(str(jobId, 'jobId'), encode(options, 'options'))).then(decode),
+      call(() => this.native.recommendFreelancers(str(jobId, 'jobId'), encode(options, 'options'))).then(untape),
     );
   }
   recommendJobs(freelancerId, options) {
     return rejected(() =>
-      call(() => this.native.recommendJobs(str(freelancerId, 'freelancerId'), encode(options, 'options'))).then(decode),
+      call(() => this.native.recommendJobs(str(freelancerId, 'freelancerId'), encode(options, 'options'))).then(untape),
     );
   }
   score(jobId, freelancerId, options) {
@@ -947,6 +956,8 @@ const metrics = {
 };
 for (const name of FAIRLEARN) metrics[name] = fairlearnFn(name);
 
+const version = native.version();
+
 module.exports = {
   Engine,
   Taxonomy,
@@ -958,5 +969,14 @@ module.exports = {
   metrics,
   MAX_NESTING,
   MAX_INPUT_NODES,
-  version: native.version(),
+  version,
 };
+
+// Test-only, not part of the API (not in index.d.ts, not enumerable, not an ESM export —
+// defined through an alias, which Node's export scan does not follow): see `__panicForTest`
+// in src/lib.rs; inert unless FAIRMATCH_TEST_PANIC=1.
+const surface = module.exports;
+Object.defineProperty(surface, '__panicForTest', {
+  value: (onPool) => (onPool ? rejected(() => call(() => native.__panicForTest(true))) : call(() => native.__panicForTest(false))),
+  enumerable: false,
+});

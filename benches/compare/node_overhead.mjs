@@ -4,7 +4,8 @@
 //
 //   1. recommend: top-20 with explanations for one job over 10,000 freelancers.
 //      Node = `await engine.recommendFreelancers(job, options)` (encode options, libuv hop,
-//      core, JSON out, JSON.parse). Rust = `Engine::recommend_freelancers` on the same engine
+//      core, the result as a tape (bindings-node/src/tape.rs), decoded into objects).
+//      Rust = `Engine::recommend_freelancers` on the same engine
 //      (the addon's `benchCoreRecommend`, a timing loop inside Rust, no napi, no JSON).
 //   2. DPD: demographic parity difference over 1,000,000 rows from typed arrays.
 //      Node = `await metrics.demographicParityDifference(Uint8Array, Uint8Array,
@@ -14,27 +15,10 @@
 //
 // Build the addon optimised first:  FAIRMATCH_PROFILE=release node bindings-node/scripts/build.js
 // Run:  nice -n 5 node benches/compare/node_overhead.mjs [--rounds 15]
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { OPTIONS, arg, engine10k, fm, load, median, native } from './node_common.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const pkg = path.join(here, '..', '..', 'bindings-node');
-const fm = require(path.join(pkg, 'index.js'));
-const native = require(process.env.FAIRMATCH_NATIVE || path.join(pkg, 'fairmatch.node'));
-const { freelancers, JOB } = require(path.join(pkg, 'test', 'catalogue.js'));
-
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
 const ROUNDS = arg('rounds', 15);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const fmt = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(3)} ms` : `${(ns / 1e3).toFixed(1)} µs`);
 
 /** Interleaved rounds of (rust, node) per-call times; returns the per-round ratios. */
@@ -69,13 +53,11 @@ async function compare(name, rust, node) {
   return m;
 }
 
-console.log(`fairmatch ${fm.version}, node ${process.version}, ${os.cpus().length} cpus, load before: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`fairmatch ${fm.version}, node ${process.version}, ${os.cpus().length} cpus, load before: ${load()}`);
 
 // 1. recommend, top-20 with explanations, 10k freelancers
-const engine = new fm.Engine();
-await engine.upsertFreelancers(freelancers(10000));
-engine.upsertJob(JOB);
-const options = { k: 20, explain: true, now: '2026-06-01T12:00:00Z' };
+const engine = await engine10k();
+const options = OPTIONS;
 const optionsJson = JSON.stringify(options);
 const N = 40;
 const probe = await engine.recommendFreelancers('job-1', options);
@@ -118,5 +100,5 @@ for (let i = 0; i < K; i += 1) await native.benchAsyncNoop();
 const hop = Number(process.hrtime.bigint() - t0) / K;
 console.log(`empty async call (main -> libuv pool -> main): ${fmt(hop)} per call`);
 
-console.log(`load after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`load after: ${load()}`);
 console.log(JSON.stringify({ recommend: rec, dpd, emptyAsyncCallNs: hop }, null, 1));

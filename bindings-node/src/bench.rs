@@ -11,6 +11,15 @@ use crate::convert::parse_or_default;
 use crate::engine::NativeEngine;
 use crate::error::IntoNapi;
 
+/// Mean nanoseconds per call of `f` over `iterations` calls (stops at the first error).
+fn mean_ns(iterations: u32, mut f: impl FnMut() -> napi::Result<()>) -> napi::Result<f64> {
+    let t = std::time::Instant::now();
+    for _ in 0..iterations {
+        f()?;
+    }
+    Ok(t.elapsed().as_nanos() as f64 / f64::from(iterations.max(1)))
+}
+
 /// Mean nanoseconds per `recommend_freelancers(job_id, options)` over `iterations` calls
 /// (the Recommendations value built and dropped, as a Rust caller gets it; with `to_json`
 /// also serialised to the camelCase JSON the addon sends to JavaScript, to split the Node
@@ -26,15 +35,14 @@ pub fn bench_core_recommend(
     let o: RecommendOptions = parse_or_default(options.as_deref(), "options").napi()?;
     let e = engine.core();
     let to_json = to_json.unwrap_or(false);
-    let t = std::time::Instant::now();
-    for _ in 0..iterations {
+    mean_ns(iterations, || {
         let r = e.recommend_freelancers(&job_id, &o).napi()?;
         if to_json {
             std::hint::black_box(crate::convert::json(&r).napi()?);
         }
         std::hint::black_box(r);
-    }
-    Ok(t.elapsed().as_nanos() as f64 / f64::from(iterations.max(1)))
+        Ok(())
+    })
 }
 
 /// Mean nanoseconds per demographic parity difference over the arrays (the same core path as
@@ -48,12 +56,11 @@ pub fn bench_core_dpd(
 ) -> napi::Result<f64> {
     let o = FairnessOptions::default();
     let (t_, p_, g_): (&[u8], &[u8], &[u32]) = (&y_true, &y_pred, &groups);
-    let t = std::time::Instant::now();
-    for _ in 0..iterations {
+    mean_ns(iterations, || {
         let c = GroupConfusion::from_arrays_par(g_, t_, p_, None).napi()?;
         std::hint::black_box(m::demographic_parity_difference(&c, &o).napi()?);
-    }
-    Ok(t.elapsed().as_nanos() as f64 / f64::from(iterations.max(1)))
+        Ok(())
+    })
 }
 
 /// A Promise that does nothing on the libuv pool: the round trip every async call pays
@@ -62,4 +69,89 @@ pub fn bench_core_dpd(
 #[napi(catch_unwind)]
 pub fn bench_async_noop() -> napi::bindgen_prelude::AsyncTask<crate::task::Work<()>> {
     crate::task::run(|| Ok(()))
+}
+
+/// One computed recommendation and its camelCase JSON, for timing each way of handing it to
+/// JavaScript separately (`benches/compare/node_breakdown.mjs`) and for checking that the
+/// tape decodes to what `JSON.parse` makes of the JSON (`test/tape.test.js`). Not part of the
+/// public `index.js` surface.
+#[napi]
+#[derive(Debug)]
+pub struct BenchRecommendation {
+    r: fairmatch::Recommendations,
+    json: String,
+}
+
+#[napi]
+impl BenchRecommendation {
+    /// Computes `recommend_freelancers(id, options)` once (`recommend_jobs` with `jobs`).
+    #[napi(factory, catch_unwind)]
+    pub fn compute(
+        engine: &NativeEngine,
+        id: String,
+        options: Option<String>,
+        jobs: Option<bool>,
+    ) -> napi::Result<Self> {
+        let o: RecommendOptions = parse_or_default(options.as_deref(), "options").napi()?;
+        let e = engine.core();
+        let r = if jobs.unwrap_or(false) {
+            e.recommend_jobs(&id, &o)
+        } else {
+            e.recommend_freelancers(&id, &o)
+        }
+        .napi()?;
+        let json = crate::convert::json(&r).napi()?;
+        Ok(Self { r, json })
+    }
+
+    /// Mean ns of serialising to camelCase JSON over `iterations`.
+    #[napi(catch_unwind)]
+    pub fn time_to_json(&self, iterations: u32) -> napi::Result<f64> {
+        mean_ns(iterations, || {
+            std::hint::black_box(crate::convert::json(&self.r).napi()?);
+            Ok(())
+        })
+    }
+
+    /// The JSON as a JS string (napi_create_string_utf8).
+    #[napi(catch_unwind)]
+    pub fn utf8(&self) -> String {
+        self.json.clone()
+    }
+
+    /// The JSON as a JS string made with napi_create_string_latin1 (it is ASCII).
+    #[napi(catch_unwind)]
+    pub fn latin1<'e>(&self, env: &'e napi::Env) -> napi::Result<napi::JsString<'e>> {
+        env.create_string_latin1(self.json.as_bytes())
+    }
+
+    /// The JSON as a Buffer (bytes copied once into a Rust Vec, handed over without a copy).
+    #[napi(catch_unwind)]
+    pub fn buffer(&self) -> napi::bindgen_prelude::Buffer {
+        self.json.as_bytes().to_vec().into()
+    }
+
+    /// The tape of the result (what `recommendFreelancers` sends; `index.js` decodes it).
+    #[napi(catch_unwind)]
+    pub fn tape(&self) -> napi::Result<napi::bindgen_prelude::Buffer> {
+        Ok(crate::tape::to_tape(&self.r).napi()?.into())
+    }
+
+    /// Mean ns of writing the tape over `iterations`.
+    #[napi(catch_unwind)]
+    pub fn time_to_tape(&self, iterations: u32) -> napi::Result<f64> {
+        mean_ns(iterations, || {
+            std::hint::black_box(crate::tape::to_tape(&self.r).napi()?);
+            Ok(())
+        })
+    }
+
+    /// The result built as JS objects directly (napi's serde serializer, camelCase keys).
+    #[napi(catch_unwind)]
+    pub fn object<'e>(
+        &self,
+        env: &'e napi::Env,
+    ) -> napi::Result<napi::bindgen_prelude::Unknown<'e>> {
+        env.to_js_value(&crate::case::Camel(&self.r))
+    }
 }

@@ -18,7 +18,6 @@
 //!   → `protected_groups`).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::ser::{self, Serialize};
@@ -80,7 +79,8 @@ pub(crate) fn camel_path(path: &str) -> String {
 /// distinct field name in the program).
 fn camel_static(s: &'static str) -> &'static str {
     thread_local! {
-        static CACHE: RefCell<HashMap<(usize, usize), &'static str>> = RefCell::new(HashMap::new());
+        static CACHE: RefCell<rustc_hash::FxHashMap<(usize, usize), &'static str>> =
+            RefCell::new(rustc_hash::FxHashMap::default());
     }
     if !s.contains('_') {
         return s;
@@ -99,7 +99,7 @@ pub(crate) fn to_json<T: Serialize + ?Sized>(x: &T) -> serde_json::Result<String
 }
 
 /// A value serialised with camelCase field names.
-struct Camel<'a, T: ?Sized>(&'a T);
+pub(crate) struct Camel<'a, T: ?Sized>(pub(crate) &'a T);
 
 impl<T: Serialize + ?Sized> Serialize for Camel<'_, T> {
     fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -118,6 +118,25 @@ struct Entries<S> {
     inner: S,
     camel: bool,
 }
+
+/// Calls `$mac!` with serde's integer methods and their types (`serialize_i8(i8), …`).
+macro_rules! integers {
+    ($mac:ident) => {
+        $mac!(
+            serialize_i8(i8),
+            serialize_i16(i16),
+            serialize_i32(i32),
+            serialize_i64(i64),
+            serialize_i128(i128),
+            serialize_u8(u8),
+            serialize_u16(u16),
+            serialize_u32(u32),
+            serialize_u64(u64),
+            serialize_u128(u128)
+        );
+    };
+}
+pub(crate) use integers;
 
 macro_rules! forward {
     ($($m:ident($t:ty)),*) => {$(
@@ -138,18 +157,9 @@ impl<S: ser::Serializer> ser::Serializer for CamelSer<S> {
     type SerializeStruct = Fields<S::SerializeStruct>;
     type SerializeStructVariant = Fields<S::SerializeStructVariant>;
 
+    integers!(forward);
     forward!(
         serialize_bool(bool),
-        serialize_i8(i8),
-        serialize_i16(i16),
-        serialize_i32(i32),
-        serialize_i64(i64),
-        serialize_i128(i128),
-        serialize_u8(u8),
-        serialize_u16(u16),
-        serialize_u32(u32),
-        serialize_u64(u64),
-        serialize_u128(u128),
         serialize_f32(f32),
         serialize_f64(f64),
         serialize_char(char),

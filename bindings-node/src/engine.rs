@@ -29,6 +29,11 @@ fn opts(o: Option<&str>) -> fairmatch::Result<RecommendOptions> {
     parse_or_default(o, "options")
 }
 
+/// A result as a tape in a Buffer (handed to JavaScript without a copy).
+fn tape<T: serde::Serialize>(x: &T) -> fairmatch::Result<Buffer> {
+    crate::tape::to_tape(x).map(Buffer::from)
+}
+
 impl NativeEngine {
     /// The core engine (for the benchmark helpers in `bench.rs`).
     pub(crate) fn core(&self) -> &fairmatch::Engine {
@@ -119,26 +124,26 @@ impl NativeEngine {
         self.inner.job_count() as u32
     }
 
-    /// The top freelancers for a job (JSON of `Recommendations`).
+    /// The top freelancers for a job (a tape of `Recommendations`, see `tape.rs`).
     #[napi(catch_unwind)]
     pub fn recommend_freelancers(
         &self,
         job_id: String,
         options: Option<String>,
-    ) -> AsyncTask<Work<String>> {
+    ) -> AsyncTask<Work<Buffer>> {
         let e = self.inner.clone();
-        run(move || json(&e.recommend_freelancers(&job_id, &opts(options.as_deref())?)?))
+        run(move || tape(&e.recommend_freelancers(&job_id, &opts(options.as_deref())?)?))
     }
 
-    /// The top jobs for a freelancer.
+    /// The top jobs for a freelancer (a tape of `Recommendations`).
     #[napi(catch_unwind)]
     pub fn recommend_jobs(
         &self,
         freelancer_id: String,
         options: Option<String>,
-    ) -> AsyncTask<Work<String>> {
+    ) -> AsyncTask<Work<Buffer>> {
         let e = self.inner.clone();
-        run(move || json(&e.recommend_jobs(&freelancer_id, &opts(options.as_deref())?)?))
+        run(move || tape(&e.recommend_jobs(&freelancer_id, &opts(options.as_deref())?)?))
     }
 
     /// Scores one pair, with the vetoes that would exclude it (synchronous: one pair).

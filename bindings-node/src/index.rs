@@ -99,6 +99,26 @@ impl<T: VectorIndex + 'static> Shared<T> {
         })
     }
 
+    /// A search on the libuv pool: `f` gets the read-locked index, the model id of the
+    /// queries (the caller's, default the index's) and the allow-list, and returns the JSON.
+    fn searching<F>(
+        &self,
+        allow: Option<Uint32Array>,
+        model_id: Option<String>,
+        f: F,
+    ) -> AsyncTask<Work<String>>
+    where
+        F: Fn(&T, &str, Option<AllowList<'_>>) -> fairmatch::Result<String> + Send + 'static,
+    {
+        let s = self.clone();
+        let allow = allow_ids(allow);
+        run(move || {
+            let ix = s.read();
+            let model = model_id.as_deref().unwrap_or(ix.store().model_id());
+            f(&ix, model, allow.as_deref().map(AllowList::Sorted))
+        })
+    }
+
     fn search(
         &self,
         query: Float32Array,
@@ -107,19 +127,14 @@ impl<T: VectorIndex + 'static> Shared<T> {
         allow: Option<Uint32Array>,
         model_id: Option<String>,
     ) -> AsyncTask<Work<String>> {
-        let s = self.clone();
-        let allow = allow_ids(allow);
-        run(move || {
-            let ix = s.read();
-            let model = model_id.as_deref().unwrap_or(ix.store().model_id());
-            let a = allow.as_deref().map(AllowList::Sorted);
-            let h = ix.search(
-                &Query::new(model, &query),
+        self.searching(allow, model_id, move |ix, model, a| {
+            let q = Query::new(model, &query);
+            json(&hits(&ix.search(
+                &q,
                 k as usize,
                 ef.map(|e| e as usize),
                 a,
-            )?;
-            json(&hits(&h))
+            )?))
         })
     }
 
@@ -131,14 +146,9 @@ impl<T: VectorIndex + 'static> Shared<T> {
         allow: Option<Uint32Array>,
         model_id: Option<String>,
     ) -> AsyncTask<Work<String>> {
-        let s = self.clone();
-        let allow = allow_ids(allow);
-        run(move || {
-            let ix = s.read();
-            let model = model_id.as_deref().unwrap_or(ix.store().model_id());
+        self.searching(allow, model_id, move |ix, model, a| {
             let r = rows(&queries, ix.store().dim(), "queries")?;
             let qs: Vec<Query<'_>> = r.iter().map(|q| Query::new(model, q)).collect();
-            let a = allow.as_deref().map(AllowList::Sorted);
             let all = ix.search_batch(&qs, k as usize, ef.map(|e| e as usize), a)?;
             json(&all.iter().map(|h| hits(h)).collect::<Vec<_>>())
         })

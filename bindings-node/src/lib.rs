@@ -3,8 +3,9 @@
 //! Thin by design: each export converts its arguments ([`convert`], [`case`]), calls one core
 //! function — on the libuv pool for anything that does real work ([`task`]) — and maps the
 //! error ([`error`]). Objects cross as JSON text with camelCase field names (`index.js`
-//! stringifies and parses; the typed surface is `index.d.ts`); vectors and metric inputs
-//! cross as typed arrays read in place. Every export is `catch_unwind`: a panic becomes an
+//! stringifies and parses; the typed surface is `index.d.ts`), except recommendations, which
+//! come back as a tape ([`tape`], decoded by `tape.js`); vectors and metric inputs cross as
+//! typed arrays read in place. Every export is `catch_unwind`: a panic becomes an
 //! `INTERNAL` error, never an aborted process. No algorithm lives here.
 
 // napi-derive registers exports only outside `cargo test`; there the exports look unused.
@@ -18,6 +19,7 @@ mod error;
 mod index;
 mod metrics;
 mod rerank;
+mod tape;
 mod task;
 mod taxonomy;
 
@@ -41,4 +43,27 @@ pub fn version() -> &'static str {
 #[napi(catch_unwind)]
 pub fn error_tag() -> &'static str {
     error::TAG
+}
+
+/// Test-only (not in `index.d.ts`, not an ESM export; `test/panic.test.js` uses it): panics
+/// — on the JavaScript thread, or with `onPool` inside a task on the libuv pool — when the
+/// environment variable `FAIRMATCH_TEST_PANIC` is `1`, to prove that a panic reaches the
+/// caller as an `INTERNAL` error and the process lives on. Without the variable it panics
+/// never and rejects the call as `INVALID_INPUT`.
+#[napi(js_name = "__panicForTest", catch_unwind)]
+pub fn panic_for_test(
+    on_pool: bool,
+) -> napi::Result<napi::bindgen_prelude::AsyncTask<task::Work<()>>> {
+    use error::IntoNapi;
+    if std::env::var_os("FAIRMATCH_TEST_PANIC").is_none_or(|v| v != "1") {
+        return Err(fairmatch::Error::invalid(
+            "process.env",
+            "FAIRMATCH_TEST_PANIC must be 1 (a test-only export)",
+        ))
+        .napi();
+    }
+    if !on_pool {
+        panic!("test panic on the JavaScript thread");
+    }
+    Ok(task::run(|| panic!("test panic on the libuv pool")))
 }

@@ -88,28 +88,28 @@ pub struct NativeGroupConfusion {
     inner: LabelledConfusion,
 }
 
-/// The arrays of a confusion count, moved to the libuv pool.
-struct ConfusionInput {
+/// Counts the rows on the libuv pool and hands the counts (labelled when `labels` is given)
+/// to `then` there; the arrays are released on the JavaScript thread.
+fn count_on_pool<T, F>(
     t: Labels,
     p: Labels,
     g: Uint32Array,
     w: Option<Float64Array>,
     n: Option<u32>,
-    labels: Option<Vec<String>>,
-}
-
-impl ConfusionInput {
-    fn count(&self) -> fairmatch::Result<GroupConfusion> {
-        confusion(&self.t, &self.p, &self.g, self.w.as_deref(), self.n)
-    }
-
-    fn labelled(self) -> fairmatch::Result<LabelledConfusion> {
-        let counts = self.count()?;
-        match self.labels {
-            Some(l) => LabelledConfusion::new(counts, Some(l)),
-            None => Ok(LabelledConfusion::from_codes(counts)),
-        }
-    }
+    mut labels: Option<Vec<String>>,
+    then: F,
+) -> AsyncTask<Work<T>>
+where
+    T: Send + 'static + napi::bindgen_prelude::ToNapiValue + napi::bindgen_prelude::TypeName,
+    F: Fn(LabelledConfusion) -> fairmatch::Result<T> + Send + 'static,
+{
+    run(move || {
+        let counts = confusion(&t, &p, &g, w.as_deref(), n)?;
+        then(match labels.take() {
+            Some(l) => LabelledConfusion::new(counts, Some(l))?,
+            None => LabelledConfusion::from_codes(counts),
+        })
+    })
 }
 
 /// Runs one of the six fairlearn-style metrics by name.
@@ -142,18 +142,8 @@ impl NativeGroupConfusion {
         n_groups: Option<u32>,
         labels: Option<Vec<String>>,
     ) -> AsyncTask<Work<NativeGroupConfusion>> {
-        let input = ConfusionInput {
-            t: y_true,
-            p: y_pred,
-            g: groups,
-            w: weights,
-            n: n_groups,
-            labels,
-        };
-        run(move || {
-            Ok(NativeGroupConfusion {
-                inner: input.labelled()?,
-            })
+        count_on_pool(y_true, y_pred, groups, weights, n_groups, labels, |inner| {
+            Ok(NativeGroupConfusion { inner })
         })
     }
 
@@ -360,17 +350,9 @@ pub fn fairlearn_metric(
     agg: Option<String>,
     zero_division: Option<String>,
 ) -> AsyncTask<Work<f64>> {
-    let input = ConfusionInput {
-        t: y_true,
-        p: y_pred,
-        g: groups,
-        w: weights,
-        n: n_groups,
-        labels: None,
-    };
-    run(move || {
+    count_on_pool(y_true, y_pred, groups, weights, n_groups, None, move |c| {
         let o = fopts(method.as_deref(), agg.as_deref(), zero_division.as_deref())?;
-        fairlearn(&name, &input.count()?, &o)
+        fairlearn(&name, c.counts(), &o)
     })
 }
 

@@ -13,4 +13,8 @@ test('ESM and CommonJS entry points agree', async () => {
   const e = new Engine();
   e.upsertJob({ id: 'j', skills: [{ skill: 'Rust' }] });
   await assert.rejects(e.recommendFreelancers('nope'), (/** @type {unknown} */ err) => err instanceof FairmatchError);
+  // every CommonJS export is a named ES export (and the test-only hook is neither)
+  const ns = await import('../index.mjs');
+  assert.deepEqual(Object.keys(ns).filter((k) => k !== 'default').sort(), Object.keys(cjs).sort());
+  assert.ok(!('__panicForTest' in ns));
 });

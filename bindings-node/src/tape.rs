@@ -1,0 +1,560 @@
+//! A compact binary form of a result ("tape") that `index.js` turns into the same plain
+//! objects `JSON.parse` would build from the camelCase JSON ([`crate::case::to_json`]), at a
+//! fraction of the JavaScript thread's time: numbers are read from a `Float64Array` instead
+//! of parsed from decimal text, and each struct becomes one object literal of a shape (its
+//! sequence of field names) compiled once per process. Used for the large results (the
+//! recommendations); measured in `benches/compare/node_breakdown.mjs` and the Node section
+//! of `benches/README.md`.
+//!
+//! Meaning is JSON's, value for value: `None`, unit and non-finite floats are `null`; an
+//! `f32` is the number its shortest decimal text denotes (what `JSON.parse` reads from
+//! serde_json's output); integers are the nearest double; map keys are strings (integer and
+//! boolean keys as their text); enum variants as serde_json writes them (`"name"` or
+//! `{"name": value}`). Field names come camelCased by [`crate::case::Camel`].
+//!
+//! Layout (little-endian), one buffer: a header of 8 `u32` (`MAGIC`, the number of floats,
+//! ops, strings and shape words, the byte length of the UTF-8 text, 0, 0); the floats
+//! (`f64`, 8-aligned); the ops (`u32`: tag in the low 3 bits, operand above); the end of each
+//! string in the text, in UTF-16 units (`u32`); the shapes (`u32`: number of keys, then the
+//! string index of each key); the text. Tags: 0 null, 1 false, 2 true, 3 number (the next
+//! float), 4 string (operand: string index), 5 array (operand: length; the elements follow),
+//! 6 object of a shape (operand: shape index; one value per key follows), 7 map (operand:
+//! entries; each entry is a string op for the key, then the value).
+
+use std::fmt::Display;
+
+use rustc_hash::FxHashMap as HashMap;
+use serde::Serialize;
+use serde::ser::{self, Impossible};
+
+use crate::case::{Camel, integers};
+
+/// First header word: "FMT1" read as a little-endian `u32` (`index.js` checks it).
+pub(crate) const MAGIC: u32 = u32::from_le_bytes(*b"FMT1");
+
+const NULL: u32 = 0;
+const FALSE: u32 = 1;
+const TRUE: u32 = 2;
+const NUMBER: u32 = 3;
+const STRING: u32 = 4;
+const ARRAY: u32 = 5;
+const SHAPE: u32 = 6;
+const MAP: u32 = 7;
+/// Operands live above the 3 tag bits.
+const MAX_OPERAND: usize = (u32::MAX >> 3) as usize;
+
+/// An error while writing a tape (a value JSON cannot hold, or a size past the operands).
+#[derive(Debug)]
+pub(crate) struct TapeError(String);
+
+impl Display for TapeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for TapeError {}
+
+impl ser::Error for TapeError {
+    fn custom<T: Display>(msg: T) -> Self {
+        TapeError(msg.to_string())
+    }
+}
+
+type R<T> = Result<T, TapeError>;
+
+/// Any core output as a tape with camelCase field names (see the module docs).
+pub(crate) fn to_tape<T: Serialize + ?Sized>(x: &T) -> fairmatch::Result<Vec<u8>> {
+    let mut w = Writer::default();
+    Camel(x)
+        .serialize(&mut w)
+        .map_err(|e| fairmatch::Error::invalid("output", e.to_string()))?;
+    Ok(w.finish())
+}
+
+/// The tape being written.
+#[derive(Default)]
+struct Writer {
+    nums: Vec<f64>,
+    ops: Vec<u32>,
+    text: String,
+    /// End of each string in `text`, in UTF-16 units.
+    ends: Vec<u32>,
+    utf16_len: usize,
+    /// Struct field names (static) → string index, by address.
+    keys: HashMap<(usize, usize), u32>,
+    /// Shape (the string indexes of its keys) → shape index.
+    shapes: HashMap<Box<[u32]>, u32>,
+    shape_words: Vec<u32>,
+    /// Keys of the structs being written, innermost last (reused buffers).
+    open: Vec<Vec<u32>>,
+    depth: usize,
+}
+
+fn operand(n: usize) -> R<u32> {
+    if n > MAX_OPERAND {
+        return Err(TapeError(format!(
+            "more than {MAX_OPERAND} items in one result"
+        )));
+    }
+    Ok(n as u32)
+}
+
+impl Writer {
+    fn op(&mut self, tag: u32, arg: usize) -> R<()> {
+        self.ops.push(tag | (operand(arg)? << 3));
+        Ok(())
+    }
+
+    fn string(&mut self, s: &str) -> R<u32> {
+        let i = operand(self.ends.len())?;
+        self.text.push_str(s);
+        self.utf16_len += if s.is_ascii() {
+            s.len()
+        } else {
+            s.encode_utf16().count()
+        };
+        self.ends.push(operand(self.utf16_len)?);
+        Ok(i)
+    }
+
+    fn str_op(&mut self, s: &str) -> R<()> {
+        let i = self.string(s)?;
+        self.op(STRING, i as usize)
+    }
+
+    fn key(&mut self, k: &'static str) -> R<u32> {
+        let id = (k.as_ptr() as usize, k.len());
+        if let Some(&i) = self.keys.get(&id) {
+            return Ok(i);
+        }
+        let i = self.string(k)?;
+        self.keys.insert(id, i);
+        Ok(i)
+    }
+
+    fn number(&mut self, x: f64) -> R<()> {
+        if x.is_finite() {
+            self.nums.push(x);
+            self.op(NUMBER, 0)
+        } else {
+            self.op(NULL, 0)
+        }
+    }
+
+    /// A placeholder op patched by [`Self::patch`] once the count is known.
+    fn placeholder(&mut self) -> usize {
+        self.ops.push(0);
+        self.ops.len() - 1
+    }
+
+    fn patch(&mut self, at: usize, tag: u32, arg: usize) -> R<()> {
+        self.ops[at] = tag | (operand(arg)? << 3);
+        Ok(())
+    }
+
+    /// Starts a struct: a placeholder for its shape (returned) and a fresh key list.
+    fn open_struct(&mut self) -> usize {
+        let at = self.placeholder();
+        if self.open.len() == self.depth {
+            self.open.push(Vec::new());
+        }
+        self.open[self.depth].clear();
+        self.depth += 1;
+        at
+    }
+
+    /// Adds `key` to the innermost struct's keys.
+    fn push_key(&mut self, key: &'static str) -> R<()> {
+        let k = self.key(key)?;
+        self.open[self.depth - 1].push(k);
+        Ok(())
+    }
+
+    /// Starts `{"variant": …}`: the outer one-key struct (its placeholder is returned).
+    fn open_variant(&mut self, variant: &'static str) -> R<usize> {
+        let outer = self.open_struct();
+        self.push_key(variant)?;
+        Ok(outer)
+    }
+
+    /// The shape index of the innermost struct's keys (registered on first sight).
+    fn close_struct(&mut self, at: usize) -> R<()> {
+        self.depth -= 1;
+        let keys = std::mem::take(&mut self.open[self.depth]);
+        let id = match self.shapes.get(&keys[..]) {
+            Some(&id) => id,
+            None => {
+                let id = operand(self.shapes.len())?;
+                self.shape_words.push(operand(keys.len())?);
+                self.shape_words.extend_from_slice(&keys);
+                self.shapes.insert(keys.clone().into_boxed_slice(), id);
+                id
+            }
+        };
+        self.open[self.depth] = keys;
+        self.patch(at, SHAPE, id as usize)
+    }
+
+    fn finish(self) -> Vec<u8> {
+        let header = [
+            MAGIC,
+            self.nums.len() as u32,
+            self.ops.len() as u32,
+            self.ends.len() as u32,
+            self.shape_words.len() as u32,
+            self.text.len() as u32,
+            0,
+            0,
+        ];
+        let words = self.ops.len() + self.ends.len() + self.shape_words.len();
+        let mut out = Vec::with_capacity(32 + self.nums.len() * 8 + words * 4 + self.text.len());
+        for w in header {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        for x in &self.nums {
+            out.extend_from_slice(&x.to_le_bytes());
+        }
+        for w in self.ops.iter().chain(&self.ends).chain(&self.shape_words) {
+            out.extend_from_slice(&w.to_le_bytes());
+        }
+        out.extend_from_slice(self.text.as_bytes());
+        out
+    }
+}
+
+/// A struct (or a one-key variant object) being written.
+struct Struct<'a> {
+    w: &'a mut Writer,
+    at: usize,
+}
+
+impl Struct<'_> {
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> R<()> {
+        self.w.push_key(key)?;
+        v.serialize(&mut *self.w)
+    }
+}
+
+/// An array or a map being written (its length patched at the end); `outer`: the one-key
+/// struct of a tuple variant, closed after it.
+struct Seq<'a> {
+    w: &'a mut Writer,
+    at: usize,
+    n: usize,
+    tag: u32,
+    outer: Option<usize>,
+}
+
+impl<'a> Seq<'a> {
+    /// An array (`ARRAY`) or a map (`MAP`) from here on, its count patched at the end.
+    fn start(w: &'a mut Writer, tag: u32, outer: Option<usize>) -> Self {
+        let at = w.placeholder();
+        Seq {
+            w,
+            at,
+            n: 0,
+            tag,
+            outer,
+        }
+    }
+
+    fn end(self) -> R<()> {
+        self.w.patch(self.at, self.tag, self.n)?;
+        match self.outer {
+            Some(o) => self.w.close_struct(o),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A struct variant `{"variant": {…}}` being written.
+struct VariantStruct<'a> {
+    s: Struct<'a>,
+    outer: usize,
+}
+
+/// Integers as the nearest double (what `JSON.parse` makes of their digits).
+macro_rules! numbers {
+    ($($m:ident($t:ty)),*) => {$(
+        #[allow(clippy::cast_lossless, clippy::cast_precision_loss)]
+        fn $m(self, v: $t) -> R<()> {
+            self.number(v as f64)
+        }
+    )*};
+}
+
+impl<'a> ser::Serializer for &'a mut Writer {
+    type Ok = ();
+    type Error = TapeError;
+    type SerializeSeq = Seq<'a>;
+    type SerializeTuple = Seq<'a>;
+    type SerializeTupleStruct = Seq<'a>;
+    type SerializeTupleVariant = Seq<'a>;
+    type SerializeMap = Seq<'a>;
+    type SerializeStruct = Struct<'a>;
+    type SerializeStructVariant = VariantStruct<'a>;
+
+    fn serialize_bool(self, v: bool) -> R<()> {
+        self.op(if v { TRUE } else { FALSE }, 0)
+    }
+    integers!(numbers);
+    fn serialize_f32(self, v: f32) -> R<()> {
+        if !v.is_finite() {
+            return self.op(NULL, 0);
+        }
+        // the number JSON.parse reads from the f32's shortest text (serde_json's output)
+        let mut buf = ryu::Buffer::new();
+        let x = buf
+            .format_finite(v)
+            .parse::<f64>()
+            .map_err(|e| TapeError(e.to_string()))?;
+        self.number(x)
+    }
+    fn serialize_f64(self, v: f64) -> R<()> {
+        self.number(v)
+    }
+    fn serialize_char(self, v: char) -> R<()> {
+        self.str_op(v.encode_utf8(&mut [0; 4]))
+    }
+    fn serialize_str(self, v: &str) -> R<()> {
+        self.str_op(v)
+    }
+    fn serialize_bytes(self, v: &[u8]) -> R<()> {
+        self.op(ARRAY, v.len())?;
+        for &b in v {
+            self.number(f64::from(b))?;
+        }
+        Ok(())
+    }
+    fn serialize_none(self) -> R<()> {
+        self.op(NULL, 0)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> R<()> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> R<()> {
+        self.op(NULL, 0)
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> R<()> {
+        self.op(NULL, 0)
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> R<()> {
+        self.str_op(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> R<()> {
+        v.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        v: &T,
+    ) -> R<()> {
+        let outer = self.open_variant(variant)?;
+        v.serialize(&mut *self)?;
+        self.close_struct(outer)
+    }
+    fn serialize_seq(self, _: Option<usize>) -> R<Seq<'a>> {
+        Ok(Seq::start(self, ARRAY, None))
+    }
+    fn serialize_tuple(self, len: usize) -> R<Seq<'a>> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> R<Seq<'a>> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> R<Seq<'a>> {
+        let outer = self.open_variant(variant)?;
+        Ok(Seq::start(self, ARRAY, Some(outer)))
+    }
+    fn serialize_map(self, _: Option<usize>) -> R<Seq<'a>> {
+        Ok(Seq::start(self, MAP, None))
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> R<Struct<'a>> {
+        let at = self.open_struct();
+        Ok(Struct { w: self, at })
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> R<VariantStruct<'a>> {
+        let outer = self.open_variant(variant)?;
+        let at = self.open_struct();
+        Ok(VariantStruct {
+            s: Struct { w: self, at },
+            outer,
+        })
+    }
+}
+
+impl ser::SerializeStructVariant for VariantStruct<'_> {
+    type Ok = ();
+    type Error = TapeError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> R<()> {
+        self.s.field(key, v)
+    }
+    fn end(self) -> R<()> {
+        self.s.w.close_struct(self.s.at)?;
+        self.s.w.close_struct(self.outer)
+    }
+}
+
+impl ser::SerializeStruct for Struct<'_> {
+    type Ok = ();
+    type Error = TapeError;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, v: &T) -> R<()> {
+        self.field(key, v)
+    }
+    fn end(self) -> R<()> {
+        self.w.close_struct(self.at)
+    }
+}
+
+macro_rules! elements {
+    ($tr:ident, $m:ident) => {
+        impl ser::$tr for Seq<'_> {
+            type Ok = ();
+            type Error = TapeError;
+            fn $m<T: Serialize + ?Sized>(&mut self, v: &T) -> R<()> {
+                self.n += 1;
+                v.serialize(&mut *self.w)
+            }
+            fn end(self) -> R<()> {
+                Seq::end(self)
+            }
+        }
+    };
+}
+elements!(SerializeSeq, serialize_element);
+elements!(SerializeTuple, serialize_element);
+elements!(SerializeTupleStruct, serialize_field);
+elements!(SerializeTupleVariant, serialize_field);
+
+impl ser::SerializeMap for Seq<'_> {
+    type Ok = ();
+    type Error = TapeError;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, k: &T) -> R<()> {
+        self.n += 1;
+        k.serialize(MapKey(&mut *self.w))
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> R<()> {
+        v.serialize(&mut *self.w)
+    }
+    fn end(self) -> R<()> {
+        Seq::end(self)
+    }
+}
+
+/// A map key: a string op (strings as they are; integers, booleans and chars as their text,
+/// as serde_json writes them; anything else is an error, as in serde_json).
+struct MapKey<'a>(&'a mut Writer);
+
+macro_rules! key_as_text {
+    ($($m:ident($t:ty)),*) => {$(
+        fn $m(self, v: $t) -> R<()> {
+            self.0.str_op(&v.to_string())
+        }
+    )*};
+}
+
+impl ser::Serializer for MapKey<'_> {
+    type Ok = ();
+    type Error = TapeError;
+    type SerializeSeq = Impossible<(), TapeError>;
+    type SerializeTuple = Impossible<(), TapeError>;
+    type SerializeTupleStruct = Impossible<(), TapeError>;
+    type SerializeTupleVariant = Impossible<(), TapeError>;
+    type SerializeMap = Impossible<(), TapeError>;
+    type SerializeStruct = Impossible<(), TapeError>;
+    type SerializeStructVariant = Impossible<(), TapeError>;
+
+    integers!(key_as_text);
+    key_as_text!(serialize_bool(bool), serialize_char(char));
+    fn serialize_str(self, v: &str) -> R<()> {
+        self.0.str_op(v)
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> R<()> {
+        self.0.str_op(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _: &'static str, v: &T) -> R<()> {
+        v.serialize(self)
+    }
+    fn serialize_f32(self, _: f32) -> R<()> {
+        Err(key_error())
+    }
+    fn serialize_f64(self, _: f64) -> R<()> {
+        Err(key_error())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> R<()> {
+        Err(key_error())
+    }
+    fn serialize_none(self) -> R<()> {
+        Err(key_error())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> R<()> {
+        Err(key_error())
+    }
+    fn serialize_unit(self) -> R<()> {
+        Err(key_error())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> R<()> {
+        Err(key_error())
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> R<()> {
+        Err(key_error())
+    }
+    fn serialize_seq(self, _: Option<usize>) -> R<Self::SerializeSeq> {
+        Err(key_error())
+    }
+    fn serialize_tuple(self, _: usize) -> R<Self::SerializeTuple> {
+        Err(key_error())
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> R<Self::SerializeTupleStruct> {
+        Err(key_error())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> R<Self::SerializeTupleVariant> {
+        Err(key_error())
+    }
+    fn serialize_map(self, _: Option<usize>) -> R<Self::SerializeMap> {
+        Err(key_error())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> R<Self::SerializeStruct> {
+        Err(key_error())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> R<Self::SerializeStructVariant> {
+        Err(key_error())
+    }
+}
+
+fn key_error() -> TapeError {
+    TapeError("key must be a string".into())
+}
