@@ -196,7 +196,8 @@ export interface Filters {
   excludeIds?: string[];
 }
 
-export type Preset = 'default' | 'megilance_v1';
+/** `learned`: the default factors with the weights of the last `learn()` (per client). */
+export type Preset = 'default' | 'megilance_v1' | 'learned';
 
 export interface RecommendOptions {
   k?: number;
@@ -209,6 +210,8 @@ export interface RecommendOptions {
   now?: DateTime | null;
   diversity?: boolean | null;
   fairness?: FairnessOptions | null;
+  /** Decides whether logged exploration applies and seeds it (same id, same ranking). */
+  requestId?: string | null;
 }
 
 export interface Impressions {
@@ -217,6 +220,8 @@ export interface Impressions {
   freelancerIds: string[];
   positions?: number[] | null;
   scores?: number[] | null;
+  /** `Match.propensity` of each shown id (exploration), in (0, 1]; none = deterministic. */
+  propensities?: number[] | null;
   at: DateTime;
 }
 
@@ -246,6 +251,107 @@ export interface EngineConfig {
   events?: Record<string, unknown>;
   ledger?: Record<string, unknown>;
   retrieval?: { minCatalog?: number; vectorNeighbours?: number };
+  learning?: LearningConfig;
+}
+
+/** Logged exploration: on `share` of request ids, the top `topM` re-ordered by a seeded
+ * Plackett–Luce draw at `temperature`, each result with its exact position probability. */
+export interface ExplorationPolicy {
+  share: number;
+  topM?: number;
+  temperature?: number;
+  seed?: number;
+}
+
+export interface LearningConfig {
+  /** Keep each shown pair's factor values for `learn()` (default true). */
+  logImpressions?: boolean;
+  maxLoggedItems?: number;
+  exploration?: ExplorationPolicy | null;
+  /** FairCo's merit: recorded scores, or proposals weighted by 1/θ of their position. */
+  faircoMerit?: 'scores' | 'propensity_weighted_clicks';
+}
+
+export type LearnTarget = 'viewed' | 'proposed' | 'hired';
+
+export interface FitConfig {
+  target?: LearnTarget;
+  holdoutShare?: number;
+  bootstrapRounds?: number;
+  seed?: number;
+  l2?: number;
+  minOutcomes?: number;
+  maxPositions?: number;
+  baselineWeights?: number[] | null;
+  clientMinOutcomes?: number;
+  clientPrior?: number;
+}
+
+export interface CalibrationBin {
+  meanPredicted: number;
+  observedRate: number;
+  count: number;
+}
+
+export interface HoldoutReport {
+  nSlates: number;
+  nItems: number;
+  nOutcomes: number;
+  /** `null` with an empty hold-out. */
+  logLoss: number | null;
+  /** The default preset's scores calibrated the same way. */
+  baselineLogLoss: number | null;
+  calibration: CalibrationBin[];
+  baselineCalibration: CalibrationBin[];
+}
+
+/** The position-based click model `θ_k · σ(intercept + Σ coefficients·x)` fitted by `learn()`. */
+export interface LearnedModel {
+  factorNames: string[];
+  /** Ranking weights (≥ 0, sum 1), with bootstrap 95 % intervals. */
+  weights: number[];
+  weightIntervals: [number, number][];
+  coefficients: number[];
+  intercept: number;
+  /** Examination per position, θ₁ = 1. */
+  theta: number[];
+  holdout: HoldoutReport;
+  /** Internal client number → weights (`learnedWeights(clientId)` reads them by id). */
+  clients: Record<string, number[]>;
+  target: LearnTarget;
+  nSlates: number;
+  nItems: number;
+  nOutcomes: number;
+}
+
+export interface OfflineCandidate {
+  name?: string | null;
+  preset?: 'default' | 'learned';
+  weights?: Record<string, number> | null;
+  fairness?: FairnessOptions | null;
+}
+
+export interface OpeConfig {
+  k?: number;
+  target?: LearnTarget;
+  bootstrapRounds?: number;
+  seed?: number;
+  confidence?: number;
+}
+
+export interface OffPolicyEstimate {
+  estimator: 'ips' | 'snips' | 'doubly_robust';
+  /** Expected target outcomes in the top k per request, with its interval. */
+  value: number;
+  lo: number;
+  hi: number;
+  nSlates: number;
+  loggedValue: number;
+}
+
+export interface OfflineEvaluation {
+  name: string;
+  estimates: OffPolicyEstimate[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,6 +418,10 @@ export interface Match {
   label: string | null;
   reasons: string | null;
   explanation: Explanation | null;
+  /** Shown only to fill a short list (failed the must-have gate). */
+  belowGate: boolean;
+  /** Under logged exploration: P(this rank | the policy); pass back in `Impressions`. */
+  propensity?: number;
 }
 
 export interface Recommendations {
@@ -321,8 +431,12 @@ export interface Recommendations {
   belowMinScore: number;
   /** Veto name → candidates removed. */
   vetoed: Record<string, number>;
+  /** Candidates whose must-haves failed the job's gate (0 under `soft`). */
+  belowGate: number;
   preset: Preset;
   retrieved: number | null;
+  /** Present (true) when logged exploration re-ordered the top. */
+  explored?: boolean;
 }
 
 export interface PairScore extends Match {
@@ -441,6 +555,14 @@ export class Engine {
   recordOutcome(outcome: Outcome): void;
   /** Bias audit over the event log (an attribute name or options). */
   audit(options: string | AuditOptions): Promise<AuditReport>;
+  /** Fits the click model to the logged impressions and keeps it as the `learned` preset;
+   * rejects with `INSUFFICIENT_LOGS` without position variation or enough outcomes. */
+  learn(config?: FitConfig): Promise<LearnedModel>;
+  learnedModel(): LearnedModel | null;
+  /** The weights `learned` uses for a client's jobs (global without one); null before `learn()`. */
+  learnedWeights(client?: string | null): number[] | null;
+  /** Off-policy estimates of candidate rankings from the explored logged lists. */
+  evaluateOffline(candidates: OfflineCandidate[], options?: OpeConfig): Promise<OfflineEvaluation[]>;
   events(): EventLogState;
   ledger(): LedgerState;
   config(): Required<EngineConfig>;

@@ -370,6 +370,27 @@ class Engine {
       return call(() => this.native.audit(encode(o, 'options'))).then(decode);
     });
   }
+  learn(config) {
+    return rejected(() =>
+      call(() => this.native.learn(config == null ? null : encode(config, 'config'))).then(decode),
+    );
+  }
+  learnedModel() {
+    return decode(call(() => this.native.learnedModel()));
+  }
+  learnedWeights(client) {
+    return call(() => this.native.learnedWeights(client == null ? null : client));
+  }
+  evaluateOffline(candidates, options) {
+    return rejected(() =>
+      call(() =>
+        this.native.evaluateOffline(
+          encode(candidates, 'candidates'),
+          options == null ? null : encode(options, 'options'),
+        ),
+      ).then(decode),
+    );
+  }
   events() {
     return decode(call(() => this.native.events()));
   }

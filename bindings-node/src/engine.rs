@@ -8,7 +8,8 @@
 //! `Engine.fromBuffer` them in the worker (an independent copy), or keep one engine per
 //! worker — see the package README.
 
-use fairmatch::engine::AuditOptions;
+use fairmatch::engine::{AuditOptions, OfflineCandidate};
+use fairmatch::learn::{FitConfig, OpeConfig};
 use fairmatch::{EngineConfig, Freelancer, Impressions, Job, Outcome, RecommendOptions};
 use napi::bindgen_prelude::{AsyncTask, Buffer};
 use napi_derive::napi;
@@ -203,6 +204,47 @@ impl NativeEngine {
         run(move || {
             let o: AuditOptions = parse(&options, "options")?;
             json(&e.audit(&o)?)
+        })
+    }
+
+    /// Fits the position-based click model to the logged impressions and outcomes and keeps
+    /// it as the `learned` preset (`config`: JSON of `learn::FitConfig`); JSON of the model.
+    /// `INSUFFICIENT_LOGS` without position variation or with too few outcomes.
+    #[napi(catch_unwind)]
+    pub fn learn(&self, config: Option<String>) -> AsyncTask<Work<String>> {
+        let e = self.inner.clone();
+        run(move || {
+            let c: FitConfig = parse_or_default(config.as_deref(), "config")?;
+            json(&e.learn(&c)?)
+        })
+    }
+
+    /// JSON of the model of the last `learn()` (`null` before).
+    #[napi(catch_unwind)]
+    pub fn learned_model(&self) -> napi::Result<String> {
+        json(&self.inner.learned_model()).napi()
+    }
+
+    /// The weights the `learned` preset uses for jobs of `client` (global without one or for
+    /// a client without enough outcomes); `null` before the first `learn()`.
+    #[napi(catch_unwind)]
+    pub fn learned_weights(&self, client: Option<String>) -> Option<Vec<f64>> {
+        self.inner.learned_weights(client.as_deref())
+    }
+
+    /// Off-policy estimates of candidate rankings from the explored logged lists
+    /// (`candidates`: JSON of `OfflineCandidate`s; `options`: JSON of `learn::OpeConfig`).
+    #[napi(catch_unwind)]
+    pub fn evaluate_offline(
+        &self,
+        candidates: String,
+        options: Option<String>,
+    ) -> AsyncTask<Work<String>> {
+        let e = self.inner.clone();
+        run(move || {
+            let c: Vec<OfflineCandidate> = parse(&candidates, "candidates")?;
+            let o: OpeConfig = parse_or_default(options.as_deref(), "options")?;
+            json(&e.evaluate_offline(&c, &o)?)
         })
     }
 
