@@ -150,7 +150,14 @@ where
     let k = cfg.k;
     let terms: Vec<SlateTerms> = explored
         .par_iter()
-        .map(|&s| slate_terms(log.slate(s).expect("explored index"), &candidate, model, cfg))
+        .map(|&s| {
+            slate_terms(
+                log.slate(s).expect("explored index"),
+                &candidate,
+                model,
+                cfg,
+            )
+        })
         .collect::<Result<_>>()?;
     let n = terms.len();
     let all = vec![1.0; n];
@@ -199,12 +206,8 @@ where
 {
     let k = cfg.k;
     let len = v.len();
-    let bad = |reason: String| {
-        Error::invalid(
-            "candidate",
-            format!("slate {}: {reason}", v.index()),
-        )
-    };
+    let bad =
+        |reason: String| Error::invalid("candidate", format!("slate {}: {reason}", v.index()));
     let cand = candidate(v);
     if cand.len() != len {
         return Err(bad(format!(
@@ -230,8 +233,8 @@ where
         dr: 0.0,
         logged: 0.0,
     };
-    for i in 0..len {
-        let (l, c, p) = (v.position(i) as usize, cand[i] as usize, v.propensity(i) as f64);
+    for (i, &c) in cand.iter().enumerate() {
+        let (l, c, p) = (v.position(i) as usize, c as usize, v.propensity(i) as f64);
         let explored_item = p < 1.0 && l < depth;
         if c < k && c != l && !(explored_item && c < depth) {
             return Err(bad(format!(

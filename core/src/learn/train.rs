@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::log::{ImpressionLog, Outcome};
-use super::solver::{Design, Problem, THETA_MIN, pass, predict, solve};
+use super::solver::{Design, Problem, THETA_MIN, newton_steps, pass, predict, solve};
 use crate::error::{Error, Result, indexed};
 
 /// Which outcome counts as the "click" of the click model. Outcomes form a funnel (view →
@@ -201,7 +201,10 @@ impl TryFrom<LearnedModelData> for LearnedModel {
         if !m.weight_intervals.is_empty() && m.weight_intervals.len() != d {
             return Err(Error::invalid(
                 "learned.weight_intervals",
-                format!("expected 0 or {d} intervals, got {}", m.weight_intervals.len()),
+                format!(
+                    "expected 0 or {d} intervals, got {}",
+                    m.weight_intervals.len()
+                ),
             ));
         }
         if !m.intercept.is_finite() {
@@ -211,7 +214,10 @@ impl TryFrom<LearnedModelData> for LearnedModel {
             return Err(Error::invalid("learned.theta", "must not be empty"));
         }
         if let Some(i) = m.theta.iter().position(|t| !(*t > 0.0 && *t <= 1.0)) {
-            return Err(Error::invalid(indexed("learned.theta", i), "must be in (0, 1]"));
+            return Err(Error::invalid(
+                indexed("learned.theta", i),
+                "must be in (0, 1]",
+            ));
         }
         for (c, w) in &m.clients {
             check_weight_vector(&format!("learned.clients.{c}"), w, d)?;
@@ -296,7 +302,10 @@ fn design_of(
     target: Target,
     feat: &dyn Fn(&[f32], &mut [f32]),
 ) -> Design {
-    let n: usize = slates.iter().map(|&s| log.slate(s).map_or(0, |v| v.len())).sum();
+    let n: usize = slates
+        .iter()
+        .map(|&s| log.slate(s).map_or(0, |v| v.len()))
+        .sum();
     let mut x = vec![0.0f32; n * d];
     let mut pos = Vec::with_capacity(n);
     let mut y = Vec::with_capacity(n);
@@ -338,7 +347,13 @@ fn initial_beta(design: &Design) -> Vec<f64> {
         shown[k] += 1.0;
         clicks[k] += design.y[i] as f64;
     }
-    let ctr = |k: usize| if shown[k] > 0.0 { clicks[k] / shown[k] } else { 0.0 };
+    let ctr = |k: usize| {
+        if shown[k] > 0.0 {
+            clicks[k] / shown[k]
+        } else {
+            0.0
+        }
+    };
     let c0 = ctr(0).clamp(1e-3, 0.999);
     let mut beta = vec![0.0; design.p()];
     beta[0] = (c0 / (1.0 - c0)).ln();
@@ -427,8 +442,9 @@ pub(crate) fn percentile(xs: &[f64], q: f64) -> f64 {
 /// earliest `1 − holdout_share` of the slates and report log loss and calibration on the rest,
 /// against the baseline preset calibrated the same way; (3) refit on every slate (warm start):
 /// these are the returned coefficients, θ and weights; (4) bootstrap slates (`bootstrap_rounds`
-/// resamples with replacement, seeded, each a warm-started refit of ≤ 8 Newton steps) for
-/// percentile intervals of the normalised weights; (5) per-client offsets.
+/// resamples with replacement, seeded; each resample's fit is two projected Newton steps from
+/// the full-data fit, see `solver::newton_steps`) for percentile intervals of the normalised
+/// weights; (5) per-client offsets.
 ///
 /// Errors: `InvalidInput` for a bad config (`fit.…`); [`Error::InsufficientLogs`] when no slate
 /// was explored with a propensity < 1 ("no position variation"), when the log holds fewer than
@@ -476,7 +492,10 @@ pub fn fit(log: &ImpressionLog, cfg: &FitConfig) -> Result<LearnedModel> {
     let n_hold = ((n_slates as f64) * cfg.holdout_share).round() as usize;
     let n_train = n_slates - n_hold.min(n_slates);
     let (train_idx, hold_idx) = order.split_at(n_train);
-    if !train_idx.iter().any(|&s| log.slate(s).is_some_and(|v| varied(&v))) {
+    if !train_idx
+        .iter()
+        .any(|&s| log.slate(s).is_some_and(|v| varied(&v)))
+    {
         return Err(Error::insufficient_logs(
             "no position variation in the training slates (every explored slate is in the \
              hold-out; lower holdout_share)",
@@ -547,10 +566,8 @@ pub fn fit(log: &ImpressionLog, cfg: &FitConfig) -> Result<LearnedModel> {
                 for _ in 0..ns {
                     counts[rng.random_range(0..ns)] += 1.0;
                 }
-                let mut prob = problem(&all, cfg.l2, Some(&counts));
-                prob.max_iter = 8;
-                prob.tol = 1e-10;
-                let b = solve(&prob, beta.clone()).beta;
+                let prob = problem(&all, cfg.l2, Some(&counts));
+                let b = newton_steps(&prob, beta.clone(), 2);
                 normalise(&b[1..=d]).unwrap_or_else(|| vec![0.0; d])
             })
             .collect();
@@ -579,10 +596,8 @@ pub fn fit(log: &ImpressionLog, cfg: &FitConfig) -> Result<LearnedModel> {
                 return None;
             }
             let mut prob = problem(&cd, 0.0, None);
-            for j in 0..=d {
-                prob.penalty[j] = cfg.client_prior;
-                prob.centre[j] = beta[j];
-            }
+            prob.penalty[..=d].fill(cfg.client_prior);
+            prob.centre[..=d].copy_from_slice(&beta[..=d]);
             for h in prob.held.iter_mut().skip(d + 1) {
                 *h = true;
             }
