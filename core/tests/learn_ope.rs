@@ -184,17 +184,41 @@ fn typed_errors() {
         err.to_string().contains("slate ") && err.to_string().contains("never showed"),
         "{err}"
     );
-    // the same move below k is allowed (only the top k is evaluated)
-    let ok = evaluate_offline(
-        &log,
-        |v| v.positions().to_vec(),
-        None,
-        &OpeConfig {
-            k: 3,
-            ..cfg.clone()
-        },
+    // moves below the top k are not evaluated, so they need no support: swap 12 and 15
+    let swapped = |v: SlateView<'_>| -> Vec<u16> {
+        v.positions()
+            .iter()
+            .map(|&p| match p {
+                12 => 15,
+                15 => 12,
+                p => p,
+            })
+            .collect()
+    };
+    assert!(
+        evaluate_offline(
+            &log,
+            swapped,
+            None,
+            &OpeConfig {
+                k: 10,
+                ..cfg.clone()
+            }
+        )
+        .is_ok()
     );
-    assert!(ok.is_ok());
+    assert!(
+        evaluate_offline(
+            &log,
+            swapped,
+            None,
+            &OpeConfig {
+                k: 14,
+                ..cfg.clone()
+            }
+        )
+        .is_err()
+    );
     // no exploration: nothing to evaluate with
     let (flat, _) = simulate(&SimConfig {
         n_slates: 50,

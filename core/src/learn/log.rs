@@ -514,7 +514,8 @@ impl<'a> SlateView<'a> {
     pub fn is_empty(&self) -> bool {
         self.positions.is_empty()
     }
-    /// Factor values of item `i` (log factor order; NaN = not applicable).
+    /// Factor values of item `i` (log factor order; NaN = not applicable). Like the other
+    /// per-item accessors, panics if `i ≥ len()`, as slice indexing does.
     pub fn factors(&self, i: usize) -> &'a [f32] {
         &self.factors[i * self.n_factors..(i + 1) * self.n_factors]
     }

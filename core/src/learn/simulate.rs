@@ -49,9 +49,13 @@ impl SimTruth {
         sigmoid(z)
     }
 
-    /// True examination of 0-based position `k`.
+    /// True examination of 0-based position `k` (past the curve: its last value; an empty
+    /// curve: 1).
     pub fn examination(&self, k: usize) -> f64 {
-        self.theta[k.min(self.theta.len() - 1)]
+        self.theta
+            .get(k.min(self.theta.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(1.0)
     }
 }
 

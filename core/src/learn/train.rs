@@ -262,9 +262,12 @@ impl LearnedModel {
     }
 
     /// Examination θ of 0-based position `k` (positions past the fitted curve share its last
-    /// value).
+    /// value; an empty curve, which [`fit`] never returns, examines everything: 1).
     pub fn examination(&self, k: usize) -> f64 {
-        self.theta[k.min(self.theta.len() - 1)]
+        self.theta
+            .get(k.min(self.theta.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(1.0)
     }
 }
 
