@@ -12,17 +12,19 @@ impl PairView<'_> {
     /// The `default` factors (`None` = not applicable) in [`crate::score::DEFAULT_FACTORS`]
     /// order, with skill fit `fit`.
     pub fn default_values(&self, fit: &SkillFit) -> [Option<f64>; 9] {
+        let mut values = self.cheap_default_values();
+        self.complete_default_values(&mut values, fit);
+        values
+    }
+
+    /// The `default` factors that cost a few operations per candidate: rate, experience,
+    /// availability, reputation, recency and language, the job-independent parts read from
+    /// the row (cached on every write of it); skills, timezone and semantic (slots 0, 6, 8)
+    /// are `None`, to be bounded before [`PairView::complete_default_values`] fills them.
+    #[inline]
+    pub fn cheap_default_values(&self) -> [Option<f64>; 9] {
         let (j, f) = (self.j, self.f);
         let budget = j.input.budget.as_ref();
-        let shorter = (j.hours.1 - j.hours.0).min(f.hours.1 - f.hours.0);
-        let tz = match j.zone {
-            None => 1.0,
-            Some(_) => factors::timezone_fit(
-                self.overlap(),
-                j.input.timezone.as_ref().and_then(|t| t.min_overlap_hours),
-                shorter,
-            ),
-        };
         let language = if j.preferred_langs.is_empty() {
             1.0
         } else {
@@ -34,39 +36,50 @@ impl PairView<'_> {
             hit as f64 / j.preferred_langs.len() as f64
         };
         [
-            Some(fit.score),
+            None,
             Some(factors::rate_fit(
                 budget.map(|b| b.kind),
                 budget.and_then(|b| b.max),
                 budget.and_then(|b| b.estimated_hours),
                 f.rate,
             )),
-            Some(factors::experience_fit(
+            Some(factors::experience_fit_of(
                 j.input.experience_level,
-                f.completed,
-                f.experience_years,
+                f.experience,
             )),
-            Some(factors::availability_fit(
+            Some(factors::availability_fit_with_load(
                 f.weekly_hours,
                 j.input.hours_per_week,
-                f.active,
+                f.load,
             )),
-            Some(factors::reputation(
-                &self.ctx.prior,
-                f.ratings_sum,
-                f.ratings_count,
-                f.completed,
-                f.total.saturating_sub(f.active),
-            )),
+            Some(f.reputation(&self.ctx.prior)),
             Some(self.ctx.recency.get(f.last_active)),
-            Some(tz),
+            None,
             Some(language),
-            if f.has_embedding && j.input.embedding.is_some() {
-                semantic(j, self.ctx.entry(self.fdoc))
-            } else {
-                None
-            },
+            None,
         ]
+    }
+
+    /// Fills the skill (`fit`), timezone and semantic factors of `values` (from
+    /// [`PairView::cheap_default_values`]).
+    pub fn complete_default_values(&self, values: &mut [Option<f64>; 9], fit: &SkillFit) {
+        let (j, f) = (self.j, self.f);
+        let shorter = (j.hours.1 - j.hours.0).min(f.hours.1 - f.hours.0);
+        let tz = match j.zone {
+            None => 1.0,
+            Some(_) => factors::timezone_fit(
+                self.overlap(),
+                j.input.timezone.as_ref().and_then(|t| t.min_overlap_hours),
+                shorter,
+            ),
+        };
+        values[0] = Some(fit.score);
+        values[6] = Some(tz);
+        values[8] = if f.has_embedding && j.input.embedding.is_some() {
+            semantic(j, self.ctx.entry(self.fdoc))
+        } else {
+            None
+        };
     }
 
     /// The seed's factors without the skill factor (slot 0 `None`), to bound the pair

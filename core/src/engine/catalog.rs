@@ -12,8 +12,15 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{Freelancer, History, Job};
 use crate::error::{EntityKind, Error, Result};
 use crate::ids::{DocId, Interner};
-use crate::score::factors::ReputationPrior;
+use crate::score::factors::{self, ReputationPrior};
 use crate::skills::{AdhocLinks, Claim, Requirement, Resolution, ResolutionConfig, Taxonomy};
+
+/// The prior strengths (rating, success) every catalogue prior uses ([`GlobalStats::prior`]
+/// only moves the means): the rows' reputation denominators are computed with them.
+const REPUTATION_STRENGTHS: (f64, f64) = (
+    ReputationPrior::DEFAULT.rating_strength,
+    ReputationPrior::DEFAULT.success_strength,
+);
 
 /// A freelancer compiled for scanning.
 #[derive(Debug, Clone)]
@@ -50,7 +57,6 @@ pub(crate) struct ScanRow {
     pub langs_overflow: bool,
     pub rate: Option<f64>,
     pub weekly_hours: Option<f64>,
-    pub experience_years: Option<f64>,
     pub zone: Option<u32>,
     pub country: Option<u32>,
     pub region: Option<u32>,
@@ -60,8 +66,20 @@ pub(crate) struct ScanRow {
     pub active: u32,
     pub ratings_count: u32,
     pub ratings_sum: f64,
-    /// Unix seconds.
+    /// Unix seconds. (Recency depends on the request time, so the row keeps only this
+    /// time-independent part; the request's `RecencyTable` turns it into the factor.)
     pub last_active: Option<i64>,
+    /// Job-independent factor parts, derived from the fields above on every write of the row
+    /// (upsert, outcome, history change; rebuilt on snapshot load, never saved):
+    /// the experience `e` of [`factors::experience`],
+    pub experience: f64,
+    /// the load divisor of [`factors::availability_load`],
+    pub load: f64,
+    /// and the reputation denominators `C + ratings_count` and `finished + C₂` of
+    /// [`factors::reputation`] (C, C₂ = the prior strengths of [`REPUTATION_STRENGTHS`]; the
+    /// prior's means change with the whole catalogue, so the value itself is per request).
+    pub rating_den: f64,
+    pub success_den: f64,
     /// Claims in `Catalog::arena[claims_start .. claims_start + claims_len]`.
     pub claims_start: u32,
     pub claims_len: u32,
@@ -77,7 +95,6 @@ impl ScanRow {
         langs_overflow: false,
         rate: None,
         weekly_hours: None,
-        experience_years: None,
         zone: None,
         country: None,
         region: None,
@@ -88,9 +105,33 @@ impl ScanRow {
         ratings_count: 0,
         ratings_sum: 0.0,
         last_active: None,
+        experience: 0.0,
+        load: 1.0,
+        rating_den: 1.0,
+        success_den: 1.0,
         claims_start: 0,
         claims_len: 0,
     };
+
+    /// The reputation factor under `prior` ([`factors::reputation`], the same expression
+    /// with the row's cached denominators, so equal to the bit).
+    #[inline]
+    pub fn reputation(&self, prior: &ReputationPrior) -> f64 {
+        if (prior.rating_strength, prior.success_strength) != REPUTATION_STRENGTHS {
+            return factors::reputation(
+                prior,
+                self.ratings_sum,
+                self.ratings_count,
+                self.completed,
+                self.total.saturating_sub(self.active),
+            );
+        }
+        let rating =
+            (prior.rating_strength * prior.mean_rating + self.ratings_sum) / self.rating_den;
+        let success = (self.completed as f64 + prior.success_strength * prior.success_rate)
+            / self.success_den;
+        (0.6 * (rating - 1.0) / 4.0 + 0.4 * success).clamp(0.0, 1.0)
+    }
 
     /// Whether every language of `ids` is spoken.
     #[inline]
@@ -462,7 +503,6 @@ fn row_of(e: &FreelancerEntry, claims_start: u32) -> ScanRow {
         langs_overflow: e.langs.iter().any(|&l| l >= 64),
         rate: f.hourly_rate,
         weekly_hours: f.weekly_hours,
-        experience_years: f.experience_years,
         zone: e.zone,
         country: e.country,
         region: e.region,
@@ -473,6 +513,11 @@ fn row_of(e: &FreelancerEntry, claims_start: u32) -> ScanRow {
         ratings_count: h.ratings_count,
         ratings_sum: h.ratings_sum,
         last_active: f.last_active.map(|t| t.timestamp()),
+        experience: factors::experience(h.contracts_completed, f.experience_years),
+        load: factors::availability_load(h.active_contracts),
+        rating_den: REPUTATION_STRENGTHS.0 + h.ratings_count as f64,
+        success_den: h.contracts_total.saturating_sub(h.active_contracts) as f64
+            + REPUTATION_STRENGTHS.1,
         claims_start,
         claims_len: e.claims.len() as u32,
     }

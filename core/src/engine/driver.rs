@@ -273,7 +273,14 @@ pub(crate) fn recommend(ctx: &RequestCtx<'_>, anchor: Anchor<'_>) -> Result<Reco
                     if pruned(&mut acc, heap, ctx.scorer.upper_bound(&known), min) {
                         continue;
                     }
-                    (heap, ctx.scorer.total(&pair.default_values(&fit)))
+                    // then the cheap factors (job-independent parts cached in the row)
+                    let mut values = pair.cheap_default_values();
+                    values[0] = Some(fit.score);
+                    if pruned(&mut acc, heap, ctx.scorer.upper_bound(&values), min) {
+                        continue;
+                    }
+                    pair.complete_default_values(&mut values, &fit);
+                    (heap, ctx.scorer.total(&values))
                 }
                 FactorSet::Megilance => {
                     acc.scored += 1;
