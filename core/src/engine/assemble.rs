@@ -5,7 +5,9 @@
 use super::catalog::{FreelancerEntry, JobEntry};
 use super::request::PairView;
 use crate::score::factors;
-use crate::score::megilance::{self, MegilanceFreelancer, MegilanceJob, MegilanceScore};
+use crate::score::megilance::{
+    self, MegilanceFreelancer, MegilanceJob, MegilanceScore, SkillRounding,
+};
 use crate::skills::SkillFit;
 
 impl PairView<'_> {
@@ -85,12 +87,9 @@ impl PairView<'_> {
     /// The seed's factors without the skill factor (slot 0 `None`), to bound the pair
     /// before its skills are compared.
     pub fn megilance_without_skill(&self) -> [Option<f64>; 8] {
-        let f = self.ctx.entry(self.fdoc);
-        megilance::factors_without_skill(
-            &megilance_job(self.j),
-            &megilance_freelancer(f),
-            self.ctx.now,
-        )
+        self.ctx.cat.seed_rows[self.fdoc]
+            .factors
+            .factors(&megilance_job(self.j), self.ctx.now)
     }
 
     /// The seed's full score of the pair (with the scorer's weights).
@@ -100,15 +99,21 @@ impl PairView<'_> {
         let weights: [f64; 8] = std::array::from_fn(|i| w.get(i).copied().unwrap_or(0.0));
         megilance::score(
             &megilance_job(self.j),
-            &megilance_freelancer(f),
+            &f.seed_freelancer(),
             self.ctx.now,
             &weights,
         )
     }
 
-    /// The seed's skill factor of the pair (rounded to 4 dp as the seed does).
-    pub fn megilance_skill(&self) -> f64 {
-        megilance::skill_score(&self.j.raw_labels, &self.ctx.entry(self.fdoc).raw_labels).0
+    /// The seed's skill factor of the pair (rounded to 4 dp as the seed does), from the
+    /// labels compiled on upsert: integer comparisons, the rounding remembered in `round`.
+    pub fn megilance_skill(&self, round: &mut SkillRounding) -> f64 {
+        let cat = self.ctx.cat;
+        megilance::skill_value(
+            self.j.seed_skills.view(),
+            cat.seed_skills_of(&cat.seed_rows[self.fdoc]),
+            round,
+        )
     }
 }
 
@@ -123,20 +128,23 @@ fn megilance_job(j: &JobEntry) -> MegilanceJob<'_> {
     }
 }
 
-fn megilance_freelancer(f: &FreelancerEntry) -> MegilanceFreelancer<'_> {
-    let h = &f.history;
-    MegilanceFreelancer {
-        skills: &f.raw_labels,
-        hourly_rate: f.input.hourly_rate,
-        contracts_completed: h.contracts_completed,
-        contracts_total: h.contracts_total,
-        active_contracts: h.active_contracts,
-        ratings_sum: h.ratings_sum,
-        ratings_count: h.ratings_count,
-        proposals_sent: h.proposals_sent,
-        proposals_accepted: h.proposals_accepted,
-        last_proposal_at: h.last_proposal_at,
-        last_contract_at: h.last_contract_at,
+impl FreelancerEntry {
+    /// What the megilance_v1 seed reads of this freelancer.
+    pub fn seed_freelancer(&self) -> MegilanceFreelancer<'_> {
+        let h = &self.history;
+        MegilanceFreelancer {
+            skills: &self.raw_labels,
+            hourly_rate: self.input.hourly_rate,
+            contracts_completed: h.contracts_completed,
+            contracts_total: h.contracts_total,
+            active_contracts: h.active_contracts,
+            ratings_sum: h.ratings_sum,
+            ratings_count: h.ratings_count,
+            proposals_sent: h.proposals_sent,
+            proposals_accepted: h.proposals_accepted,
+            last_proposal_at: h.last_proposal_at,
+            last_contract_at: h.last_contract_at,
+        }
     }
 }
 

@@ -13,6 +13,9 @@ use crate::domain::{Freelancer, History, Job};
 use crate::error::{EntityKind, Error, Result};
 use crate::ids::{DocId, Interner};
 use crate::score::factors::{self, ReputationPrior};
+use crate::score::megilance::{
+    SeedFreelancerFactors, SeedLabel, SeedSkills, SeedSkillsView, SeedVocabulary,
+};
 use crate::skills::{AdhocLinks, Claim, Requirement, Resolution, ResolutionConfig, Taxonomy};
 
 /// The prior strengths (rating, success) every catalogue prior uses ([`GlobalStats::prior`]
@@ -37,6 +40,8 @@ pub(crate) struct FreelancerEntry {
     pub claim_resolutions: Vec<Arc<Resolution>>,
     /// Raw skill labels as supplied (the megilance_v1 preset reads these).
     pub raw_labels: Vec<String>,
+    /// `raw_labels` compiled for the megilance_v1 skill factor (derived, never saved).
+    pub seed_skills: SeedSkills,
     pub zone: Option<u32>,
     pub hours: (f64, f64),
     pub langs: Vec<u32>,
@@ -144,6 +149,20 @@ impl ScanRow {
     }
 }
 
+/// What the megilance_v1 preset reads of one freelancer, stored contiguously like
+/// [`ScanRow`] (a separate table, so the default scan does not carry it): the seed's
+/// job-independent factor parts and the compiled skill labels in `Catalog::seed_arena`.
+/// Derived on every write of the freelancer; rebuilt on load, never saved.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SeedRow {
+    pub factors: SeedFreelancerFactors,
+    /// Labels in `Catalog::seed_arena[labels_start .. labels_start + labels_len]`.
+    pub labels_start: u32,
+    pub labels_len: u32,
+    /// [`SeedSkills::summary`] of the labels.
+    pub summary: (u16, u32),
+}
+
 /// A job compiled for scanning.
 #[derive(Debug, Clone)]
 pub(crate) struct JobEntry {
@@ -153,6 +172,8 @@ pub(crate) struct JobEntry {
     /// How each requirement's label resolved (parallel to `reqs`).
     pub req_resolutions: Vec<Arc<Resolution>>,
     pub raw_labels: Vec<String>,
+    /// `raw_labels` compiled for the megilance_v1 skill factor (derived, never saved).
+    pub seed_skills: SeedSkills,
     pub zone: Option<u32>,
     pub hours: (f64, f64),
     pub required_langs: Vec<u32>,
@@ -220,6 +241,8 @@ pub(crate) struct Catalog {
     pub adhoc: Interner,
     /// Links between ad-hoc labels that look alike (parallel to `adhoc`).
     pub adhoc_links: AdhocLinks,
+    /// The megilance_v1 seed's normalised labels (derived, rebuilt by compiling on load).
+    pub seed_vocabulary: SeedVocabulary,
     pub langs: Interner,
     pub places: Interner,
     pub zones: Interner,
@@ -229,6 +252,12 @@ pub(crate) struct Catalog {
     pub freelancers: Vec<Option<FreelancerEntry>>,
     /// Hot rows, parallel to `freelancers`.
     pub rows: Vec<ScanRow>,
+    /// The megilance_v1 rows, parallel to `freelancers` (derived).
+    pub seed_rows: Vec<SeedRow>,
+    /// All live freelancers' compiled seed labels, back to back (seed rows point into it).
+    pub seed_arena: Vec<SeedLabel>,
+    /// Labels in `seed_arena` that belong to replaced or removed freelancers.
+    pub seed_garbage: usize,
     /// All live freelancers' claims, back to back (rows point into it).
     pub arena: Vec<Claim>,
     /// Claims in `arena` that belong to replaced or removed freelancers.
@@ -294,6 +323,7 @@ impl Catalog {
             resolutions: HashMap::new(),
             adhoc: Interner::new(),
             adhoc_links: AdhocLinks::new(),
+            seed_vocabulary: SeedVocabulary::default(),
             langs: Interner::new(),
             places: Interner::new(),
             zones: Interner::new(),
@@ -302,6 +332,9 @@ impl Catalog {
             job_ids: Interner::new(),
             freelancers: Vec::new(),
             rows: Vec::new(),
+            seed_rows: Vec::new(),
+            seed_arena: Vec::new(),
+            seed_garbage: 0,
             arena: Vec::new(),
             arena_garbage: 0,
             postings: Vec::new(),
@@ -324,6 +357,7 @@ impl Catalog {
         if freelancers > self.freelancers.len() {
             self.freelancers.resize_with(freelancers, || None);
             self.rows.resize(freelancers, ScanRow::DEAD);
+            self.seed_rows.resize(freelancers, SeedRow::default());
         }
         if jobs > self.jobs.len() {
             self.jobs.resize_with(jobs, || None);
@@ -339,6 +373,7 @@ impl Catalog {
         self.ensure_slots(slot + 1, 0);
         if let Some(old) = self.freelancers[slot].take() {
             self.stats.apply(&old.history, -1);
+            self.seed_garbage += old.seed_skills.labels().len();
             self.arena_garbage += old.claims.len();
             self.count_holders(&old.claims, false);
         } else {
@@ -356,6 +391,10 @@ impl Catalog {
             self.postings[s].push(id);
         }
         self.rows[slot] = row_of(&entry, start);
+        let seed_start = self.seed_arena.len() as u32;
+        self.seed_arena
+            .extend_from_slice(entry.seed_skills.labels());
+        self.seed_rows[slot] = seed_row_of(&entry, seed_start);
         self.freelancers[slot] = Some(entry);
         self.maybe_compact();
         Ok(id)
@@ -376,8 +415,20 @@ impl Catalog {
         }
     }
 
-    /// Rebuilds the claim arena when more than half of it is garbage.
+    /// Rebuilds the claim arena (and the seed label arena) when more than half of it is
+    /// garbage.
     fn maybe_compact(&mut self) {
+        if self.seed_garbage > 4096 && self.seed_garbage * 2 > self.seed_arena.len() {
+            let mut arena = Vec::with_capacity(self.seed_arena.len() - self.seed_garbage);
+            for (row, e) in self.seed_rows.iter_mut().zip(&self.freelancers) {
+                if let Some(e) = e {
+                    row.labels_start = arena.len() as u32;
+                    arena.extend_from_slice(e.seed_skills.labels());
+                }
+            }
+            self.seed_arena = arena;
+            self.seed_garbage = 0;
+        }
         if self.arena_garbage <= 4096 || self.arena_garbage * 2 <= self.arena.len() {
             return;
         }
@@ -395,6 +446,16 @@ impl Catalog {
         self.arena = arena;
         self.postings = postings;
         self.arena_garbage = 0;
+    }
+
+    /// The compiled seed skills of the freelancer in `row`.
+    #[inline]
+    pub fn seed_skills_of(&self, row: &SeedRow) -> SeedSkillsView<'_> {
+        let start = row.labels_start as usize;
+        SeedSkillsView::new(
+            &self.seed_arena[start..start + row.labels_len as usize],
+            row.summary,
+        )
     }
 
     /// The claims of the freelancer in `row`.
@@ -456,7 +517,9 @@ impl Catalog {
             self.count_holders(&old.claims, false);
             self.live_freelancers -= 1;
             self.arena_garbage += old.claims.len();
+            self.seed_garbage += old.seed_skills.labels().len();
             self.rows[d] = ScanRow::DEAD;
+            self.seed_rows[d] = SeedRow::default();
             self.maybe_compact();
         }
         Ok(())
@@ -483,6 +546,8 @@ impl Catalog {
             e.history = h;
             let start = self.rows[doc as usize].claims_start;
             self.rows[doc as usize] = row_of(e, start);
+            let seed_start = self.seed_rows[doc as usize].labels_start;
+            self.seed_rows[doc as usize] = seed_row_of(e, seed_start);
         }
     }
 }
@@ -520,5 +585,82 @@ fn row_of(e: &FreelancerEntry, claims_start: u32) -> ScanRow {
             + REPUTATION_STRENGTHS.1,
         claims_start,
         claims_len: e.claims.len() as u32,
+    }
+}
+
+fn seed_row_of(e: &FreelancerEntry, labels_start: u32) -> SeedRow {
+    SeedRow {
+        factors: SeedFreelancerFactors::of(&e.seed_freelancer()),
+        labels_start,
+        labels_len: e.seed_skills.labels().len() as u32,
+        summary: e.seed_skills.summary(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SkillClaim;
+    use crate::skills::builtin;
+
+    /// The row's cached reputation denominators, experience and load give the factor
+    /// functions' values to the bit, under the catalogue's prior and others.
+    #[test]
+    fn cached_factor_parts_equal_the_factor_functions() {
+        let mut cat = Catalog::new(builtin(), ResolutionConfig::default());
+        for i in 0..40u32 {
+            let mut f = Freelancer::new(format!("f{i}"));
+            f.skills = vec![SkillClaim {
+                skill: "Python".to_owned(),
+                level: None,
+                years: None,
+                verified: false,
+            }];
+            f.experience_years = (i % 3 == 0).then_some(i as f64 * 0.7);
+            let h = History {
+                ratings_sum: 3.7 * (i % 7) as f64,
+                ratings_count: i % 7,
+                contracts_completed: i % 5,
+                contracts_total: i % 5 + i % 3,
+                active_contracts: i % 3,
+                ..History::default()
+            };
+            let e = cat.compile_freelancer(f, h).unwrap();
+            cat.put_freelancer(e).unwrap();
+        }
+        let priors = [
+            cat.stats.prior(),
+            ReputationPrior::default(),
+            ReputationPrior {
+                mean_rating: 3.3,
+                success_rate: 0.61,
+                ..ReputationPrior::default()
+            },
+        ];
+        for (row, e) in cat.rows.iter().zip(&cat.freelancers) {
+            let e = e.as_ref().unwrap();
+            let h = &e.history;
+            for p in &priors {
+                let want = factors::reputation(
+                    p,
+                    h.ratings_sum,
+                    h.ratings_count,
+                    h.contracts_completed,
+                    h.contracts_total - h.active_contracts,
+                );
+                assert_eq!(row.reputation(p).to_bits(), want.to_bits());
+            }
+            for level in [None, Some(crate::domain::ExperienceLevel::Expert)] {
+                assert_eq!(
+                    factors::experience_fit_of(level, row.experience).to_bits(),
+                    factors::experience_fit(level, h.contracts_completed, e.input.experience_years)
+                        .to_bits()
+                );
+            }
+            assert_eq!(
+                factors::availability_fit_with_load(Some(20.0), Some(30.0), row.load).to_bits(),
+                factors::availability_fit(Some(20.0), Some(30.0), h.active_contracts).to_bits()
+            );
+        }
     }
 }

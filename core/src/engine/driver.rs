@@ -24,6 +24,7 @@ use crate::explain::RerankMove;
 use crate::filter::{Gate, Veto, VetoCounts};
 use crate::ids::DocId;
 use crate::rerank;
+use crate::score::megilance::SkillRounding;
 use crate::score::{FactorSet, Ties};
 use crate::skills::{
     AnchorSide, Expansion, FitScratch, SkillFit, fit_with_held_expansion, fit_with_needed_expansion,
@@ -235,6 +236,7 @@ pub(crate) fn recommend(ctx: &RequestCtx<'_>, anchor: Anchor<'_>) -> Result<Reco
     let scan = |docs: &mut dyn Iterator<Item = usize>| {
         let mut acc = ScanAcc::new(&sel);
         let mut scratch = FitScratch::default();
+        let mut rounding = SkillRounding::default();
         for doc in docs {
             let Some((j, fdoc)) = cands.pair_of(doc) else {
                 continue;
@@ -288,7 +290,7 @@ pub(crate) fn recommend(ctx: &RequestCtx<'_>, anchor: Anchor<'_>) -> Result<Reco
                     if pruned(&mut acc, main, ctx.scorer.upper_bound(&values), min) {
                         continue;
                     }
-                    values[0] = Some(pair.megilance_skill());
+                    values[0] = Some(pair.megilance_skill(&mut rounding));
                     (main, ctx.scorer.total(&values))
                 }
             };
