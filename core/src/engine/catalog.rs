@@ -278,10 +278,32 @@ pub(crate) struct Catalog {
 /// external id, which is unique among the live entities of one side, so a ranking never
 /// depends on the order entities were upserted. (`doc` only orders the empty `ext` of the
 /// megilance_v1 preset, which reproduces the seed's catalogue order.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Tie<'a> {
     pub ext: &'a str,
     pub doc: DocId,
+}
+
+/// By `ext`, then `doc` (lexicographic, as a derived order would be), without a string
+/// comparison when both `ext` are empty (megilance_v1's ties, which are frequent: its scores
+/// are rounded to 3 dp).
+impl Ord for Tie<'_> {
+    #[inline]
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let ext = if self.ext.is_empty() && other.ext.is_empty() {
+            std::cmp::Ordering::Equal
+        } else {
+            self.ext.cmp(other.ext)
+        };
+        ext.then(self.doc.cmp(&other.doc))
+    }
+}
+
+impl PartialOrd for Tie<'_> {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// The sizes of the catalogue's interners at one moment (see [`Catalog::mark`]).
