@@ -102,7 +102,10 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UnknownIdError", &unknown)?;
     m.add("UndefinedMetricError", &zero)?;
     m.add("FairmatchIOError", &io)?;
-    m.add("InsufficientLogsError", InsufficientLogsError::type_object(py))?;
+    m.add(
+        "InsufficientLogsError",
+        InsufficientLogsError::type_object(py),
+    )?;
     let _ = CLASSES.set(Classes {
         invalid: invalid.unbind(),
         dimension: dimension.unbind(),

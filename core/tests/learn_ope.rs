@@ -7,9 +7,7 @@ use fairmatch::Error;
 use fairmatch::learn::simulate::{
     SimConfig, SimTruth, draw_request, expected_clicks, order_by, simulate, weighted_mean,
 };
-use fairmatch::learn::{
-    Estimator, FitConfig, OpeConfig, SlateView, evaluate_offline, fit,
-};
+use fairmatch::learn::{Estimator, FitConfig, OpeConfig, SlateView, evaluate_offline, fit};
 use fairmatch::score::DEFAULT_FACTORS;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -24,7 +22,11 @@ fn config(seed: u64, explore_share: f64) -> SimConfig {
         slate_len: 20,
         factor_names: DEFAULT_FACTORS.iter().map(|f| f.0.to_owned()).collect(),
         logger_weights: DEFAULT_FACTORS.iter().map(|f| f.1).collect(),
-        truth: SimTruth { weights: TRUE_W.to_vec(), intercept: -3.0, theta: SimTruth::log_curve(20) },
+        truth: SimTruth {
+            weights: TRUE_W.to_vec(),
+            intercept: -3.0,
+            theta: SimTruth::log_curve(20),
+        },
         explore_share,
         explore_top_m: TOP_M,
         temperature: 0.1,
@@ -40,8 +42,13 @@ fn rerank(weights: &[f64]) -> impl Fn(SlateView<'_>) -> Vec<u16> + Sync + '_ {
     move |v: SlateView<'_>| {
         let depth = v.explored_depth();
         let mut out: Vec<u16> = v.positions().to_vec();
-        let top: Vec<usize> = (0..v.len()).filter(|&i| (v.position(i) as usize) < depth).collect();
-        let scores: Vec<f64> = top.iter().map(|&i| weighted_mean(weights, v.factors(i))).collect();
+        let top: Vec<usize> = (0..v.len())
+            .filter(|&i| (v.position(i) as usize) < depth)
+            .collect();
+        let scores: Vec<f64> = top
+            .iter()
+            .map(|&i| weighted_mean(weights, v.factors(i)))
+            .collect();
         for (p, &j) in order_by(&scores).iter().enumerate() {
             out[top[j]] = p as u16;
         }
@@ -58,8 +65,14 @@ fn online_value(truth: &SimTruth, logger: &[f64], cand: &[f64], seed: u64) -> f6
     for _ in 0..n {
         let req = draw_request(&mut rng, 20, 9);
         let by = |w: &[f64], items: &[usize]| {
-            let s: Vec<f64> = items.iter().map(|&i| weighted_mean(w, req.item(i))).collect();
-            order_by(&s).into_iter().map(|j| items[j]).collect::<Vec<_>>()
+            let s: Vec<f64> = items
+                .iter()
+                .map(|&i| weighted_mean(w, req.item(i)))
+                .collect();
+            order_by(&s)
+                .into_iter()
+                .map(|j| items[j])
+                .collect::<Vec<_>>()
         };
         let all: Vec<usize> = (0..20).collect();
         let logged = by(logger, &all);
@@ -81,7 +94,14 @@ fn intervals_cover_the_online_value() {
     for seed in 1..=10u64 {
         let sim = config(seed, 0.5);
         let (log, _) = simulate(&sim).unwrap();
-        let model = fit(&log, &FitConfig { bootstrap_rounds: 0, ..FitConfig::default() }).unwrap();
+        let model = fit(
+            &log,
+            &FitConfig {
+                bootstrap_rounds: 0,
+                ..FitConfig::default()
+            },
+        )
+        .unwrap();
         let candidates: [(&str, Vec<f64>); 4] = [
             ("default", default_w.clone()),
             ("learned", model.weights.clone()),
@@ -89,7 +109,12 @@ fn intervals_cover_the_online_value() {
             ("custom_b", custom_b.clone()),
         ];
         for (name, w) in &candidates {
-            let cfg = OpeConfig { k: K, bootstrap_rounds: 400, seed, ..OpeConfig::default() };
+            let cfg = OpeConfig {
+                k: K,
+                bootstrap_rounds: 400,
+                seed,
+                ..OpeConfig::default()
+            };
             let est = evaluate_offline(&log, rerank(w), Some(&model), &cfg).unwrap();
             let truth = online_value(&sim.truth, &default_w, w, 500 + seed);
             pairs += 1;
@@ -112,7 +137,11 @@ fn intervals_cover_the_online_value() {
     }
     for (e, kind) in estimators.iter().enumerate() {
         let rate = covered[e] as f64 / pairs as f64;
-        eprintln!("{kind:?}: interval covers the online value for {}/{pairs} = {:.1} %", covered[e], rate * 100.0);
+        eprintln!(
+            "{kind:?}: interval covers the online value for {}/{pairs} = {:.1} %",
+            covered[e],
+            rate * 100.0
+        );
         assert!(rate >= 0.9, "{kind:?} coverage {rate}");
     }
 }
@@ -125,7 +154,10 @@ fn typed_errors() {
     let cfg = OpeConfig::default();
     // not a permutation
     let err = evaluate_offline(&log, |v| vec![0; v.len()], None, &cfg).unwrap_err();
-    assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "candidate"), "{err}");
+    assert!(
+        matches!(&err, Error::InvalidInput { field, .. } if field == "candidate"),
+        "{err}"
+    );
     assert!(err.to_string().contains("permutation"), "{err}");
     // an item the logger only showed at position 15 moved to the top: no support
     let err = evaluate_offline(
@@ -144,18 +176,68 @@ fn typed_errors() {
         &cfg,
     )
     .unwrap_err();
-    assert!(matches!(&err, Error::InvalidInput { field, .. } if field == "candidate"), "{err}");
-    assert!(err.to_string().contains("slate ") && err.to_string().contains("never showed"), "{err}");
-    // the same move below k is allowed (only the top k is evaluated)
-    let ok = evaluate_offline(&log, |v| v.positions().to_vec(), None, &OpeConfig { k: 3, ..cfg.clone() });
-    assert!(ok.is_ok());
+    assert!(
+        matches!(&err, Error::InvalidInput { field, .. } if field == "candidate"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("slate ") && err.to_string().contains("never showed"),
+        "{err}"
+    );
+    // moves below the top k are not evaluated, so they need no support: swap 12 and 15
+    let swapped = |v: SlateView<'_>| -> Vec<u16> {
+        v.positions()
+            .iter()
+            .map(|&p| match p {
+                12 => 15,
+                15 => 12,
+                p => p,
+            })
+            .collect()
+    };
+    assert!(
+        evaluate_offline(
+            &log,
+            swapped,
+            None,
+            &OpeConfig {
+                k: 10,
+                ..cfg.clone()
+            }
+        )
+        .is_ok()
+    );
+    assert!(
+        evaluate_offline(
+            &log,
+            swapped,
+            None,
+            &OpeConfig {
+                k: 14,
+                ..cfg.clone()
+            }
+        )
+        .is_err()
+    );
     // no exploration: nothing to evaluate with
-    let (flat, _) = simulate(&SimConfig { n_slates: 50, ..config(4, 0.0) }).unwrap();
+    let (flat, _) = simulate(&SimConfig {
+        n_slates: 50,
+        ..config(4, 0.0)
+    })
+    .unwrap();
     let err = evaluate_offline(&flat, |v| v.positions().to_vec(), None, &cfg).unwrap_err();
     assert!(matches!(err, Error::InsufficientLogs { .. }), "{err}");
     // bad config
-    let err = evaluate_offline(&log, |v| v.positions().to_vec(), None, &OpeConfig { confidence: 1.0, ..cfg.clone() })
-        .unwrap_err();
+    let err = evaluate_offline(
+        &log,
+        |v| v.positions().to_vec(),
+        None,
+        &OpeConfig {
+            confidence: 1.0,
+            ..cfg.clone()
+        },
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("ope.confidence"), "{err}");
     // the logger's own ranking estimated by IPS equals its logged value in expectation; on
     // the logged data exactly: every weight is 1/p where the candidate matches

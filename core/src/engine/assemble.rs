@@ -5,24 +5,28 @@
 use super::catalog::{FreelancerEntry, JobEntry};
 use super::request::PairView;
 use crate::score::factors;
-use crate::score::megilance::{self, MegilanceFreelancer, MegilanceJob, MegilanceScore};
+use crate::score::megilance::{
+    self, MegilanceFreelancer, MegilanceJob, MegilanceScore, SkillRounding,
+};
 use crate::skills::SkillFit;
 
 impl PairView<'_> {
     /// The `default` factors (`None` = not applicable) in [`crate::score::DEFAULT_FACTORS`]
     /// order, with skill fit `fit`.
     pub fn default_values(&self, fit: &SkillFit) -> [Option<f64>; 9] {
+        let mut values = self.cheap_default_values();
+        self.complete_default_values(&mut values, fit);
+        values
+    }
+
+    /// The `default` factors that cost a few operations per candidate: rate, experience,
+    /// availability, reputation, recency and language, the job-independent parts read from
+    /// the row (cached on every write of it); skills, timezone and semantic (slots 0, 6, 8)
+    /// are `None`, to be bounded before [`PairView::complete_default_values`] fills them.
+    #[inline]
+    pub fn cheap_default_values(&self) -> [Option<f64>; 9] {
         let (j, f) = (self.j, self.f);
         let budget = j.input.budget.as_ref();
-        let shorter = (j.hours.1 - j.hours.0).min(f.hours.1 - f.hours.0);
-        let tz = match j.zone {
-            None => 1.0,
-            Some(_) => factors::timezone_fit(
-                self.overlap(),
-                j.input.timezone.as_ref().and_then(|t| t.min_overlap_hours),
-                shorter,
-            ),
-        };
         let language = if j.preferred_langs.is_empty() {
             1.0
         } else {
@@ -34,50 +38,58 @@ impl PairView<'_> {
             hit as f64 / j.preferred_langs.len() as f64
         };
         [
-            Some(fit.score),
+            None,
             Some(factors::rate_fit(
                 budget.map(|b| b.kind),
                 budget.and_then(|b| b.max),
                 budget.and_then(|b| b.estimated_hours),
                 f.rate,
             )),
-            Some(factors::experience_fit(
+            Some(factors::experience_fit_of(
                 j.input.experience_level,
-                f.completed,
-                f.experience_years,
+                f.experience,
             )),
-            Some(factors::availability_fit(
+            Some(factors::availability_fit_with_load(
                 f.weekly_hours,
                 j.input.hours_per_week,
-                f.active,
+                f.load,
             )),
-            Some(factors::reputation(
-                &self.ctx.prior,
-                f.ratings_sum,
-                f.ratings_count,
-                f.completed,
-                f.total.saturating_sub(f.active),
-            )),
+            Some(f.reputation(&self.ctx.prior)),
             Some(self.ctx.recency.get(f.last_active)),
-            Some(tz),
+            None,
             Some(language),
-            if f.has_embedding && j.input.embedding.is_some() {
-                semantic(j, self.ctx.entry(self.fdoc))
-            } else {
-                None
-            },
+            None,
         ]
+    }
+
+    /// Fills the skill (`fit`), timezone and semantic factors of `values` (from
+    /// [`PairView::cheap_default_values`]).
+    pub fn complete_default_values(&self, values: &mut [Option<f64>; 9], fit: &SkillFit) {
+        let (j, f) = (self.j, self.f);
+        let shorter = (j.hours.1 - j.hours.0).min(f.hours.1 - f.hours.0);
+        let tz = match j.zone {
+            None => 1.0,
+            Some(_) => factors::timezone_fit(
+                self.overlap(),
+                j.input.timezone.as_ref().and_then(|t| t.min_overlap_hours),
+                shorter,
+            ),
+        };
+        values[0] = Some(fit.score);
+        values[6] = Some(tz);
+        values[8] = if f.has_embedding && j.input.embedding.is_some() {
+            semantic(j, self.ctx.entry(self.fdoc))
+        } else {
+            None
+        };
     }
 
     /// The seed's factors without the skill factor (slot 0 `None`), to bound the pair
     /// before its skills are compared.
     pub fn megilance_without_skill(&self) -> [Option<f64>; 8] {
-        let f = self.ctx.entry(self.fdoc);
-        megilance::factors_without_skill(
-            &megilance_job(self.j),
-            &megilance_freelancer(f),
-            self.ctx.now,
-        )
+        self.ctx.cat.seed_rows[self.fdoc]
+            .factors
+            .factors(&megilance_job(self.j), self.ctx.now)
     }
 
     /// The seed's full score of the pair (with the scorer's weights).
@@ -87,15 +99,21 @@ impl PairView<'_> {
         let weights: [f64; 8] = std::array::from_fn(|i| w.get(i).copied().unwrap_or(0.0));
         megilance::score(
             &megilance_job(self.j),
-            &megilance_freelancer(f),
+            &f.seed_freelancer(),
             self.ctx.now,
             &weights,
         )
     }
 
-    /// The seed's skill factor of the pair (rounded to 4 dp as the seed does).
-    pub fn megilance_skill(&self) -> f64 {
-        megilance::skill_score(&self.j.raw_labels, &self.ctx.entry(self.fdoc).raw_labels).0
+    /// The seed's skill factor of the pair (rounded to 4 dp as the seed does), from the
+    /// labels compiled on upsert: integer comparisons, the rounding remembered in `round`.
+    pub fn megilance_skill(&self, round: &mut SkillRounding) -> f64 {
+        let cat = self.ctx.cat;
+        megilance::skill_value(
+            self.j.seed_skills.view(),
+            cat.seed_skills_of(&cat.seed_rows[self.fdoc]),
+            round,
+        )
     }
 }
 
@@ -110,20 +128,23 @@ fn megilance_job(j: &JobEntry) -> MegilanceJob<'_> {
     }
 }
 
-fn megilance_freelancer(f: &FreelancerEntry) -> MegilanceFreelancer<'_> {
-    let h = &f.history;
-    MegilanceFreelancer {
-        skills: &f.raw_labels,
-        hourly_rate: f.input.hourly_rate,
-        contracts_completed: h.contracts_completed,
-        contracts_total: h.contracts_total,
-        active_contracts: h.active_contracts,
-        ratings_sum: h.ratings_sum,
-        ratings_count: h.ratings_count,
-        proposals_sent: h.proposals_sent,
-        proposals_accepted: h.proposals_accepted,
-        last_proposal_at: h.last_proposal_at,
-        last_contract_at: h.last_contract_at,
+impl FreelancerEntry {
+    /// What the megilance_v1 seed reads of this freelancer.
+    pub fn seed_freelancer(&self) -> MegilanceFreelancer<'_> {
+        let h = &self.history;
+        MegilanceFreelancer {
+            skills: &self.raw_labels,
+            hourly_rate: self.input.hourly_rate,
+            contracts_completed: h.contracts_completed,
+            contracts_total: h.contracts_total,
+            active_contracts: h.active_contracts,
+            ratings_sum: h.ratings_sum,
+            ratings_count: h.ratings_count,
+            proposals_sent: h.proposals_sent,
+            proposals_accepted: h.proposals_accepted,
+            last_proposal_at: h.last_proposal_at,
+            last_contract_at: h.last_contract_at,
+        }
     }
 }
 

@@ -12,8 +12,18 @@ use serde::{Deserialize, Serialize};
 use crate::domain::{Freelancer, History, Job};
 use crate::error::{EntityKind, Error, Result};
 use crate::ids::{DocId, Interner};
-use crate::score::factors::ReputationPrior;
+use crate::score::factors::{self, ReputationPrior};
+use crate::score::megilance::{
+    SeedFreelancerFactors, SeedLabel, SeedSkills, SeedSkillsView, SeedVocabulary,
+};
 use crate::skills::{AdhocLinks, Claim, Requirement, Resolution, ResolutionConfig, Taxonomy};
+
+/// The prior strengths (rating, success) every catalogue prior uses ([`GlobalStats::prior`]
+/// only moves the means): the rows' reputation denominators are computed with them.
+const REPUTATION_STRENGTHS: (f64, f64) = (
+    ReputationPrior::DEFAULT.rating_strength,
+    ReputationPrior::DEFAULT.success_strength,
+);
 
 /// A freelancer compiled for scanning.
 #[derive(Debug, Clone)]
@@ -30,6 +40,8 @@ pub(crate) struct FreelancerEntry {
     pub claim_resolutions: Vec<Arc<Resolution>>,
     /// Raw skill labels as supplied (the megilance_v1 preset reads these).
     pub raw_labels: Vec<String>,
+    /// `raw_labels` compiled for the megilance_v1 skill factor (derived, never saved).
+    pub seed_skills: SeedSkills,
     pub zone: Option<u32>,
     pub hours: (f64, f64),
     pub langs: Vec<u32>,
@@ -50,7 +62,6 @@ pub(crate) struct ScanRow {
     pub langs_overflow: bool,
     pub rate: Option<f64>,
     pub weekly_hours: Option<f64>,
-    pub experience_years: Option<f64>,
     pub zone: Option<u32>,
     pub country: Option<u32>,
     pub region: Option<u32>,
@@ -60,8 +71,20 @@ pub(crate) struct ScanRow {
     pub active: u32,
     pub ratings_count: u32,
     pub ratings_sum: f64,
-    /// Unix seconds.
+    /// Unix seconds. (Recency depends on the request time, so the row keeps only this
+    /// time-independent part; the request's `RecencyTable` turns it into the factor.)
     pub last_active: Option<i64>,
+    /// Job-independent factor parts, derived from the fields above on every write of the row
+    /// (upsert, outcome, history change; rebuilt on snapshot load, never saved):
+    /// the experience `e` of [`factors::experience`],
+    pub experience: f64,
+    /// the load divisor of [`factors::availability_load`],
+    pub load: f64,
+    /// and the reputation denominators `C + ratings_count` and `finished + C₂` of
+    /// [`factors::reputation`] (C, C₂ = the prior strengths of [`REPUTATION_STRENGTHS`]; the
+    /// prior's means change with the whole catalogue, so the value itself is per request).
+    pub rating_den: f64,
+    pub success_den: f64,
     /// Claims in `Catalog::arena[claims_start .. claims_start + claims_len]`.
     pub claims_start: u32,
     pub claims_len: u32,
@@ -77,7 +100,6 @@ impl ScanRow {
         langs_overflow: false,
         rate: None,
         weekly_hours: None,
-        experience_years: None,
         zone: None,
         country: None,
         region: None,
@@ -88,9 +110,33 @@ impl ScanRow {
         ratings_count: 0,
         ratings_sum: 0.0,
         last_active: None,
+        experience: 0.0,
+        load: 1.0,
+        rating_den: 1.0,
+        success_den: 1.0,
         claims_start: 0,
         claims_len: 0,
     };
+
+    /// The reputation factor under `prior` ([`factors::reputation`], the same expression
+    /// with the row's cached denominators, so equal to the bit).
+    #[inline]
+    pub fn reputation(&self, prior: &ReputationPrior) -> f64 {
+        if (prior.rating_strength, prior.success_strength) != REPUTATION_STRENGTHS {
+            return factors::reputation(
+                prior,
+                self.ratings_sum,
+                self.ratings_count,
+                self.completed,
+                self.total.saturating_sub(self.active),
+            );
+        }
+        let rating =
+            (prior.rating_strength * prior.mean_rating + self.ratings_sum) / self.rating_den;
+        let success = (self.completed as f64 + prior.success_strength * prior.success_rate)
+            / self.success_den;
+        (0.6 * (rating - 1.0) / 4.0 + 0.4 * success).clamp(0.0, 1.0)
+    }
 
     /// Whether every language of `ids` is spoken.
     #[inline]
@@ -103,6 +149,20 @@ impl ScanRow {
     }
 }
 
+/// What the megilance_v1 preset reads of one freelancer, stored contiguously like
+/// [`ScanRow`] (a separate table, so the default scan does not carry it): the seed's
+/// job-independent factor parts and the compiled skill labels in `Catalog::seed_arena`.
+/// Derived on every write of the freelancer; rebuilt on load, never saved.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SeedRow {
+    pub factors: SeedFreelancerFactors,
+    /// Labels in `Catalog::seed_arena[labels_start .. labels_start + labels_len]`.
+    pub labels_start: u32,
+    pub labels_len: u32,
+    /// [`SeedSkills::summary`] of the labels.
+    pub summary: (u16, u32),
+}
+
 /// A job compiled for scanning.
 #[derive(Debug, Clone)]
 pub(crate) struct JobEntry {
@@ -112,6 +172,8 @@ pub(crate) struct JobEntry {
     /// How each requirement's label resolved (parallel to `reqs`).
     pub req_resolutions: Vec<Arc<Resolution>>,
     pub raw_labels: Vec<String>,
+    /// `raw_labels` compiled for the megilance_v1 skill factor (derived, never saved).
+    pub seed_skills: SeedSkills,
     pub zone: Option<u32>,
     pub hours: (f64, f64),
     pub required_langs: Vec<u32>,
@@ -179,6 +241,8 @@ pub(crate) struct Catalog {
     pub adhoc: Interner,
     /// Links between ad-hoc labels that look alike (parallel to `adhoc`).
     pub adhoc_links: AdhocLinks,
+    /// The megilance_v1 seed's normalised labels (derived, rebuilt by compiling on load).
+    pub seed_vocabulary: SeedVocabulary,
     pub langs: Interner,
     pub places: Interner,
     pub zones: Interner,
@@ -188,6 +252,12 @@ pub(crate) struct Catalog {
     pub freelancers: Vec<Option<FreelancerEntry>>,
     /// Hot rows, parallel to `freelancers`.
     pub rows: Vec<ScanRow>,
+    /// The megilance_v1 rows, parallel to `freelancers` (derived).
+    pub seed_rows: Vec<SeedRow>,
+    /// All live freelancers' compiled seed labels, back to back (seed rows point into it).
+    pub seed_arena: Vec<SeedLabel>,
+    /// Labels in `seed_arena` that belong to replaced or removed freelancers.
+    pub seed_garbage: usize,
     /// All live freelancers' claims, back to back (rows point into it).
     pub arena: Vec<Claim>,
     /// Claims in `arena` that belong to replaced or removed freelancers.
@@ -208,10 +278,32 @@ pub(crate) struct Catalog {
 /// external id, which is unique among the live entities of one side, so a ranking never
 /// depends on the order entities were upserted. (`doc` only orders the empty `ext` of the
 /// megilance_v1 preset, which reproduces the seed's catalogue order.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Tie<'a> {
     pub ext: &'a str,
     pub doc: DocId,
+}
+
+/// By `ext`, then `doc` (lexicographic, as a derived order would be), without a string
+/// comparison when both `ext` are empty (megilance_v1's ties, which are frequent: its scores
+/// are rounded to 3 dp).
+impl Ord for Tie<'_> {
+    #[inline]
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        let ext = if self.ext.is_empty() && other.ext.is_empty() {
+            std::cmp::Ordering::Equal
+        } else {
+            self.ext.cmp(other.ext)
+        };
+        ext.then(self.doc.cmp(&other.doc))
+    }
+}
+
+impl PartialOrd for Tie<'_> {
+    #[inline]
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// The sizes of the catalogue's interners at one moment (see [`Catalog::mark`]).
@@ -253,6 +345,7 @@ impl Catalog {
             resolutions: HashMap::new(),
             adhoc: Interner::new(),
             adhoc_links: AdhocLinks::new(),
+            seed_vocabulary: SeedVocabulary::default(),
             langs: Interner::new(),
             places: Interner::new(),
             zones: Interner::new(),
@@ -261,6 +354,9 @@ impl Catalog {
             job_ids: Interner::new(),
             freelancers: Vec::new(),
             rows: Vec::new(),
+            seed_rows: Vec::new(),
+            seed_arena: Vec::new(),
+            seed_garbage: 0,
             arena: Vec::new(),
             arena_garbage: 0,
             postings: Vec::new(),
@@ -283,6 +379,7 @@ impl Catalog {
         if freelancers > self.freelancers.len() {
             self.freelancers.resize_with(freelancers, || None);
             self.rows.resize(freelancers, ScanRow::DEAD);
+            self.seed_rows.resize(freelancers, SeedRow::default());
         }
         if jobs > self.jobs.len() {
             self.jobs.resize_with(jobs, || None);
@@ -298,6 +395,7 @@ impl Catalog {
         self.ensure_slots(slot + 1, 0);
         if let Some(old) = self.freelancers[slot].take() {
             self.stats.apply(&old.history, -1);
+            self.seed_garbage += old.seed_skills.labels().len();
             self.arena_garbage += old.claims.len();
             self.count_holders(&old.claims, false);
         } else {
@@ -315,6 +413,10 @@ impl Catalog {
             self.postings[s].push(id);
         }
         self.rows[slot] = row_of(&entry, start);
+        let seed_start = self.seed_arena.len() as u32;
+        self.seed_arena
+            .extend_from_slice(entry.seed_skills.labels());
+        self.seed_rows[slot] = seed_row_of(&entry, seed_start);
         self.freelancers[slot] = Some(entry);
         self.maybe_compact();
         Ok(id)
@@ -335,8 +437,20 @@ impl Catalog {
         }
     }
 
-    /// Rebuilds the claim arena when more than half of it is garbage.
+    /// Rebuilds the claim arena (and the seed label arena) when more than half of it is
+    /// garbage.
     fn maybe_compact(&mut self) {
+        if self.seed_garbage > 4096 && self.seed_garbage * 2 > self.seed_arena.len() {
+            let mut arena = Vec::with_capacity(self.seed_arena.len() - self.seed_garbage);
+            for (row, e) in self.seed_rows.iter_mut().zip(&self.freelancers) {
+                if let Some(e) = e {
+                    row.labels_start = arena.len() as u32;
+                    arena.extend_from_slice(e.seed_skills.labels());
+                }
+            }
+            self.seed_arena = arena;
+            self.seed_garbage = 0;
+        }
         if self.arena_garbage <= 4096 || self.arena_garbage * 2 <= self.arena.len() {
             return;
         }
@@ -354,6 +468,16 @@ impl Catalog {
         self.arena = arena;
         self.postings = postings;
         self.arena_garbage = 0;
+    }
+
+    /// The compiled seed skills of the freelancer in `row`.
+    #[inline]
+    pub fn seed_skills_of(&self, row: &SeedRow) -> SeedSkillsView<'_> {
+        let start = row.labels_start as usize;
+        SeedSkillsView::new(
+            &self.seed_arena[start..start + row.labels_len as usize],
+            row.summary,
+        )
     }
 
     /// The claims of the freelancer in `row`.
@@ -415,7 +539,9 @@ impl Catalog {
             self.count_holders(&old.claims, false);
             self.live_freelancers -= 1;
             self.arena_garbage += old.claims.len();
+            self.seed_garbage += old.seed_skills.labels().len();
             self.rows[d] = ScanRow::DEAD;
+            self.seed_rows[d] = SeedRow::default();
             self.maybe_compact();
         }
         Ok(())
@@ -442,6 +568,8 @@ impl Catalog {
             e.history = h;
             let start = self.rows[doc as usize].claims_start;
             self.rows[doc as usize] = row_of(e, start);
+            let seed_start = self.seed_rows[doc as usize].labels_start;
+            self.seed_rows[doc as usize] = seed_row_of(e, seed_start);
         }
     }
 }
@@ -462,7 +590,6 @@ fn row_of(e: &FreelancerEntry, claims_start: u32) -> ScanRow {
         langs_overflow: e.langs.iter().any(|&l| l >= 64),
         rate: f.hourly_rate,
         weekly_hours: f.weekly_hours,
-        experience_years: f.experience_years,
         zone: e.zone,
         country: e.country,
         region: e.region,
@@ -473,7 +600,89 @@ fn row_of(e: &FreelancerEntry, claims_start: u32) -> ScanRow {
         ratings_count: h.ratings_count,
         ratings_sum: h.ratings_sum,
         last_active: f.last_active.map(|t| t.timestamp()),
+        experience: factors::experience(h.contracts_completed, f.experience_years),
+        load: factors::availability_load(h.active_contracts),
+        rating_den: REPUTATION_STRENGTHS.0 + h.ratings_count as f64,
+        success_den: h.contracts_total.saturating_sub(h.active_contracts) as f64
+            + REPUTATION_STRENGTHS.1,
         claims_start,
         claims_len: e.claims.len() as u32,
+    }
+}
+
+fn seed_row_of(e: &FreelancerEntry, labels_start: u32) -> SeedRow {
+    SeedRow {
+        factors: SeedFreelancerFactors::of(&e.seed_freelancer()),
+        labels_start,
+        labels_len: e.seed_skills.labels().len() as u32,
+        summary: e.seed_skills.summary(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::SkillClaim;
+    use crate::skills::builtin;
+
+    /// The row's cached reputation denominators, experience and load give the factor
+    /// functions' values to the bit, under the catalogue's prior and others.
+    #[test]
+    fn cached_factor_parts_equal_the_factor_functions() {
+        let mut cat = Catalog::new(builtin(), ResolutionConfig::default());
+        for i in 0..40u32 {
+            let mut f = Freelancer::new(format!("f{i}"));
+            f.skills = vec![SkillClaim {
+                skill: "Python".to_owned(),
+                level: None,
+                years: None,
+                verified: false,
+            }];
+            f.experience_years = (i % 3 == 0).then_some(i as f64 * 0.7);
+            let h = History {
+                ratings_sum: 3.7 * (i % 7) as f64,
+                ratings_count: i % 7,
+                contracts_completed: i % 5,
+                contracts_total: i % 5 + i % 3,
+                active_contracts: i % 3,
+                ..History::default()
+            };
+            let e = cat.compile_freelancer(f, h).unwrap();
+            cat.put_freelancer(e).unwrap();
+        }
+        let priors = [
+            cat.stats.prior(),
+            ReputationPrior::default(),
+            ReputationPrior {
+                mean_rating: 3.3,
+                success_rate: 0.61,
+                ..ReputationPrior::default()
+            },
+        ];
+        for (row, e) in cat.rows.iter().zip(&cat.freelancers) {
+            let e = e.as_ref().unwrap();
+            let h = &e.history;
+            for p in &priors {
+                let want = factors::reputation(
+                    p,
+                    h.ratings_sum,
+                    h.ratings_count,
+                    h.contracts_completed,
+                    h.contracts_total - h.active_contracts,
+                );
+                assert_eq!(row.reputation(p).to_bits(), want.to_bits());
+            }
+            for level in [None, Some(crate::domain::ExperienceLevel::Expert)] {
+                assert_eq!(
+                    factors::experience_fit_of(level, row.experience).to_bits(),
+                    factors::experience_fit(level, h.contracts_completed, e.input.experience_years)
+                        .to_bits()
+                );
+            }
+            assert_eq!(
+                factors::availability_fit_with_load(Some(20.0), Some(30.0), row.load).to_bits(),
+                factors::availability_fit(Some(20.0), Some(30.0), h.active_contracts).to_bits()
+            );
+        }
     }
 }

@@ -11,6 +11,7 @@ use super::catalog::{Catalog, FreelancerEntry, JobEntry, RESOLUTION_MEMO};
 use super::options::LabelReport;
 use crate::domain::{Freelancer, History, Importance, Job, WorkingHours, normalize_language};
 use crate::error::{Error, Result};
+use crate::score::megilance::SeedSkills;
 use crate::skills::{AdhocLinks, Claim, Requirement, Resolution, SkillId, normalize_label};
 use crate::util::TrimSpace;
 
@@ -129,6 +130,14 @@ impl Catalog {
         }
     }
 
+    /// `labels` compiled for the megilance_v1 skill factor; rejects (`field`) a label that
+    /// would be the vocabulary's (u32::MAX + 1)-th.
+    fn seed_skills(&mut self, field: &str, labels: &[String]) -> Result<SeedSkills> {
+        self.seed_vocabulary.compile(labels).ok_or_else(|| {
+            Error::invalid(field, "too many distinct skill labels (more than u32::MAX)")
+        })
+    }
+
     fn intern_zone(&mut self, field: &str, name: &str) -> Result<u32> {
         let tz = Tz::from_str(name.trim_space())
             .map_err(|_| Error::invalid(field, format!("unknown IANA time zone `{name}`")))?;
@@ -211,7 +220,8 @@ impl Catalog {
                 region = Some(self.intern_place("freelancer.location.region", "region", r)?);
             }
         }
-        let raw_labels = f.skills.iter().map(|s| s.skill.clone()).collect();
+        let raw_labels: Vec<String> = f.skills.iter().map(|s| s.skill.clone()).collect();
+        let seed_skills = self.seed_skills("freelancer.skills", &raw_labels)?;
         f.history = Some(history.clone());
         Ok(FreelancerEntry {
             input: f,
@@ -220,6 +230,7 @@ impl Catalog {
             claim_labels: labels_sorted,
             claim_resolutions: resolutions_sorted,
             raw_labels,
+            seed_skills,
             zone,
             hours: (hours.start, hours.end),
             langs,
@@ -298,13 +309,15 @@ impl Catalog {
         for (i, r) in j.location.regions.iter().enumerate() {
             regions.push(self.intern_place(&format!("job.location.regions[{i}]"), "region", r)?);
         }
-        let raw_labels = j.skills.iter().map(|s| s.skill.clone()).collect();
+        let raw_labels: Vec<String> = j.skills.iter().map(|s| s.skill.clone()).collect();
+        let seed_skills = self.seed_skills("job.skills", &raw_labels)?;
         Ok(JobEntry {
             input: j,
             reqs,
             req_labels: labels,
             req_resolutions: resolutions,
             raw_labels,
+            seed_skills,
             zone,
             hours: (hours.start, hours.end),
             required_langs,

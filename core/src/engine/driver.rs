@@ -24,6 +24,7 @@ use crate::explain::RerankMove;
 use crate::filter::{Gate, Veto, VetoCounts};
 use crate::ids::DocId;
 use crate::rerank;
+use crate::score::megilance::SkillRounding;
 use crate::score::{FactorSet, Ties};
 use crate::skills::{
     AnchorSide, Expansion, FitScratch, SkillFit, fit_with_held_expansion, fit_with_needed_expansion,
@@ -235,6 +236,7 @@ pub(crate) fn recommend(ctx: &RequestCtx<'_>, anchor: Anchor<'_>) -> Result<Reco
     let scan = |docs: &mut dyn Iterator<Item = usize>| {
         let mut acc = ScanAcc::new(&sel);
         let mut scratch = FitScratch::default();
+        let mut rounding = SkillRounding::default();
         for doc in docs {
             let Some((j, fdoc)) = cands.pair_of(doc) else {
                 continue;
@@ -273,7 +275,14 @@ pub(crate) fn recommend(ctx: &RequestCtx<'_>, anchor: Anchor<'_>) -> Result<Reco
                     if pruned(&mut acc, heap, ctx.scorer.upper_bound(&known), min) {
                         continue;
                     }
-                    (heap, ctx.scorer.total(&pair.default_values(&fit)))
+                    // then the cheap factors (job-independent parts cached in the row)
+                    let mut values = pair.cheap_default_values();
+                    values[0] = Some(fit.score);
+                    if pruned(&mut acc, heap, ctx.scorer.upper_bound(&values), min) {
+                        continue;
+                    }
+                    pair.complete_default_values(&mut values, &fit);
+                    (heap, ctx.scorer.total(&values))
                 }
                 FactorSet::Megilance => {
                     acc.scored += 1;
@@ -281,7 +290,7 @@ pub(crate) fn recommend(ctx: &RequestCtx<'_>, anchor: Anchor<'_>) -> Result<Reco
                     if pruned(&mut acc, main, ctx.scorer.upper_bound(&values), min) {
                         continue;
                     }
-                    values[0] = Some(pair.megilance_skill());
+                    values[0] = Some(pair.megilance_skill(&mut rounding));
                     (main, ctx.scorer.total(&values))
                 }
             };

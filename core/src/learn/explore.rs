@@ -64,6 +64,13 @@ pub fn plackett_luce_sample(scores: &[f64], temperature: f64, seed: u64) -> Vec<
         return order;
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    draw_permutation(scores, temperature, &mut rng)
+}
+
+/// The Plackett–Luce draw itself (weights relative to the best remaining score each step).
+#[allow(clippy::needless_range_loop)] // parallel arrays indexed by item
+fn draw_permutation(scores: &[f64], temperature: f64, rng: &mut ChaCha8Rng) -> Vec<usize> {
+    let m = scores.len();
     let mut placed = vec![false; m];
     let mut out = Vec::with_capacity(m);
     let mut w = vec![0.0; m];
@@ -125,7 +132,9 @@ pub fn plackett_luce_marginals(scores: &[f64], temperature: f64) -> Result<Vec<f
     if m > MAX_EXPLORED {
         return Err(Error::invalid(
             "exploration.top_m",
-            format!("at most {MAX_EXPLORED} items can be explored with exact propensities, got {m}"),
+            format!(
+                "at most {MAX_EXPLORED} items can be explored with exact propensities, got {m}"
+            ),
         ));
     }
     if !(temperature.is_finite() && temperature > 0.0) {
@@ -148,6 +157,12 @@ pub fn plackett_luce_marginals(scores: &[f64], temperature: f64) -> Result<Vec<f
     let mut prob_set = vec![0.0f64; 1 << m];
     prob_set[0] = 1.0;
     let mut w = vec![0.0; m];
+    // One set of weights relative to the overall best serves every set when even the worst
+    // weight is a normal number (then no remaining sum is 0); otherwise weigh each set
+    // relative to its own best remaining score (exact in the T → 0 limit, no 0/0).
+    let global =
+        weights_of(scores, temperature, full, &mut w) > 0.0 && w.iter().all(|x| *x >= 1e-300);
+    let mut rem_w = w.clone();
     // sets in increasing numeric order: every subset of S is visited before S
     for set in 0..full {
         let p = prob_set[set as usize];
@@ -155,7 +170,17 @@ pub fn plackett_luce_marginals(scores: &[f64], temperature: f64) -> Result<Vec<f
             continue;
         }
         let remaining = full & !set;
-        let total = weights_of(scores, temperature, remaining, &mut w);
+        let total = if global {
+            let mut total = 0.0;
+            for (j, (r, x)) in rem_w.iter_mut().zip(&w).enumerate() {
+                *r = if remaining >> j & 1 == 1 { *x } else { 0.0 };
+                total += *r;
+            }
+            total
+        } else {
+            weights_of(scores, temperature, remaining, &mut rem_w)
+        };
+        let w = &rem_w;
         let k = set.count_ones() as usize;
         for j in 0..m {
             if w[j] > 0.0 {

@@ -6,8 +6,9 @@
 //! so a fit streams through it without pointer chasing. Bytes per item with `d` factors:
 //! `4·d` (f32 factors) + 2 (u16 position) + 4 (f32 propensity) + 1 (u8 outcome bits), plus per
 //! slate 8 (end offset) + 16 ([`SlateMeta`]): for the default 9 factors and slates of 20 items
-//! that is 43 + 24/20 ≈ 44.2 B per item (1M impressions ≈ 42 MiB); [`ImpressionLog::memory_bytes`]
-//! reports the live figure.
+//! that is 43 + 24/20 ≈ 44.2 B per item (1M impressions ≈ 42 MiB). [`ImpressionLog::memory_bytes`]
+//! reports the live figure, which counts spare capacity: columns grown by pushes may hold up to
+//! 2× until [`ImpressionLog::shrink_to_fit`] (or [`ImpressionLog::reserve`] ahead).
 
 use serde::{Deserialize, Serialize};
 
@@ -156,12 +157,18 @@ fn check_names(names: &[String]) -> Result<()> {
     if names.is_empty() || names.len() > MAX_LOG_FACTORS {
         return Err(Error::invalid(
             "factor_names",
-            format!("must name 1 to {MAX_LOG_FACTORS} factors, got {}", names.len()),
+            format!(
+                "must name 1 to {MAX_LOG_FACTORS} factors, got {}",
+                names.len()
+            ),
         ));
     }
     for (i, n) in names.iter().enumerate() {
         if n.is_empty() {
-            return Err(Error::invalid(indexed("factor_names", i), "must not be empty"));
+            return Err(Error::invalid(
+                indexed("factor_names", i),
+                "must not be empty",
+            ));
         }
         if names[..i].contains(n) {
             return Err(Error::invalid(
@@ -255,11 +262,7 @@ impl TryFrom<LogColumns> for ImpressionLog {
         if c.slate_ends.len() != c.slates.len() {
             return Err(Error::invalid(
                 "impression_log.slate_ends",
-                format!(
-                    "{} ends for {} slates",
-                    c.slate_ends.len(),
-                    c.slates.len()
-                ),
+                format!("{} ends for {} slates", c.slate_ends.len(), c.slates.len()),
             ));
         }
         let mut start = 0u64;
@@ -324,6 +327,29 @@ impl ImpressionLog {
         Ok(Self::new(factor_names))
     }
 
+    /// Reserves room for `slates` more slates holding `items` more items (growth by
+    /// [`ImpressionLog::push_slate`] otherwise doubles the columns, up to 2× the bytes).
+    pub fn reserve(&mut self, slates: usize, items: usize) {
+        let d = self.factor_names.len();
+        self.slates.reserve(slates);
+        self.slate_ends.reserve(slates);
+        self.factors.reserve(items.saturating_mul(d));
+        self.positions.reserve(items);
+        self.propensities.reserve(items);
+        self.outcomes.reserve(items);
+    }
+
+    /// Releases spare column capacity, so [`ImpressionLog::memory_bytes`] is the documented
+    /// bytes per item (a deserialised log is already tight).
+    pub fn shrink_to_fit(&mut self) {
+        self.slates.shrink_to_fit();
+        self.slate_ends.shrink_to_fit();
+        self.factors.shrink_to_fit();
+        self.positions.shrink_to_fit();
+        self.propensities.shrink_to_fit();
+        self.outcomes.shrink_to_fit();
+    }
+
     /// The factor list every row has, in order.
     pub fn factor_names(&self) -> &[String] {
         &self.factor_names
@@ -352,7 +378,10 @@ impl ImpressionLog {
                 });
             }
         }
-        let factors: Vec<f32> = items.iter().flat_map(|it| it.factors.iter().copied()).collect();
+        let factors: Vec<f32> = items
+            .iter()
+            .flat_map(|it| it.factors.iter().copied())
+            .collect();
         let positions: Vec<u16> = items.iter().map(|it| it.position).collect();
         let propensities: Vec<f32> = items.iter().map(|it| it.propensity).collect();
         let outcomes = vec![0u8; items.len()];
@@ -403,7 +432,11 @@ impl ImpressionLog {
     /// Heap bytes held (capacities of every column) plus the struct itself.
     pub fn memory_bytes(&self) -> usize {
         std::mem::size_of::<Self>()
-            + self.factor_names.iter().map(|n| n.capacity()).sum::<usize>()
+            + self
+                .factor_names
+                .iter()
+                .map(|n| n.capacity())
+                .sum::<usize>()
             + self.factor_names.capacity() * std::mem::size_of::<String>()
             + self.slates.capacity() * std::mem::size_of::<SlateMeta>()
             + self.slate_ends.capacity() * 8
@@ -421,7 +454,11 @@ impl ImpressionLog {
     /// Slate `s` (`None` past the end).
     pub fn slate(&self, s: usize) -> Option<SlateView<'_>> {
         let meta = self.slates.get(s)?;
-        let start = if s == 0 { 0 } else { self.slate_ends[s - 1] as usize };
+        let start = if s == 0 {
+            0
+        } else {
+            self.slate_ends[s - 1] as usize
+        };
         let end = self.slate_ends[s] as usize;
         let d = self.factor_names.len();
         Some(SlateView {
@@ -477,7 +514,8 @@ impl<'a> SlateView<'a> {
     pub fn is_empty(&self) -> bool {
         self.positions.is_empty()
     }
-    /// Factor values of item `i` (log factor order; NaN = not applicable).
+    /// Factor values of item `i` (log factor order; NaN = not applicable). Like the other
+    /// per-item accessors, panics if `i ≥ len()`, as slice indexing does.
     pub fn factors(&self, i: usize) -> &'a [f32] {
         &self.factors[i * self.n_factors..(i + 1) * self.n_factors]
     }

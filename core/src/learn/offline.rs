@@ -235,12 +235,8 @@ where
         dr: 0.0,
         logged: 0.0,
     };
-    for i in 0..len {
-        let (l, c, p) = (
-            v.position(i) as usize,
-            cand[i] as usize,
-            v.propensity(i) as f64,
-        );
+    for (i, &c) in cand.iter().enumerate() {
+        let (l, c, p) = (v.position(i) as usize, c as usize, v.propensity(i) as f64);
         let explored_item = p < 1.0 && l < depth;
         if c < k && c != l && !(explored_item && c < depth) {
             return Err(bad(format!(

@@ -49,9 +49,13 @@ impl SimTruth {
         sigmoid(z)
     }
 
-    /// True examination of 0-based position `k`.
+    /// True examination of 0-based position `k` (past the curve: its last value; an empty
+    /// curve: 1).
     pub fn examination(&self, k: usize) -> f64 {
-        self.theta[k.min(self.theta.len() - 1)]
+        self.theta
+            .get(k.min(self.theta.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(1.0)
     }
 }
 
@@ -142,7 +146,10 @@ pub fn draw_request(rng: &mut impl Rng, slate_len: usize, d: usize) -> SimReques
             };
         }
     }
-    SimRequest { factors, n_factors: d }
+    SimRequest {
+        factors,
+        n_factors: d,
+    }
 }
 
 /// Generates an impression log under `cfg` (see the module documentation). Returns the log
@@ -179,6 +186,7 @@ pub fn simulate(cfg: &SimConfig) -> Result<(ImpressionLog, Vec<SimRequest>)> {
         return Err(Error::invalid("simulate.truth.theta", "must not be empty"));
     }
     let mut log = ImpressionLog::with_factors(cfg.factor_names.clone())?;
+    log.reserve(cfg.n_slates, cfg.n_slates.saturating_mul(cfg.slate_len));
     let mut requests = Vec::with_capacity(cfg.n_slates);
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
     let m = cfg.explore_top_m.min(cfg.slate_len);
@@ -193,7 +201,10 @@ pub fn simulate(cfg: &SimConfig) -> Result<(ImpressionLog, Vec<SimRequest>)> {
         for &i in &order {
             factors.extend_from_slice(raw.item(i));
         }
-        let req = SimRequest { factors, n_factors: d };
+        let req = SimRequest {
+            factors,
+            n_factors: d,
+        };
         let explored = m >= 2 && rng.random::<f64>() < cfg.explore_share;
         // positions[i] and propensities[i] of the item at logger rank i
         let mut positions: Vec<u16> = (0..cfg.slate_len as u16).collect();
@@ -220,8 +231,8 @@ pub fn simulate(cfg: &SimConfig) -> Result<(ImpressionLog, Vec<SimRequest>)> {
             explored,
         };
         let first = log.push_slate(meta, &items)?;
-        for i in 0..cfg.slate_len {
-            let p = cfg.truth.examination(positions[i] as usize) * cfg.truth.relevance(req.item(i));
+        for (i, &position) in positions.iter().enumerate() {
+            let p = cfg.truth.examination(position as usize) * cfg.truth.relevance(req.item(i));
             if rng.random::<f64>() < p {
                 log.set_outcome(first + i, Outcome::Viewed)?;
                 if rng.random::<f64>() < cfg.hire_given_click {
@@ -231,6 +242,7 @@ pub fn simulate(cfg: &SimConfig) -> Result<(ImpressionLog, Vec<SimRequest>)> {
         }
         requests.push(req);
     }
+    log.shrink_to_fit();
     Ok((log, requests))
 }
 
@@ -248,7 +260,9 @@ pub fn expected_clicks(truth: &SimTruth, req: &SimRequest, order: &[usize], k: u
 /// NDCG@k of showing `req` in `order`, with gains = true relevance and the ideal order by true
 /// relevance (Järvelin & Kekäläinen 2002; discount `1/log2(pos + 2)`).
 pub fn ndcg_at(truth: &SimTruth, req: &SimRequest, order: &[usize], k: usize) -> f64 {
-    let rel: Vec<f64> = (0..req.len()).map(|i| truth.relevance(req.item(i))).collect();
+    let rel: Vec<f64> = (0..req.len())
+        .map(|i| truth.relevance(req.item(i)))
+        .collect();
     let dcg = |o: &[usize]| -> f64 {
         o.iter()
             .take(k)

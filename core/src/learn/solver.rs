@@ -78,6 +78,17 @@ pub(crate) fn pass(
     slate_w: Option<&[f64]>,
     want_derivatives: bool,
 ) -> PassOut {
+    pass_with(design, beta, slate_w, want_derivatives, true)
+}
+
+/// [`pass`], optionally without the log-likelihood (`ll` is then 0; saves a logarithm per row).
+pub(crate) fn pass_with(
+    design: &Design,
+    beta: &[f64],
+    slate_w: Option<&[f64]>,
+    want_derivatives: bool,
+    want_ll: bool,
+) -> PassOut {
     let d = design.d;
     let q = d + 1; // (b, w)
     let kk = design.k;
@@ -110,7 +121,9 @@ pub(crate) fn pass(
             let sg = sigmoid(z);
             let p = (th * sg).clamp(P_MIN, 1.0 - P_MIN);
             let y = design.y[i] != 0;
-            ll += sw * if y { p.ln() } else { (1.0 - p).ln() };
+            if want_ll {
+                ll += sw * if y { p.ln() } else { (1.0 - p).ln() };
+            }
             if !want_derivatives {
                 continue;
             }
@@ -121,20 +134,21 @@ pub(crate) fn pass(
             let dt = sg; // ∂p/∂θ_k
             let rz = r * dz;
             let hzz = h * dz * dz;
+            for (gb, xa) in g_bw.iter_mut().zip(&xt) {
+                *gb += rz * xa;
+            }
             for a in 0..q {
-                g_bw[a] += rz * xt[a];
                 let ha = hzz * xt[a];
-                let row = &mut a_bw[a * q..a * q + q];
-                for bb in a..q {
-                    row[bb] += ha * xt[bb];
+                let row = &mut a_bw[a * q + a..a * q + q];
+                for (cell, xb) in row.iter_mut().zip(&xt[a..]) {
+                    *cell += ha * xb;
                 }
             }
             g_t[k] += r * dt;
             d_t[k] += h * dt * dt;
             let hzt = h * dz * dt;
-            let crow = &mut c_t[k * q..k * q + q];
-            for a in 0..q {
-                crow[a] += hzt * xt[a];
+            for (cell, xa) in c_t[k * q..k * q + q].iter_mut().zip(&xt) {
+                *cell += hzt * xa;
             }
         }
         start = end;
@@ -194,10 +208,9 @@ impl Problem<'_> {
 
     fn penalised(&self, beta: &[f64], ll: f64) -> f64 {
         let mut obj = ll;
-        for j in 0..beta.len() {
-            if self.penalty[j] > 0.0 {
-                let e = beta[j] - self.centre[j];
-                obj -= 0.5 * self.penalty[j] * e * e;
+        for ((b, lambda), c) in beta.iter().zip(&self.penalty).zip(&self.centre) {
+            if *lambda > 0.0 {
+                obj -= 0.5 * lambda * (b - c) * (b - c);
             }
         }
         obj
@@ -212,7 +225,10 @@ pub(crate) struct Solved {
 /// Solves `A x = g` for a symmetric positive semi-definite `A` (n × n) by Cholesky, adding a
 /// growing ridge until it factors; `None` if it never does (all-zero rows are held instead).
 fn cholesky_solve(a: &[f64], g: &[f64], n: usize) -> Option<Vec<f64>> {
-    let scale = (0..n).map(|i| a[i * n + i].abs()).fold(0.0, f64::max).max(1e-300);
+    let scale = (0..n)
+        .map(|i| a[i * n + i].abs())
+        .fold(0.0, f64::max)
+        .max(1e-300);
     let mut ridge = 0.0;
     for _ in 0..12 {
         let mut l = vec![0.0; n * n];
@@ -253,64 +269,103 @@ fn cholesky_solve(a: &[f64], g: &[f64], n: usize) -> Option<Vec<f64>> {
             }
             return Some(x);
         }
-        ridge = if ridge == 0.0 { scale * 1e-12 } else { ridge * 100.0 };
+        ridge = if ridge == 0.0 {
+            scale * 1e-12
+        } else {
+            ridge * 100.0
+        };
     }
     None
+}
+
+/// The projected Newton direction at `beta` from a pass's derivatives: the penalised gradient,
+/// the free set (not held, not at a bound the gradient pushes against) and the Newton step on
+/// it (`None` when nothing is free or the system does not factor).
+fn direction(
+    prob: &Problem<'_>,
+    beta: &[f64],
+    out: &PassOut,
+) -> Option<(Vec<f64>, Vec<usize>, Vec<f64>)> {
+    let np = beta.len();
+    let mut grad = out.grad.clone();
+    let mut fisher = out.fisher.clone();
+    for j in 0..np {
+        if prob.penalty[j] > 0.0 {
+            grad[j] -= prob.penalty[j] * (beta[j] - prob.centre[j]);
+            fisher[j * np + j] += prob.penalty[j];
+        }
+    }
+    let eps = 1e-12;
+    let free: Vec<usize> = (0..np)
+        .filter(|&j| {
+            let pinned_low = beta[j] <= prob.lower[j] + eps && grad[j] < 0.0;
+            let pinned_high = beta[j] >= prob.upper[j] - eps && grad[j] > 0.0;
+            !prob.held[j] && fisher[j * np + j] > 0.0 && !pinned_low && !pinned_high
+        })
+        .collect();
+    if free.is_empty() {
+        return None;
+    }
+    let nf = free.len();
+    let mut a = vec![0.0; nf * nf];
+    let mut g = vec![0.0; nf];
+    for (fi, &i) in free.iter().enumerate() {
+        g[fi] = grad[i];
+        for (fj, &j) in free.iter().enumerate() {
+            a[fi * nf + fj] = fisher[i * np + j];
+        }
+    }
+    let step = cholesky_solve(&a, &g, nf)?;
+    Some((grad, free, step))
+}
+
+/// `steps` full projected Newton steps from `beta` without a line search: from a nearby optimum
+/// (the full-data fit, for a bootstrap resample) Newton converges quadratically, so two steps
+/// approximate the resample's refit closely at one pass each (the one-step bootstrap
+/// approximation, Davison & Hinkley 1997 "Bootstrap Methods and their Application", taken one
+/// step further).
+pub(crate) fn newton_steps(prob: &Problem<'_>, mut beta: Vec<f64>, steps: usize) -> Vec<f64> {
+    for _ in 0..steps {
+        let out = pass_with(prob.design, &beta, prob.slate_w, true, false);
+        let Some((_, free, step)) = direction(prob, &beta, &out) else {
+            break;
+        };
+        for (fi, &i) in free.iter().enumerate() {
+            beta[i] = (beta[i] + step[fi]).clamp(prob.lower[i], prob.upper[i]);
+        }
+    }
+    beta
 }
 
 /// Projected Newton (Fisher scoring) from `beta`: maximises the penalised log-likelihood inside
 /// the box; stops when the objective gains less than `tol · (1 + |obj|)` or after `max_iter`.
 pub(crate) fn solve(prob: &Problem<'_>, mut beta: Vec<f64>) -> Solved {
     let np = beta.len();
-    for j in 0..np {
-        beta[j] = beta[j].clamp(prob.lower[j], prob.upper[j]);
+    for ((b, lo), hi) in beta.iter_mut().zip(&prob.lower).zip(&prob.upper) {
+        *b = b.clamp(*lo, *hi);
     }
     let mut out = pass(prob.design, &beta, prob.slate_w, true);
     let mut obj = prob.penalised(&beta, out.ll);
     let mut iterations = 0;
     while iterations < prob.max_iter {
         iterations += 1;
-        let mut grad = out.grad.clone();
-        let mut fisher = out.fisher.clone();
-        for j in 0..np {
-            if prob.penalty[j] > 0.0 {
-                grad[j] -= prob.penalty[j] * (beta[j] - prob.centre[j]);
-                fisher[j * np + j] += prob.penalty[j];
-            }
-        }
-        let eps = 1e-12;
-        let free: Vec<usize> = (0..np)
-            .filter(|&j| {
-                !prob.held[j]
-                    && fisher[j * np + j] > 0.0
-                    && !(beta[j] <= prob.lower[j] + eps && grad[j] < 0.0)
-                    && !(beta[j] >= prob.upper[j] - eps && grad[j] > 0.0)
-            })
-            .collect();
-        if free.is_empty() {
-            break;
-        }
-        let nf = free.len();
-        let mut a = vec![0.0; nf * nf];
-        let mut g = vec![0.0; nf];
-        for (fi, &i) in free.iter().enumerate() {
-            g[fi] = grad[i];
-            for (fj, &j) in free.iter().enumerate() {
-                a[fi * nf + fj] = fisher[i * np + j];
-            }
-        }
-        let Some(step) = cholesky_solve(&a, &g, nf) else {
+        let Some((grad, free, step)) = direction(prob, &beta, &out) else {
             break;
         };
         let mut t = 1.0;
         let mut accepted = false;
-        for _ in 0..40 {
+        // the full step is usually accepted: compute its derivatives in the same pass (one pass
+        // per iteration instead of two), unless no iteration follows
+        let last = iterations == prob.max_iter;
+        let mut next = None;
+        for attempt in 0..40 {
             let mut cand = beta.clone();
             for (fi, &i) in free.iter().enumerate() {
                 cand[i] = (beta[i] + t * step[fi]).clamp(prob.lower[i], prob.upper[i]);
             }
-            let ll = pass(prob.design, &cand, prob.slate_w, false).ll;
-            let new_obj = prob.penalised(&cand, ll);
+            let with_derivatives = attempt == 0 && !last;
+            let trial = pass(prob.design, &cand, prob.slate_w, with_derivatives);
+            let new_obj = prob.penalised(&cand, trial.ll);
             let decrease: f64 = (0..np).map(|j| grad[j] * (cand[j] - beta[j])).sum();
             if new_obj.is_finite() && new_obj >= obj + 1e-4 * decrease {
                 let gain = new_obj - obj;
@@ -320,14 +375,20 @@ pub(crate) fn solve(prob: &Problem<'_>, mut beta: Vec<f64>) -> Solved {
                 if gain <= prob.tol * (1.0 + obj.abs()) {
                     return Solved { beta };
                 }
+                if with_derivatives {
+                    next = Some(trial);
+                }
                 break;
             }
             t *= 0.5;
         }
-        if !accepted {
+        if !accepted || last {
             break;
         }
-        out = pass(prob.design, &beta, prob.slate_w, true);
+        out = match next {
+            Some(o) => o,
+            None => pass(prob.design, &beta, prob.slate_w, true),
+        };
     }
     Solved { beta }
 }
@@ -358,7 +419,11 @@ mod tests {
             let fd = (pass(&design, &bp, Some(&[1.0, 2.0]), false).ll
                 - pass(&design, &bm, Some(&[1.0, 2.0]), false).ll)
                 / (2.0 * h);
-            assert!((fd - out.grad[j]).abs() < 1e-6, "param {j}: {fd} vs {}", out.grad[j]);
+            assert!(
+                (fd - out.grad[j]).abs() < 1e-6,
+                "param {j}: {fd} vs {}",
+                out.grad[j]
+            );
         }
         // Fisher is symmetric with a non-negative diagonal
         let np = beta.len();

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::log::{ImpressionLog, Outcome};
-use super::solver::{Design, Problem, THETA_MIN, pass, predict, solve};
+use super::solver::{Design, Problem, THETA_MIN, newton_steps, pass, predict, solve};
 use crate::error::{Error, Result, indexed};
 
 /// Which outcome counts as the "click" of the click model. Outcomes form a funnel (view →
@@ -263,9 +263,12 @@ impl LearnedModel {
     }
 
     /// Examination θ of 0-based position `k` (positions past the fitted curve share its last
-    /// value).
+    /// value; an empty curve, which [`fit`] never returns, examines everything: 1).
     pub fn examination(&self, k: usize) -> f64 {
-        self.theta[k.min(self.theta.len() - 1)]
+        self.theta
+            .get(k.min(self.theta.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(1.0)
     }
 }
 
@@ -443,8 +446,9 @@ pub(crate) fn percentile(xs: &[f64], q: f64) -> f64 {
 /// earliest `1 − holdout_share` of the slates and report log loss and calibration on the rest,
 /// against the baseline preset calibrated the same way; (3) refit on every slate (warm start):
 /// these are the returned coefficients, θ and weights; (4) bootstrap slates (`bootstrap_rounds`
-/// resamples with replacement, seeded, each a warm-started refit of ≤ 8 Newton steps) for
-/// percentile intervals of the normalised weights; (5) per-client offsets.
+/// resamples with replacement, seeded; each resample's fit is two projected Newton steps from
+/// the full-data fit, see `solver::newton_steps`) for percentile intervals of the normalised
+/// weights; (5) per-client offsets.
 ///
 /// Errors: `InvalidInput` for a bad config (`fit.…`); [`Error::InsufficientLogs`] when no slate
 /// was explored with a propensity < 1 ("no position variation"), when the log holds fewer than
@@ -566,10 +570,8 @@ pub fn fit(log: &ImpressionLog, cfg: &FitConfig) -> Result<LearnedModel> {
                 for _ in 0..ns {
                     counts[rng.random_range(0..ns)] += 1.0;
                 }
-                let mut prob = problem(&all, cfg.l2, Some(&counts));
-                prob.max_iter = 8;
-                prob.tol = 1e-10;
-                let b = solve(&prob, beta.clone()).beta;
+                let prob = problem(&all, cfg.l2, Some(&counts));
+                let b = newton_steps(&prob, beta.clone(), 2);
                 normalise(&b[1..=d]).unwrap_or_else(|| vec![0.0; d])
             })
             .collect();
@@ -598,10 +600,8 @@ pub fn fit(log: &ImpressionLog, cfg: &FitConfig) -> Result<LearnedModel> {
                 return None;
             }
             let mut prob = problem(&cd, 0.0, None);
-            for j in 0..=d {
-                prob.penalty[j] = cfg.client_prior;
-                prob.centre[j] = beta[j];
-            }
+            prob.penalty[..=d].fill(cfg.client_prior);
+            prob.centre[..=d].copy_from_slice(&beta[..=d]);
             for h in prob.held.iter_mut().skip(d + 1) {
                 *h = true;
             }

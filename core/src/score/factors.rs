@@ -42,25 +42,52 @@ pub fn rate_fit(
 /// intermediate 0.35, expert 0.7; fit = 1 when `e ≥ need`, else `0.4 + 0.6·e/need`. No
 /// over-qualification penalty (unlike the seed). 1 when the job states no level.
 pub fn experience_fit(level: Option<ExperienceLevel>, completed: u32, years: Option<f64>) -> f64 {
+    experience_fit_of(level, experience(completed, years))
+}
+
+/// The freelancer's side of [`experience_fit`]: `e = clamp(max(completed/20, years/8), 0, 1)`
+/// (it does not depend on the job, so the engine keeps it per compiled row).
+pub fn experience(completed: u32, years: Option<f64>) -> f64 {
+    (completed as f64 / 20.0)
+        .max(years.unwrap_or(0.0) / 8.0)
+        .clamp(0.0, 1.0)
+}
+
+/// [`experience_fit`] of a job's `level` for a freelancer of experience `e` (from
+/// [`experience`]): 1 when `e ≥ need`, else `0.4 + 0.6·e/need`.
+pub fn experience_fit_of(level: Option<ExperienceLevel>, e: f64) -> f64 {
     let need = match level {
         None | Some(ExperienceLevel::Entry) => return 1.0,
         Some(ExperienceLevel::Intermediate) => 0.35,
         Some(ExperienceLevel::Expert) => 0.7,
     };
-    let e = (completed as f64 / 20.0)
-        .max(years.unwrap_or(0.0) / 8.0)
-        .clamp(0.0, 1.0);
     if e >= need { 1.0 } else { 0.4 + 0.6 * e / need }
 }
 
 /// Availability / capacity: `min(1, weekly_hours / job_hours)` when both are known (else 1),
 /// times `1 / (1 + 0.15·active_contracts)` for current load.
 pub fn availability_fit(weekly_hours: Option<f64>, job_hours: Option<f64>, active: u32) -> f64 {
+    availability_fit_with_load(weekly_hours, job_hours, availability_load(active))
+}
+
+/// The freelancer's side of [`availability_fit`]: the load divisor `1 + 0.15·active_contracts`
+/// (it does not depend on the job, so the engine keeps it per compiled row).
+pub fn availability_load(active: u32) -> f64 {
+    1.0 + 0.15 * active as f64
+}
+
+/// [`availability_fit`] with the load divisor from [`availability_load`]:
+/// `min(1, weekly_hours / job_hours) / load`, clamped to [0, 1].
+pub fn availability_fit_with_load(
+    weekly_hours: Option<f64>,
+    job_hours: Option<f64>,
+    load: f64,
+) -> f64 {
     let capacity = match (weekly_hours, job_hours) {
         (Some(have), Some(need)) if need > 0.0 => (have / need).min(1.0),
         _ => 1.0,
     };
-    (capacity / (1.0 + 0.15 * active as f64)).clamp(0.0, 1.0)
+    (capacity / load).clamp(0.0, 1.0)
 }
 
 /// Priors for [`reputation`]: catalogue-wide means (never a group's), and prior strengths.
@@ -76,14 +103,20 @@ pub struct ReputationPrior {
     pub success_strength: f64,
 }
 
+impl ReputationPrior {
+    /// The documented defaults: 4.0 stars and a 0.9 success rate, each worth 5 pseudo-
+    /// observations (the catalogue replaces the means, never the strengths).
+    pub const DEFAULT: Self = Self {
+        mean_rating: 4.0,
+        rating_strength: 5.0,
+        success_rate: 0.9,
+        success_strength: 5.0,
+    };
+}
+
 impl Default for ReputationPrior {
     fn default() -> Self {
-        Self {
-            mean_rating: 4.0,
-            rating_strength: 5.0,
-            success_rate: 0.9,
-            success_strength: 5.0,
-        }
+        Self::DEFAULT
     }
 }
 

@@ -222,6 +222,37 @@ pub struct FitScratch {
     serve: Vec<f64>,
     /// The fit of a candidate matching nothing, for the requirement list at (address, len).
     zero: Option<((usize, usize), SkillFit)>,
+    pow: PowMemo,
+}
+
+/// `v.powf(w)` remembered by the bits of `(v, w)`: the geometric mean of must-haves raises
+/// per-requirement match values, which take few distinct values within a request (levels
+/// and similarities are discrete), to request-constant weights. A direct-mapped cache (a
+/// slot keeps the last pair that hashed to it), so the result is `powf`'s own, to the bit.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PowMemo {
+    slots: Vec<(u64, u64, f64)>,
+}
+
+impl PowMemo {
+    const SLOTS: usize = 256;
+
+    #[inline]
+    fn pow(&mut self, v: f64, w: f64) -> f64 {
+        if self.slots.is_empty() {
+            // (NaN keys: no real pair has these bits, so every slot starts empty)
+            self.slots = vec![(f64::NAN.to_bits(), f64::NAN.to_bits(), 0.0); Self::SLOTS];
+        }
+        let (vb, wb) = (v.to_bits(), w.to_bits());
+        let h = (vb ^ wb.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = &mut self.slots[(h >> 56) as usize];
+        if slot.0 == vb && slot.1 == wb {
+            return slot.2;
+        }
+        let r = v.powf(w);
+        *slot = (vb, wb, r);
+        r
+    }
 }
 
 impl FitScratch {
@@ -283,12 +314,28 @@ pub fn fit_with_needed_expansion(
         {
             return fit;
         }
-        let fit = aggregate(reqs, &scratch.m, &scratch.exact, 0.0, cfg, spec);
+        let fit = aggregate(
+            reqs,
+            &scratch.m,
+            &scratch.exact,
+            0.0,
+            cfg,
+            spec,
+            &mut scratch.pow,
+        );
         scratch.zero = Some((key, fit));
         return fit;
     }
     let focus = if mass > 0.0 { served / mass } else { 0.0 };
-    aggregate(reqs, &scratch.m, &scratch.exact, focus, cfg, spec)
+    aggregate(
+        reqs,
+        &scratch.m,
+        &scratch.exact,
+        focus,
+        cfg,
+        spec,
+        &mut scratch.pow,
+    )
 }
 
 /// Skill fit when the expansion was built from the held skills (`AnchorSide::Held`): the hot
@@ -336,7 +383,15 @@ pub fn fit_with_held_expansion(
     } else {
         0.0
     };
-    aggregate(reqs, &scratch.m, &scratch.exact, focus, cfg, spec)
+    aggregate(
+        reqs,
+        &scratch.m,
+        &scratch.exact,
+        focus,
+        cfg,
+        spec,
+        &mut scratch.pow,
+    )
 }
 
 /// How much a held skill serves a requirement through one edge: similarity × both labels'
@@ -354,6 +409,7 @@ pub(crate) fn aggregate(
     focus: f64,
     cfg: &FitConfig,
     spec: &Specificity,
+    pow: &mut PowMemo,
 ) -> SkillFit {
     let (mut wm, mut wm_m, mut wn, mut wn_m) = (0.0, 0.0, 0.0, 0.0);
     let (mut n_must, mut gate, mut hard_gate) = (0usize, 0usize, 0usize);
@@ -368,7 +424,7 @@ pub(crate) fn aggregate(
             wm += w;
             wm_m += w * m[i];
             if use_prod {
-                prod *= if w == 1.0 { v } else { v.powf(w) };
+                prod *= if w == 1.0 { v } else { pow.pow(v, w) };
                 // (NaN cannot occur: every factor is finite and > 0.)
                 if prod <= 1e-250 {
                     use_prod = false;
@@ -634,7 +690,7 @@ mod tests {
             m[x.requirement] = x.value;
         }
         let focus = focus_with(t, &sim, &NoLinks, reqs, claims, spec);
-        let from_explain = aggregate(reqs, &m, &m, focus, cfg, spec);
+        let from_explain = aggregate(reqs, &m, &m, focus, cfg, spec, &mut PowMemo::default());
         assert_eq!(
             from_explain.score, a.score,
             "explanations show the scored numbers"
