@@ -20,10 +20,12 @@ mod driver;
 mod events;
 mod explain;
 mod learning;
+mod offline;
 mod options;
 mod record;
 mod request;
 mod rerank;
+mod rows;
 mod skill_vectors;
 mod snapshot;
 mod write;
@@ -39,7 +41,8 @@ pub use config::{
     ScoringConfig,
 };
 pub use events::{Counters, EventConfig, EventLog, RawEvent, Series};
-pub use learning::{CLIENT_ATTRIBUTE, OfflineCandidate, OfflineEvaluation};
+pub use learning::CLIENT_ATTRIBUTE;
+pub use offline::{OfflineCandidate, OfflineEvaluation};
 pub use options::{
     FairnessOptions, Filters, LabelReport, Match, PairScore, RecommendOptions, Recommendations,
     UpsertReport,
