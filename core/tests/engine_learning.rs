@@ -64,6 +64,8 @@ fn engine(share: Option<f64>) -> Engine {
                 .collect();
             let mut f = freelancer(&format!("f{i:03}"), &skills, rng.random_range(15.0..140.0));
             f.timezone = Some(ZONES[rng.random_range(0..ZONES.len())].into());
+            let group = if i % 4 == 0 { "p" } else { "q" };
+            f.attributes.insert("group".into(), group.into());
             f.last_active = Some(now() - chrono::Duration::days(rng.random_range(0..200)));
             let total = rng.random_range(0..40);
             f.history = Some(History {
@@ -308,6 +310,38 @@ fn learning_through_the_engine_recovers_the_clients_preferences() {
         .unwrap()
         .weight;
     assert!(w > 0.2, "the learned rate weight is used: {w}");
+    // a fairness policy re-ranks the learned scores as it re-ranks any preset's
+    let policy: fairmatch::rerank::RerankerConfig = serde_json::from_str(
+        r#"{"type": "fair", "p": 0.5, "alpha": 0.1, "protected_groups": [0]}"#,
+    )
+    .unwrap();
+    let fair = e
+        .recommend_freelancers(
+            "j00",
+            &RecommendOptions {
+                fairness: Some(fairmatch::FairnessOptions {
+                    policy,
+                    attribute: Some("group".into()),
+                    groups: vec!["p".into()],
+                    pool: None,
+                }),
+                ..learned_opts()
+            },
+        )
+        .unwrap();
+    let protected = |r: &fairmatch::Recommendations| {
+        r.matches
+            .iter()
+            .filter(|m| m.id[1..].parse::<usize>().unwrap() % 4 == 0)
+            .count()
+    };
+    assert_eq!(fair.preset, Preset::Learned);
+    assert!(
+        protected(&fair) >= protected(&r).max(3),
+        "{} vs {}",
+        protected(&fair),
+        protected(&r)
+    );
     // off-policy: the learned ranking is estimated to earn more proposals than the default
     let cands = [
         OfflineCandidate {
