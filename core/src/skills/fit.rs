@@ -256,6 +256,17 @@ impl PowMemo {
 }
 
 impl FitScratch {
+    /// [`aggregate`] of the per-requirement values in this scratch.
+    fn aggregate(
+        &mut self,
+        reqs: &[Requirement],
+        focus: f64,
+        cfg: &FitConfig,
+        spec: &Specificity,
+    ) -> SkillFit {
+        aggregate(reqs, &self.m, &self.exact, focus, cfg, spec, &mut self.pow)
+    }
+
     fn reset(&mut self, n: usize) {
         self.m.clear();
         self.m.resize(n, 0.0);
@@ -314,28 +325,12 @@ pub fn fit_with_needed_expansion(
         {
             return fit;
         }
-        let fit = aggregate(
-            reqs,
-            &scratch.m,
-            &scratch.exact,
-            0.0,
-            cfg,
-            spec,
-            &mut scratch.pow,
-        );
+        let fit = scratch.aggregate(reqs, 0.0, cfg, spec);
         scratch.zero = Some((key, fit));
         return fit;
     }
     let focus = if mass > 0.0 { served / mass } else { 0.0 };
-    aggregate(
-        reqs,
-        &scratch.m,
-        &scratch.exact,
-        focus,
-        cfg,
-        spec,
-        &mut scratch.pow,
-    )
+    scratch.aggregate(reqs, focus, cfg, spec)
 }
 
 /// Skill fit when the expansion was built from the held skills (`AnchorSide::Held`): the hot
@@ -383,15 +378,7 @@ pub fn fit_with_held_expansion(
     } else {
         0.0
     };
-    aggregate(
-        reqs,
-        &scratch.m,
-        &scratch.exact,
-        focus,
-        cfg,
-        spec,
-        &mut scratch.pow,
-    )
+    scratch.aggregate(reqs, focus, cfg, spec)
 }
 
 /// How much a held skill serves a requirement through one edge: similarity × both labels'
