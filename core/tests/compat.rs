@@ -1,5 +1,6 @@
-//! Snapshot compatibility: the frozen format-v1 snapshot in fixtures/snapshots/v1 stays
-//! loadable forever and answers as it did when it was written.
+//! Snapshot compatibility: the frozen snapshots in fixtures/snapshots/v1 (format 1) and
+//! fixtures/snapshots/v3 (format 3, written by the build of commit 950d315 with this file's
+//! `build()`) stay loadable forever and answer as they did when they were written.
 //!
 //! Regenerate only on purpose (a new format version gets a new folder):
 //! `cargo test -p fairmatch --test compat -- --ignored write_v1_fixture`.
@@ -9,10 +10,15 @@ mod common;
 use std::path::PathBuf;
 
 use common::{freelancer, job, now};
+use fairmatch::score::Composition;
 use fairmatch::{Engine, Impressions, Outcome, OutcomeKind, Preset, RecommendOptions};
 
 fn fixture() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/snapshots/v1")
+    fixture_of(1)
+}
+
+fn fixture_of(version: u32) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("../fixtures/snapshots/v{version}"))
 }
 
 fn build() -> Engine {
@@ -105,11 +111,12 @@ fn is_part(
     }
 }
 
-#[test]
-fn v1_snapshot_still_loads_and_answers_the_same() {
-    let e =
-        Engine::load(fixture().join("engine.fm")).expect("fixtures/snapshots/v1/engine.fm loads");
-    let expected = std::fs::read_to_string(fixture().join("answers.json")).unwrap();
+/// Loads `fixtures/snapshots/v{version}` and checks its answers are still given.
+fn loads_and_answers_the_same(version: u32) -> Engine {
+    let dir = fixture_of(version);
+    let e = Engine::load(dir.join("engine.fm"))
+        .unwrap_or_else(|err| panic!("fixtures/snapshots/v{version}/engine.fm loads: {err}"));
+    let expected = std::fs::read_to_string(dir.join("answers.json")).unwrap();
     let got = answers(&e);
     let parse = |s: &str| -> Vec<serde_json::Value> {
         serde_json::Deserializer::from_str(s)
@@ -122,6 +129,12 @@ fn v1_snapshot_still_loads_and_answers_the_same() {
     for (w, g) in want.iter().zip(&got) {
         is_part(w, g, "").unwrap();
     }
+    e
+}
+
+#[test]
+fn v1_snapshot_still_loads_and_answers_the_same() {
+    let e = loads_and_answers_the_same(1);
     assert_eq!(e.events().events, 3);
     assert_eq!(
         e.freelancer("ana")
@@ -131,4 +144,22 @@ fn v1_snapshot_still_loads_and_answers_the_same() {
             .contracts_total,
         1
     );
+}
+
+#[test]
+fn v3_snapshot_loads_with_the_weighted_mean_it_was_written_under() {
+    let e = loads_and_answers_the_same(3);
+    assert_eq!(e.config().scoring.composition, Composition::WeightedMean);
+    assert_eq!(e.events().events, 3);
+    // a fresh engine of today totals relevance-gated, and saving the loaded one keeps its rule
+    assert_eq!(
+        Engine::default().config().scoring.composition,
+        Composition::RelevanceGated
+    );
+    let again = Engine::from_bytes(&e.to_bytes().unwrap()).unwrap();
+    assert_eq!(
+        again.config().scoring.composition,
+        Composition::WeightedMean
+    );
+    assert_eq!(answers(&again), answers(&e));
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::{freelancer, job, now};
 use fairmatch::explain::FactorScore;
-use fairmatch::score::{DEFAULT_FACTORS, DefaultScorer, FactorSet, Scorer, Weights};
+use fairmatch::score::{Composition, DEFAULT_FACTORS, DefaultScorer, FactorSet, Scorer, Weights};
 use fairmatch::{Engine, History, RecommendOptions};
 
 /// Per-client weights over the default factors: the weights of the job's client, chosen
@@ -127,15 +127,23 @@ fn ranking(r: &fairmatch::Recommendations) -> Vec<(String, u64)> {
 fn a_scorer_of_your_own_ranks_through_the_same_driver() {
     let e = engine();
     let o = opts(10);
-    // the default weights: the same answer as the shipped preset, bit for bit
+    // the default weights as a weighted mean: the same answer as the shipped preset totalled
+    // the same way, bit for bit
     let same = PerClient::for_client("anyone", true);
-    let shipped = e.recommend_freelancers("j", &o).unwrap();
+    let as_mean = DefaultScorer::with_composition(None, Composition::WeightedMean).unwrap();
+    let shipped_mean = e.recommend_freelancers_with("j", &o, &as_mean).unwrap();
     let mine = e.recommend_freelancers_with("j", &o, &same).unwrap();
-    assert_eq!(ranking(&mine), ranking(&shipped));
+    assert_eq!(ranking(&mine), ranking(&shipped_mean));
     assert_eq!(
         (mine.candidates, mine.scored, mine.vetoed.clone()),
-        (shipped.candidates, shipped.scored, shipped.vetoed.clone())
+        (
+            shipped_mean.candidates,
+            shipped_mean.scored,
+            shipped_mean.vetoed.clone()
+        )
     );
+    // the shipped preset (relevance-gated) is `DefaultScorer::new`, through the same driver
+    let shipped = e.recommend_freelancers("j", &o).unwrap();
     assert!(mine.matches[0].explanation.is_some(), "explained");
     let via_default = DefaultScorer::new(None).unwrap();
     assert_eq!(
@@ -179,7 +187,7 @@ fn a_scorer_of_your_own_ranks_through_the_same_driver() {
         .unwrap();
     assert_eq!(
         ranking(&jobs),
-        ranking(&e.recommend_jobs("f00", &opts(2)).unwrap())
+        ranking(&e.recommend_jobs_with("f00", &opts(2), &as_mean).unwrap())
     );
     assert_eq!(jobs.matches[0].id, "j");
 }

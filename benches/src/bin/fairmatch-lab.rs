@@ -114,7 +114,7 @@ struct EvalFlags {
     bootstrap_seed: u64,
     /// Rankers to compare (comma separated; default: default, megilance_v1, 8thdegree,
     /// cosine, bm25, tfidf, jaccard; extras: megilance_v1_nodiv, the ablations
-    /// default_before, default_no_resolution, default_no_specificity, default_no_focus,
+    /// default_before, default_no_resolution, default_no_specificity, default_no_focus, default_weighted_mean,
     /// default_skills_only, skills_only_before).
     #[arg(long, value_delimiter = ',')]
     rankers: Option<Vec<String>>,

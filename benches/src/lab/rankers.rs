@@ -135,6 +135,7 @@ pub fn all_rankers(m: &Marketplace) -> Vec<RankerSpec> {
 /// | `default_no_resolution` | resolution beyond exact and alias keys |
 /// | `default_no_specificity` | specificity weighting |
 /// | `default_no_focus` | the focus term |
+/// | `default_weighted_mean` | the relevance-gated composition (the plain weighted mean instead) |
 /// | `default_skills_only` | every factor but `skills` (weights 0) |
 /// | `skills_only_before` | both: skills only, under the format-1 rules |
 ///
@@ -227,6 +228,12 @@ pub fn all_rankers_with(m: &Marketplace, base: &EngineConfig) -> Vec<RankerSpec>
             "default preset without the focus term",
             false,
             &|c| c.scoring.fit.focus = 0.0,
+        ),
+        ablation(
+            "default_weighted_mean",
+            "default preset totalled as the plain weighted mean (the rule before snapshot format 4)",
+            false,
+            &|c| c.scoring.composition = fairmatch::score::Composition::WeightedMean,
         ),
         ablation(
             "default_skills_only",

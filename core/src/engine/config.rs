@@ -4,6 +4,7 @@
 use super::events::EventConfig;
 use crate::error::{Error, Result};
 use crate::rerank::ExposureLedger;
+use crate::score::Composition;
 use crate::skills::{FitConfig, ResolutionConfig, SimilarityConfig, SpecificityConfig};
 
 /// Engine-wide configuration (saved in snapshots).
@@ -229,6 +230,9 @@ pub struct ScoringConfig {
     pub resolution: ResolutionConfig,
     /// Requirement weights by the specificity of their skill in the live catalogue.
     pub specificity: SpecificityConfig,
+    /// How the `default` preset composes relevance and the other factors (default
+    /// relevance-gated; snapshots before format 4 load with the weighted mean).
+    pub composition: Composition,
 }
 
 impl ScoringConfig {
@@ -242,8 +246,8 @@ impl ScoringConfig {
 
     /// `self` under the relevance rules snapshots of format 1 were written under (before
     /// issue 14): labels resolve by exact and alias keys only (aliases at similarity 1), no
-    /// specificity weighting, no focus term. A format-1 snapshot loads with these, so it
-    /// answers as it did.
+    /// specificity weighting, no focus term, the plain weighted mean. A format-1 snapshot
+    /// loads with these, so it answers as it did.
     pub fn into_format_v1(self) -> Self {
         Self {
             resolution: ResolutionConfig::exact_only(),
@@ -255,6 +259,7 @@ impl ScoringConfig {
                 focus: 0.0,
                 ..self.fit
             },
+            composition: Composition::WeightedMean,
             ..self
         }
     }

@@ -213,6 +213,11 @@ impl RequestCtx<'_> {
                 fs.name, fs.value, fs.weight
             ));
         }
+        if let Some(r) = self.scorer.relevance(values) {
+            notes.push(format!(
+                "relevance {r:.2}: rate, experience, availability, reputation, recency, time zone and language count in proportion to it"
+            ));
+        }
         Explanation {
             skills: Some(sx),
             notes,

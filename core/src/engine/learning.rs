@@ -266,7 +266,9 @@ impl Engine {
         job: Option<&JobEntry>,
     ) -> Result<Box<dyn Scorer>> {
         if opts.preset != Preset::Learned {
-            return opts.preset.scorer(opts.weights.as_ref());
+            return opts
+                .preset
+                .scorer_composed(opts.weights.as_ref(), s.config.scoring.composition);
         }
         let model = learned(s)?;
         let client = job.and_then(|j| client_of(s, j));

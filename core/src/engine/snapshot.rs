@@ -19,6 +19,10 @@
 //! specificity, focus, embedding similarity) and, when a skill-vector table is set, the
 //! `skillvec` section (the vector store's own validated bytes, rows by taxonomy skill
 //! id). A format-1 file loads with the relevance rules it was written under.
+//!
+//! Format version 4 adds `scoring.composition` to `config` (the `default` preset's
+//! relevance-gated total); files of formats 1–3 load with the weighted mean they were
+//! written under.
 
 use std::sync::Arc;
 
@@ -42,8 +46,9 @@ use crate::skills::Taxonomy;
 /// snapshot loads with the rules it was written under
 /// ([`super::ScoringConfig::into_format_v1`]). Format 3 (issue 18) adds the learning settings
 /// to `config` and the optional `learning` section (the impression log, the ids it refers to
-/// and the learned model); formats 1 and 2 load with an empty log.
-pub const FORMAT_VERSION: u32 = 3;
+/// and the learned model); formats 1 and 2 load with an empty log. Format 4 adds
+/// `scoring.composition`; formats 1–3 load with [`crate::score::Composition::WeightedMean`].
+pub const FORMAT_VERSION: u32 = 4;
 
 #[derive(Serialize, Deserialize)]
 struct CatalogData {
@@ -140,6 +145,9 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
     if version == 1 {
         // Format 1 had no relevance settings: it resolved and scored under these rules.
         config.scoring = config.scoring.into_format_v1();
+    } else if version < 4 {
+        // Formats 2 and 3 totalled the `default` preset as the plain weighted mean.
+        config.scoring.composition = crate::score::Composition::WeightedMean;
     }
     config
         .validate()

@@ -14,4 +14,4 @@ mod preset;
 mod scorer;
 
 pub use preset::{DEFAULT_FACTORS, Preset};
-pub use scorer::{DefaultScorer, FactorSet, MegilanceScorer, Scorer, Ties, Weights};
+pub use scorer::{Composition, DefaultScorer, FactorSet, MegilanceScorer, Scorer, Ties, Weights};

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use super::megilance::MEGILANCE_FACTORS;
-use super::scorer::{DefaultScorer, MegilanceScorer, Scorer, Weights};
+use super::scorer::{Composition, DefaultScorer, MegilanceScorer, Scorer, Weights};
 use crate::error::{Error, Result};
 use crate::util::spelling::{self, spelled_enum};
 
@@ -88,8 +88,18 @@ impl Preset {
     /// [`Preset::weights`] rejects. `learned` is built by the engine from its learned model
     /// ([`Preset::learned_scorer`]); here it is rejected (`options.preset`).
     pub fn scorer(self, overrides: Option<&BTreeMap<String, f64>>) -> Result<Box<dyn Scorer>> {
+        self.scorer_composed(overrides, Composition::default())
+    }
+
+    /// [`Preset::scorer`] with the `default` preset's factors composed as `composition`
+    /// says (the engine passes `ScoringConfig.composition`; `megilance_v1` has its own sum).
+    pub fn scorer_composed(
+        self,
+        overrides: Option<&BTreeMap<String, f64>>,
+        composition: Composition,
+    ) -> Result<Box<dyn Scorer>> {
         Ok(match self {
-            Preset::Default => Box::new(DefaultScorer::new(overrides)?),
+            Preset::Default => Box::new(DefaultScorer::with_composition(overrides, composition)?),
             Preset::MegilanceV1 => Box::new(MegilanceScorer::new(overrides)?),
             Preset::Learned => {
                 return Err(Error::invalid(
@@ -102,7 +112,8 @@ impl Preset {
 
     /// The `learned` preset's [`Scorer`]: the `default` factors with `learned` weights (in
     /// [`DEFAULT_FACTORS`] order, as `learn::LearnedModel::weights_for` gives them) and
-    /// `overrides` by name on top. Rejects learned weights of the wrong length, negative or
+    /// `overrides` by name on top, as the plain weighted mean the model was fitted in
+    /// ([`Composition::WeightedMean`]). Rejects learned weights of the wrong length, negative or
     /// non-finite, or all zero (`options.weights`), and what [`Preset::weights`] rejects.
     pub fn learned_scorer(
         learned: &[f64],
@@ -129,7 +140,10 @@ impl Preset {
                 .flatten()
                 .map(|(k, v)| (k.clone(), *v)),
         );
-        Ok(Box::new(DefaultScorer::new(Some(&all))?))
+        Ok(Box::new(DefaultScorer::with_composition(
+            Some(&all),
+            Composition::WeightedMean,
+        )?))
     }
 }
 
