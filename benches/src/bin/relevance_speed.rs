@@ -95,6 +95,7 @@ fn run(args: &[String]) {
         let o = synth::recommend_options();
         let mut samples: Vec<Duration> = Vec::new();
         let mut checksum = 0u64;
+        let (mut candidates, mut scored) = (0u64, 0u64);
         for round in 0..=rounds {
             for id in &ids {
                 let t0 = Instant::now();
@@ -103,17 +104,21 @@ fn run(args: &[String]) {
                 if round > 0 {
                     samples.push(dt);
                     checksum = checksum.wrapping_mul(31).wrapping_add(r.matches.len() as u64);
+                    candidates += u64::from(r.candidates);
+                    scored += u64::from(r.scored);
                 }
             }
         }
         let ms = |d: Option<Duration>| d.map_or(f64::NAN, |d| d.as_secs_f64() * 1e3);
         println!(
-            "{{\"upsert_s\":{:.4},\"p50_ms\":{:.4},\"p99_ms\":{:.4},\"queries\":{},\"results\":{}}}",
+            "{{\"upsert_s\":{:.4},\"p50_ms\":{:.4},\"p99_ms\":{:.4},\"queries\":{},\"results\":{},\"mean_candidates\":{:.1},\"mean_scored\":{:.1}}}",
             upsert.as_secs_f64(),
             ms(percentile(&mut samples, 50.0)),
             ms(percentile(&mut samples, 99.0)),
             samples.len(),
-            checksum
+            checksum,
+            candidates as f64 / samples.len().max(1) as f64,
+            scored as f64 / samples.len().max(1) as f64
         );
     });
 }

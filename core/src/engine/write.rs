@@ -13,26 +13,32 @@ impl Engine {
     /// embedding must also match the engine's model and dimension, fixed by the first vector
     /// stored on either side); errors name `freelancer.<field>`. Nothing changes on error.
     pub fn upsert_freelancer(&self, f: Freelancer) -> Result<()> {
-        self.put_freelancers(vec![f], Naming::single("freelancer"))
+        self.put_freelancers(vec![f], Naming::single("freelancer"), false)
             .map(|_| ())
     }
 
     /// Adds or replaces freelancers, all or nothing: the first invalid one (or an id given
     /// twice) rejects the batch and nothing changes; errors name `freelancers[i].<field>`.
     pub fn upsert_freelancers(&self, batch: Vec<Freelancer>) -> Result<()> {
-        self.put_freelancers(batch, Naming::batch("freelancer", "freelancers"))
+        self.put_freelancers(batch, Naming::batch("freelancer", "freelancers"), false)
             .map(|_| ())
     }
 
     /// [`Engine::upsert_freelancers`], answering how every skill label resolved (skill, kind,
     /// similarity, the known form it matched), in batch order.
     pub fn upsert_freelancers_with_report(&self, batch: Vec<Freelancer>) -> Result<UpsertReport> {
-        self.put_freelancers(batch, Naming::batch("freelancer", "freelancers"))
+        self.put_freelancers(batch, Naming::batch("freelancer", "freelancers"), true)
     }
 
     /// Validates everything, compiles everything, then applies: a rejected write changes
-    /// nothing, not even the label interners that reach the snapshot.
-    fn put_freelancers(&self, batch: Vec<Freelancer>, at: Naming) -> Result<UpsertReport> {
+    /// nothing, not even the label interners that reach the snapshot. The report of the
+    /// labels is built only when `report` asks for it (an empty report otherwise).
+    fn put_freelancers(
+        &self,
+        batch: Vec<Freelancer>,
+        at: Naming,
+        report: bool,
+    ) -> Result<UpsertReport> {
         let mut seen = std::collections::HashSet::new();
         for (i, f) in batch.iter().enumerate() {
             f.validate().map_err(|e| at.name(i, e))?;
@@ -74,11 +80,13 @@ impl Engine {
                 }
             }
         }
-        let mut report = UpsertReport::default();
-        for e in &compiled {
-            let labels: Vec<&str> = e.input.skills.iter().map(|c| c.skill.as_str()).collect();
-            report.add(s.catalog.label_reports(&e.input.id, &labels));
-        }
+        let report = label_reports(
+            &mut s.catalog,
+            &compiled,
+            report,
+            |e| &e.input.id,
+            |e| e.input.skills.iter().map(|c| c.skill.as_str()).collect(),
+        );
         // Everything is valid: storing cannot fail from here on (the vectors were prepared
         // by `check_embeddings` with the index's own rules).
         for e in compiled {
@@ -93,21 +101,22 @@ impl Engine {
     /// changes on error. A job's embedding must match the engine's model and dimension (fixed
     /// by the first vector stored on either side; a job's fixes it too).
     pub fn upsert_job(&self, j: Job) -> Result<()> {
-        self.put_jobs(vec![j], Naming::single("job")).map(|_| ())
+        self.put_jobs(vec![j], Naming::single("job"), false)
+            .map(|_| ())
     }
 
     /// Adds or replaces jobs, all or nothing; errors name `jobs[i].<field>`.
     pub fn upsert_jobs(&self, batch: Vec<Job>) -> Result<()> {
-        self.put_jobs(batch, Naming::batch("job", "jobs"))
+        self.put_jobs(batch, Naming::batch("job", "jobs"), false)
             .map(|_| ())
     }
 
     /// [`Engine::upsert_jobs`], answering how every skill label resolved.
     pub fn upsert_jobs_with_report(&self, batch: Vec<Job>) -> Result<UpsertReport> {
-        self.put_jobs(batch, Naming::batch("job", "jobs"))
+        self.put_jobs(batch, Naming::batch("job", "jobs"), true)
     }
 
-    fn put_jobs(&self, batch: Vec<Job>, at: Naming) -> Result<UpsertReport> {
+    fn put_jobs(&self, batch: Vec<Job>, at: Naming, report: bool) -> Result<UpsertReport> {
         let mut seen = std::collections::HashSet::new();
         for (i, j) in batch.iter().enumerate() {
             j.validate().map_err(|e| at.name(i, e))?;
@@ -142,11 +151,13 @@ impl Engine {
             // The first vector on either side fixes the engine's model and dimension.
             s.vectors = Some(new_vector_index(e)?);
         }
-        let mut report = UpsertReport::default();
-        for e in &compiled {
-            let labels: Vec<&str> = e.input.skills.iter().map(|c| c.skill.as_str()).collect();
-            report.add(s.catalog.label_reports(&e.input.id, &labels));
-        }
+        let report = label_reports(
+            &mut s.catalog,
+            &compiled,
+            report,
+            |e| &e.input.id,
+            |e| e.input.skills.iter().map(|c| c.skill.as_str()).collect(),
+        );
         for e in compiled {
             s.catalog.put_job(e)?;
         }
@@ -316,4 +327,22 @@ fn sync_vector(
         }
         (None, None) => Ok(()),
     }
+}
+
+/// How the compiled entries' skill labels resolved, in batch order, when `wanted` (the
+/// `*_with_report` upserts); an empty report otherwise, so a plain upsert does not pay for it.
+fn label_reports<E>(
+    catalog: &mut super::catalog::Catalog,
+    compiled: &[E],
+    wanted: bool,
+    id: impl Fn(&E) -> &String,
+    labels: impl Fn(&E) -> Vec<&str>,
+) -> UpsertReport {
+    let mut report = UpsertReport::default();
+    if wanted {
+        for e in compiled {
+            report.add(catalog.label_reports(id(e), &labels(e)));
+        }
+    }
+    report
 }
