@@ -3,6 +3,9 @@
 //! interval of each estimator covers the candidate's value measured by simulating it online
 //! with the same truth for ≥ 90 % of the pairs. Also the typed errors.
 
+mod common;
+
+use common::learn_sim::sim_config;
 use fairmatch::Error;
 use fairmatch::learn::simulate::{
     SimConfig, SimTruth, draw_request, expected_clicks, order_by, simulate, weighted_mean,
@@ -12,28 +15,11 @@ use fairmatch::score::DEFAULT_FACTORS;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-const TRUE_W: [f64; 9] = [1.0, 1.6, 0.2, 0.9, 0.4, 1.2, 0.1, 0.6, 0.5];
 const K: usize = 10;
 const TOP_M: usize = 10;
 
 fn config(seed: u64, explore_share: f64) -> SimConfig {
-    SimConfig {
-        n_slates: 10_000,
-        slate_len: 20,
-        factor_names: DEFAULT_FACTORS.iter().map(|f| f.0.to_owned()).collect(),
-        logger_weights: DEFAULT_FACTORS.iter().map(|f| f.1).collect(),
-        truth: SimTruth {
-            weights: TRUE_W.to_vec(),
-            intercept: -3.0,
-            theta: SimTruth::log_curve(20),
-        },
-        explore_share,
-        explore_top_m: TOP_M,
-        temperature: 0.1,
-        n_clients: 0,
-        hire_given_click: 0.1,
-        seed,
-    }
+    sim_config(seed, explore_share, 10_000)
 }
 
 /// The candidate re-ranks the explored top of a logged slate by its weighted mean; items

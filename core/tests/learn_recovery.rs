@@ -4,37 +4,20 @@
 //! calibrated score, NDCG@10 against the truth is ≥ the default's and within 3 % of the oracle;
 //! with exploration off the fit refuses with the typed reason.
 
+mod common;
+
+use common::learn_sim::{TRUE_W, sim_config};
 use fairmatch::Error;
 use fairmatch::learn::simulate::{
-    SimConfig, SimTruth, draw_request, ndcg_at, order_by, simulate, weighted_mean,
+    SimConfig, draw_request, ndcg_at, order_by, simulate, weighted_mean,
 };
 use fairmatch::learn::{FitConfig, fit};
 use fairmatch::score::DEFAULT_FACTORS;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-/// Hidden true coefficients: a different emphasis from the default preset (rate, recency and
-/// availability matter more, skills and reputation less).
-const TRUE_W: [f64; 9] = [1.0, 1.6, 0.2, 0.9, 0.4, 1.2, 0.1, 0.6, 0.5];
-
 fn config(seed: u64, explore_share: f64) -> SimConfig {
-    SimConfig {
-        n_slates: 20_000,
-        slate_len: 20,
-        factor_names: DEFAULT_FACTORS.iter().map(|f| f.0.to_owned()).collect(),
-        logger_weights: DEFAULT_FACTORS.iter().map(|f| f.1).collect(),
-        truth: SimTruth {
-            weights: TRUE_W.to_vec(),
-            intercept: -3.0,
-            theta: SimTruth::log_curve(20),
-        },
-        explore_share,
-        explore_top_m: 10,
-        temperature: 0.1,
-        n_clients: 0,
-        hire_given_click: 0.1,
-        seed,
-    }
+    sim_config(seed, explore_share, 20_000)
 }
 
 fn cosine(a: &[f64], b: &[f64]) -> f64 {

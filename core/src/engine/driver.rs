@@ -53,6 +53,16 @@ struct Candidates<'c, 'a> {
 }
 
 impl<'c, 'a> Candidates<'c, 'a> {
+    /// The freelancers of job `j` under the default factors: the job's needed-side expansion
+    /// built once (what one pair's score and the impression log's factor values share).
+    fn for_job(ctx: &'c RequestCtx<'a>, j: &'a JobEntry) -> Self {
+        Self {
+            ctx,
+            anchor: Anchor::Job(j),
+            exp: Some(ctx.expansion(j.reqs.iter().map(|r| r.skill), AnchorSide::Needed)),
+        }
+    }
+
     /// Slots to scan (live or not).
     fn slots(&self) -> usize {
         match self.anchor {
@@ -440,12 +450,7 @@ pub(crate) fn score_pair(ctx: &RequestCtx<'_>, j: &JobEntry, fdoc: usize) -> Pai
     let id = ctx.entry(fdoc).input.id.clone();
     let result: Match = match ctx.scorer.factor_set() {
         FactorSet::Default => {
-            let cands = Candidates {
-                ctx,
-                anchor: Anchor::Job(j),
-                exp: Some(ctx.expansion(j.reqs.iter().map(|r| r.skill), AnchorSide::Needed)),
-            };
-            let fit = cands.fit(j, fdoc, &mut FitScratch::default());
+            let fit = Candidates::for_job(ctx, j).fit(j, fdoc, &mut FitScratch::default());
             let gate = ctx.gate(j, &fit);
             if gate == Gate::Veto {
                 vetoes.push(Veto::MustHaveSkills.name().to_owned());
@@ -470,11 +475,7 @@ pub(crate) fn default_values(
     j: &JobEntry,
     fdocs: &[usize],
 ) -> Vec<[Option<f64>; 9]> {
-    let cands = Candidates {
-        ctx,
-        anchor: Anchor::Job(j),
-        exp: Some(ctx.expansion(j.reqs.iter().map(|r| r.skill), AnchorSide::Needed)),
-    };
+    let cands = Candidates::for_job(ctx, j);
     let mut scratch = FitScratch::default();
     fdocs
         .iter()

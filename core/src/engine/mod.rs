@@ -209,9 +209,13 @@ impl Engine {
         opts: &RecommendOptions,
     ) -> Result<Recommendations> {
         opts.validate()?;
-        // the learned preset ranks jobs of many clients: its global weights
-        let scorer = Self::scorer_for(&self.state.read(), opts, None)?;
-        self.recommend_jobs_with(freelancer_id, opts, scorer.as_ref())
+        // one read lock for the scorer and the ranking, so a `learn` in between cannot swap
+        // the model; the learned preset ranks jobs of many clients: its global weights
+        let s = self.state.read();
+        let d = s.catalog.freelancer_doc(freelancer_id)?;
+        let scorer = Self::scorer_for(&s, opts, None)?;
+        let ctx = RequestCtx::new(&s, opts, scorer.as_ref(), Direction::JobsForFreelancer);
+        driver::recommend(&ctx, Anchor::Freelancer(d as usize))
     }
 
     /// [`Engine::recommend_jobs`] scored by `scorer` instead of the options' preset (see

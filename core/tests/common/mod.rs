@@ -105,3 +105,4 @@ pub fn in_child(test: &str) -> bool {
     );
     false
 }
+pub mod learn_sim;
