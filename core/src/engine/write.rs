@@ -80,13 +80,7 @@ impl Engine {
                 }
             }
         }
-        let report = label_reports(
-            &mut s.catalog,
-            &compiled,
-            report,
-            |e| &e.input.id,
-            |e| e.input.skills.iter().map(|c| c.skill.as_str()).collect(),
-        );
+        let report = label_reports(&mut s.catalog, &compiled, report);
         // Everything is valid: storing cannot fail from here on (the vectors were prepared
         // by `check_embeddings` with the index's own rules).
         for e in compiled {
@@ -151,13 +145,7 @@ impl Engine {
             // The first vector on either side fixes the engine's model and dimension.
             s.vectors = Some(new_vector_index(e)?);
         }
-        let report = label_reports(
-            &mut s.catalog,
-            &compiled,
-            report,
-            |e| &e.input.id,
-            |e| e.input.skills.iter().map(|c| c.skill.as_str()).collect(),
-        );
+        let report = label_reports(&mut s.catalog, &compiled, report);
         for e in compiled {
             s.catalog.put_job(e)?;
         }
@@ -329,19 +317,43 @@ fn sync_vector(
     }
 }
 
+/// A compiled entry whose skill labels an upsert reports on.
+trait Labelled {
+    /// The entry's external id.
+    fn id(&self) -> &str;
+    /// Its skill labels as written, in input order.
+    fn labels(&self) -> Vec<&str>;
+}
+
+impl Labelled for FreelancerEntry {
+    fn id(&self) -> &str {
+        &self.input.id
+    }
+    fn labels(&self) -> Vec<&str> {
+        self.input.skills.iter().map(|c| c.skill.as_str()).collect()
+    }
+}
+
+impl Labelled for JobEntry {
+    fn id(&self) -> &str {
+        &self.input.id
+    }
+    fn labels(&self) -> Vec<&str> {
+        self.input.skills.iter().map(|c| c.skill.as_str()).collect()
+    }
+}
+
 /// How the compiled entries' skill labels resolved, in batch order, when `wanted` (the
 /// `*_with_report` upserts); an empty report otherwise, so a plain upsert does not pay for it.
-fn label_reports<E>(
+fn label_reports<E: Labelled>(
     catalog: &mut super::catalog::Catalog,
     compiled: &[E],
     wanted: bool,
-    id: impl Fn(&E) -> &String,
-    labels: impl Fn(&E) -> Vec<&str>,
 ) -> UpsertReport {
     let mut report = UpsertReport::default();
     if wanted {
         for e in compiled {
-            report.add(catalog.label_reports(id(e), &labels(e)));
+            report.add(catalog.label_reports(e.id(), &e.labels()));
         }
     }
     report

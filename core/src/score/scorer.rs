@@ -553,28 +553,15 @@ mod tests {
         let v = [Some(0.3); 9].map(|x| x.map(|y| y + 0.1));
         assert!((s.total(&v) - mean.total(&v)).abs() < 1e-12);
         // and among equally relevant pairs the order of the terms is the mean's
-        let a = [
-            Some(0.7),
-            Some(0.9),
-            Some(0.1),
-            Some(0.5),
-            Some(0.5),
-            Some(0.5),
-            Some(0.5),
-            Some(0.5),
-            None,
-        ];
-        let b = [
-            Some(0.7),
-            Some(0.2),
-            Some(0.6),
-            Some(0.5),
-            Some(0.5),
-            Some(0.5),
-            Some(0.5),
-            Some(0.5),
-            None,
-        ];
+        let pair = |rate: f64, experience: f64| {
+            let mut v = [Some(0.5); 9];
+            v[0] = Some(0.7);
+            v[1] = Some(rate);
+            v[2] = Some(experience);
+            v[8] = None;
+            v
+        };
+        let (a, b) = (pair(0.9, 0.1), pair(0.2, 0.6));
         let g = DefaultScorer::new(None).unwrap();
         let m = DefaultScorer::with_composition(None, Composition::WeightedMean).unwrap();
         assert_eq!(g.total(&a) > g.total(&b), m.total(&a) > m.total(&b));
