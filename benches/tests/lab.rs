@@ -235,6 +235,50 @@ fn evaluation_ranks_the_same_pool_and_is_thread_independent() {
 }
 
 #[test]
+fn occupation_oracle_is_a_ceiling_above_bm25() {
+    // The oracle reads the answer key (a reference ceiling, not a scorer): on a small ESCO
+    // marketplace with label noise it must rank better than the best lexical baseline.
+    let src = slice();
+    let m = generate(src, &small(7)).unwrap();
+    let names: Vec<String> = ["occupation_oracle", "occupation_oracle_written", "bm25"]
+        .map(String::from)
+        .to_vec();
+    let rankers = rankers_named(&m, &names).unwrap();
+    assert!(
+        !default_rankers(&m)
+            .iter()
+            .any(|r| r.name.starts_with("occupation_oracle")),
+        "the oracle is never a default ranker"
+    );
+    let cfg = EvalConfig {
+        resamples: 100,
+        ..EvalConfig::default()
+    };
+    let mut engine_for = |c: &EngineConfig, _: bool| -> Result<fairmatch::Engine, LabError> {
+        build_engine(&m, src.taxonomy.clone(), c.clone())
+    };
+    let ev = evaluate(&m, &rankers, &cfg, &mut engine_for, &|| {}).unwrap();
+    let ndcg = |n: &str| ev.ranker(n).unwrap().ndcg.mean;
+    assert!(
+        ndcg("occupation_oracle") > ndcg("bm25"),
+        "oracle {} vs bm25 {}",
+        ndcg("occupation_oracle"),
+        ndcg("bm25")
+    );
+    assert!(ndcg("occupation_oracle_written") > ndcg("bm25"));
+    assert!(ev.ratio("occupation_oracle", "bm25", "ndcg").is_some());
+    // posteriors are normalised distributions over at most TOP occupations
+    let o = fairmatch_bench::lab::oracle::Oracle::new(&m, false);
+    for j in 0..m.jobs.len() {
+        let p = o.job_posterior(j);
+        assert!(p.len() <= fairmatch_bench::lab::oracle::TOP);
+        assert!((p.iter().map(|x| x.1).sum::<f64>() - 1.0).abs() < 1e-9);
+    }
+    // generated job labels are canonical: (almost) all of them match
+    assert!(o.job_labels.share() > 0.95, "{:?}", o.job_labels);
+}
+
+#[test]
 fn simulation_log_is_the_engines_event_format_and_replays_to_the_same_audit() {
     let src = slice();
     let m = generate(src, &small(9)).unwrap();

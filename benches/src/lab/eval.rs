@@ -401,9 +401,15 @@ pub fn evaluate(
             pairs.push(("default".into(), b.clone()));
         }
     }
-    // Issue 14's acceptance: the skills-only ablations against the best lexical baseline.
+    // Issue 14's acceptance: the skills-only ablations against the best lexical baseline;
+    // and the occupation oracle (a reference ceiling, not a scorer) against it.
     if let Some(b) = &best_lexical {
-        for a in ["default_skills_only", "skills_only_skill_vectors"] {
+        for a in [
+            "default_skills_only",
+            "skills_only_skill_vectors",
+            "occupation_oracle",
+            "occupation_oracle_written",
+        ] {
             if per_job.contains_key(a) {
                 pairs.push((a.into(), b.clone()));
             }

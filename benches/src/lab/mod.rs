@@ -7,6 +7,7 @@
 //! | occupations, skills, vectors from ../shared/data (or the built-in taxonomy) | [`source`] | — |
 //! | marketplace generation, label noise | [`generate`], [`noise`], [`market`] | `generate` |
 //! | rankers (presets, 8thDegree, BM25, TF-IDF, Jaccard) and metrics with bootstrap CIs | [`rankers`], [`eval`] | `evaluate` |
+//! | the occupation oracle (a reference ceiling that reads the answer key) | [`oracle`] | `evaluate --rankers occupation_oracle` |
 //! | rounds of recommendations, clicks, hires, reviews, ledger updates | [`simulate`] | `simulate` |
 //! | the rater-bias penalty of raw-mean vs shrunk reputation | [`penalty`] | `report` |
 //! | JSON, SVG plots, markdown | [`report`], [`plot`] | `report` |
@@ -20,6 +21,7 @@ pub mod generate;
 pub mod learning;
 pub mod market;
 pub mod noise;
+pub mod oracle;
 pub mod penalty;
 pub mod plot;
 pub mod rankers;

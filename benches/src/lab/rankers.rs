@@ -9,6 +9,7 @@
 //! [`RecommendOptions`] (preset, weight overrides), a lexical one a [`Lexical`] scorer.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use fairmatch::skills::normalize_label;
 use fairmatch::{Engine, EngineConfig, Preset, RecommendOptions};
@@ -16,6 +17,7 @@ use serde::Serialize;
 
 use super::LabError;
 use super::market::Marketplace;
+use super::oracle::Oracle;
 
 /// What a ranker is.
 #[derive(Debug, Clone)]
@@ -40,6 +42,13 @@ pub enum RankerKind {
     },
     /// A lexical scorer over skill labels.
     Lexical(Lexical),
+    /// The occupation oracle ([`super::oracle`]): a reference ceiling that reads the answer
+    /// key (the truth's occupations and canonical skills), not a fairmatch scorer.
+    Oracle {
+        /// Freelancer posteriors from the labels as written (`freelancers.jsonl`) instead of
+        /// the truth's canonical skills.
+        written: bool,
+    },
 }
 
 /// Lexical scorers over the skill labels as written.
@@ -141,6 +150,13 @@ pub fn all_rankers(m: &Marketplace) -> Vec<RankerSpec> {
 ///
 /// and two that add the marketplace's skill-vector table (issue 14 item 5):
 /// `default_skill_vectors`, `skills_only_skill_vectors`.
+///
+/// Not a fairmatch scorer nor a baseline — a reference ceiling that reads the answer key:
+///
+/// | name | what it is |
+/// |---|---|
+/// | `occupation_oracle` | expected gain under naive-Bayes occupation posteriors fitted on the truth (job labels as written, freelancers' canonical skills from the truth file; [`super::oracle`]) |
+/// | `occupation_oracle_written` | the same with the freelancers' labels as written instead of their canonical skills |
 ///
 /// Further ablations and baselines are added here as one more entry.
 pub fn all_rankers_with(m: &Marketplace, base: &EngineConfig) -> Vec<RankerSpec> {
@@ -291,6 +307,21 @@ pub fn all_rankers_with(m: &Marketplace, base: &EngineConfig) -> Vec<RankerSpec>
             name: "jaccard".into(),
             description: "Jaccard overlap of skill-label sets".into(),
             kind: RankerKind::Lexical(Lexical::Jaccard),
+        },
+        RankerSpec {
+            name: "occupation_oracle".into(),
+            description: "REFERENCE CEILING, reads the answer key (not a fairmatch scorer): \
+                expected gain under naive-Bayes occupation posteriors fitted on the truth \
+                (freelancers' canonical skills)"
+                .into(),
+            kind: RankerKind::Oracle { written: false },
+        },
+        RankerSpec {
+            name: "occupation_oracle_written".into(),
+            description: "REFERENCE CEILING, reads the answer key (not a fairmatch scorer): \
+                occupation_oracle with the freelancers' labels as written"
+                .into(),
+            kind: RankerKind::Oracle { written: true },
         },
     ];
     if m.manifest.embedding_model.is_none() {
@@ -551,6 +582,8 @@ pub struct RankContext<'a> {
     pub lexical: LexicalIndex,
     /// Freelancer embeddings.
     pub embeddings: EmbeddingTable,
+    /// The occupation oracles (canonical, written), fitted on first use.
+    oracles: [OnceLock<Oracle>; 2],
 }
 
 impl<'a> RankContext<'a> {
@@ -566,7 +599,27 @@ impl<'a> RankContext<'a> {
                 .collect(),
             lexical: LexicalIndex::new(m),
             embeddings: EmbeddingTable::new(m),
+            oracles: [OnceLock::new(), OnceLock::new()],
         }
+    }
+
+    /// The occupation oracle (fitted on first use; its label-match counts go to stderr).
+    pub fn oracle(&self, written: bool) -> &Oracle {
+        self.oracles[usize::from(written)].get_or_init(|| {
+            let o = Oracle::new(self.market, written);
+            eprintln!(
+                "    occupation_oracle{}: {} canonical skills; job labels matched {} of {} ({:.2} %); freelancer labels matched {} of {} ({:.2} %)",
+                if written { "_written" } else { "" },
+                o.vocabulary,
+                o.job_labels.matched,
+                o.job_labels.total,
+                100.0 * o.job_labels.share(),
+                o.freelancer_labels.matched,
+                o.freelancer_labels.total,
+                100.0 * o.freelancer_labels.share(),
+            );
+            o
+        })
     }
 
     /// The candidate pool of job `j`: available freelancers speaking every language the job
@@ -615,6 +668,11 @@ impl<'a> RankContext<'a> {
                 let labels: Vec<String> = job.skills.iter().map(|s| s.skill.clone()).collect();
                 let s = self.lexical.scores(*l, &labels);
                 top_k(pool, |d| s[d as usize], k)
+            }
+            RankerKind::Oracle { written } => {
+                let o = self.oracle(*written);
+                let g = o.job_gains(j);
+                top_k(pool, |d| o.score(&g, d as usize), k)
             }
             RankerKind::Engine { .. } => Vec::new(),
         }
