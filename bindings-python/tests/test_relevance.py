@@ -246,3 +246,41 @@ def test_relevance_settings_live_in_the_engine_config() -> None:
     with pytest.raises(fairmatch.InvalidInputError) as err:
         fairmatch.Engine(config={"scoring": {"fit": {"focus": 1.5}}})
     assert "focus" in err.value.field
+
+
+def test_composition_relevance_gated_by_default_weighted_mean_on_request() -> None:
+    """The default preset totals relevance-gated: the terms count in proportion to
+    relevance R (explanations state it; contributions add up to the score), so a cheap
+    freelancer who does not do the job's work stays below the specialist; with
+    `scoring.composition = "weighted_mean"` the score is the plain weighted mean."""
+    people = [
+        {**freelancer("specialist", ["Rust", "Tokio"], 5.0), "hourly_rate": 400.0},
+        {**freelancer("generalist", ["Excel"], 5.0), "hourly_rate": 20.0},
+    ]
+    the_job = {
+        "id": "j",
+        "skills": [{"skill": "Rust", "min_level": 4}, {"skill": "Tokio", "min_level": 4}],
+        "budget": {"kind": "hourly", "min": 15.0, "max": 30.0},
+    }
+
+    def matches(config: dict[str, Any] | None) -> dict[str, Any]:
+        e = fairmatch.Engine(config=config)
+        e.upsert_freelancers(people)
+        e.upsert_jobs([the_job])
+        return {m["id"]: m for m in e.recommend_freelancers("j", OPTS)["matches"]}
+
+    gated = matches(None)
+    mean = matches({"scoring": {"composition": "weighted_mean"}})
+    assert gated["specialist"]["rank"] == 1
+    for m in gated.values():
+        assert math.isclose(sum(f["contribution"] for f in m["factors"]), m["score"], abs_tol=1e-9)
+        assert any(n.startswith("relevance ") for n in m["explanation"]["notes"])
+    for m in mean.values():
+        plain = sum(f["value"] * f["weight"] for f in m["factors"])
+        assert math.isclose(plain, m["score"], abs_tol=1e-9)
+        assert not any(n.startswith("relevance ") for n in m["explanation"]["notes"])
+    # the generalist's terms are good and its relevance low: the gate takes most of them away
+    assert gated["generalist"]["score"] < 0.5 * mean["generalist"]["score"]
+    with pytest.raises(fairmatch.InvalidInputError) as err:
+        fairmatch.Engine(config={"scoring": {"composition": "multiplied"}})
+    assert "config" in err.value.field

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use fairmatch::engine::{ExplorationPolicy, OfflineCandidate};
 use fairmatch::learn::{Estimator, FitConfig, OpeConfig, Target};
-use fairmatch::score::DEFAULT_FACTORS;
+use fairmatch::score::{Composition, DEFAULT_FACTORS, DefaultScorer};
 use fairmatch::{
     Engine, EngineConfig, Impressions, Match, Outcome, OutcomeKind, Preset, RecommendOptions,
 };
@@ -322,9 +322,18 @@ pub fn simulate_learning(
             // NDCG@k of each ranking (no exploration) against the true gains
             let gain =
                 |mm: &Match| sigmoid(cfg.a + cfg.b * weighted_mean(&truth[client], &values(mm)));
-            let oracle = engine.recommend_freelancers(
+            // the truth is a weighted mean of the factor values: the oracle ranks by exactly
+            // that (the shipped `default` preset is relevance-gated, so it would not)
+            let oracle_scorer = DefaultScorer::with_composition(
+                opts(Preset::Default, None, Some(&truth[client]))
+                    .weights
+                    .as_ref(),
+                Composition::WeightedMean,
+            )?;
+            let oracle = engine.recommend_freelancers_with(
                 &job.id,
-                &opts(Preset::Default, None, Some(&truth[client])),
+                &opts(Preset::Default, None, None),
+                &oracle_scorer,
             )?;
             let ideal = dcg(oracle.matches.iter().map(gain));
             let ndcg = |r: &fairmatch::Recommendations| {
