@@ -246,8 +246,83 @@ export interface AuditOptions {
 }
 
 /** Engine settings (partial objects are completed with the core's defaults). */
+/** Skill similarity credits (`scoring.similarity`). */
+export interface SimilarityConfig {
+  /** Credit per hop when the held skill is narrower than the needed one (default 0.8). */
+  specificCoversGeneral?: number;
+  /** Credit per hop when the held skill is broader (default 0.5). */
+  generalCoversSpecific?: number;
+  /** Credit for an ESCO-related skill (default 0.5). */
+  related?: number;
+  /** Credit for another skill of the same category (default 0). */
+  sameCategory?: number;
+  /** Longest hierarchy path considered (default 2, at most 8). */
+  maxHops?: number;
+  /** Least cosine of two skills' vectors for an embedding match (default 0.45). */
+  embeddingThreshold?: number;
+  /** Credit per unit of cosine of an embedding match (default 0.4). */
+  embedding?: number;
+}
+
+/** The skill factor (`scoring.fit`). */
+export interface SkillFitConfig {
+  /** Exponent on the level ratio (default 1). */
+  gamma?: number;
+  /** Floor inside the must-haves' geometric mean (default 0.01). */
+  epsilon?: number;
+  /** Threshold for a must-have to count as covered by the gate (default 0.35). */
+  tau?: number;
+  /** Share of the skill factor from must-haves when a job has both kinds (default 0.75). */
+  mustShareOfSkill?: number;
+  /** Level assumed for a held skill stated without one (default 3). */
+  defaultLevel?: number;
+  /** Skill factor of a job that lists no skills (default 0.5). */
+  neutralNoRequirements?: number;
+  /** Share of the skill factor from the focus term (default 0.3; 0 turns it off). */
+  focus?: number;
+}
+
+/** How free-text skill labels resolve (`scoring.resolution`). */
+export interface ResolutionConfig {
+  alias?: number;
+  contained?: boolean;
+  containedSimilarity?: number;
+  minCoverage?: number;
+  acronyms?: boolean;
+  acronymSimilarity?: number;
+  /** Least trigram Dice of a fuzzy match; `null` turns fuzzy matching off (default 0.8). */
+  fuzzyThreshold?: number | null;
+  fuzzyMargin?: number;
+  fuzzySimilarity?: number;
+  adhocLinks?: boolean;
+}
+
+/** Requirement weights by the specificity of their skill (`scoring.specificity`). */
+export interface SpecificityConfig {
+  enabled?: boolean;
+  /** Saturation k > 0, at most 1000 (default 100). */
+  saturation?: number;
+}
+
+/**
+ * How the `default` preset makes one score: `relevance_gated` (default: the terms — rate,
+ * experience, availability, reputation, recency, time zone, language — count in proportion
+ * to relevance R, the weighted mean of `skills` and `semantic`) or `weighted_mean` (the
+ * plain mean; snapshots before format 4 load with it).
+ */
+export type Composition = 'relevance_gated' | 'weighted_mean';
+
+/** Engine-wide scoring parameters (saved in snapshots). */
+export interface ScoringConfig {
+  similarity?: SimilarityConfig;
+  fit?: SkillFitConfig;
+  resolution?: ResolutionConfig;
+  specificity?: SpecificityConfig;
+  composition?: Composition;
+}
+
 export interface EngineConfig {
-  scoring?: Record<string, unknown>;
+  scoring?: ScoringConfig;
   events?: Record<string, unknown>;
   ledger?: Record<string, unknown>;
   retrieval?: { minCatalog?: number; vectorNeighbours?: number };
@@ -361,6 +436,8 @@ export interface FactorScore {
   name: string;
   value: number;
   weight: number;
+  /** Its part of the score: value × weight (× relevance R for a term of the relevance-gated
+   * `default` preset); the contributions add up to the score. */
   contribution: number;
 }
 

@@ -223,3 +223,33 @@ test('accumulators serialise (JSON) and merge like the core', async () => {
   assert.equal(rs2.n, 6);
   assert.ok(Math.abs(rs2.mean - 4) < 1e-12);
 });
+
+test('scoring.composition: relevance-gated by default, the plain weighted mean on request', async () => {
+  /** @param {import('../index').EngineConfig | undefined} config */
+  const run = async (config) => {
+    const e = new Engine(config ? { config } : {});
+    await e.upsertFreelancers(freelancers(50));
+    e.upsertJob(JOB);
+    return { e, recs: await e.recommendFreelancers('job-1', { k: 10, explain: true }) };
+  };
+  const gated = await run(undefined);
+  const mean = await run({ scoring: { composition: 'weighted_mean', fit: { focus: 0.3 } } });
+  assert.equal(gated.e.config().scoring?.composition, 'relevance_gated');
+  assert.equal(mean.e.config().scoring?.composition, 'weighted_mean');
+  for (const m of gated.recs.matches) {
+    const sum = m.factors.reduce((s, f) => s + f.contribution, 0);
+    assert.ok(Math.abs(sum - m.score) < 1e-9, `${m.id}: contributions ${sum} vs score ${m.score}`);
+    assert.ok(m.explanation?.notes.some((n) => n.startsWith('relevance ')));
+  }
+  for (const m of mean.recs.matches) {
+    const plain = m.factors.reduce((s, f) => s + f.value * f.weight, 0);
+    assert.ok(Math.abs(plain - m.score) < 1e-9, `${m.id}: weighted mean ${plain} vs score ${m.score}`);
+  }
+  // a snapshot keeps the engine's composition
+  const again = await Engine.fromBuffer(await mean.e.toBuffer());
+  assert.equal(again.config().scoring?.composition, 'weighted_mean');
+  await expectError(
+    () => new Engine({ config: { scoring: /** @type {any} */ ({ composition: 'multiplied' }) } }),
+    'INVALID_INPUT',
+  );
+});

@@ -13,7 +13,9 @@ pub struct FactorScore {
     pub value: f64,
     /// Weight as used (normalised so the applicable weights sum to 1).
     pub weight: f64,
-    /// `value · weight`.
+    /// Its part of the total: `value · weight`, times the relevance R for a term of the
+    /// `default` preset under the relevance-gated composition (contributions add up to the
+    /// score).
     pub contribution: f64,
 }
 

@@ -153,6 +153,8 @@ class FactorScore(TypedDict):
     name: str
     value: float
     weight: float
+    # its part of the score: value * weight (* relevance R for a term of the relevance-gated
+    # default preset); the contributions add up to the score
     contribution: float
 
 class _MatchBase(TypedDict):

@@ -172,7 +172,8 @@ pub struct FactorScore {
     value: f64,
     /// Its weight.
     weight: f64,
-    /// value × weight.
+    /// Its part of the score: value × weight (× relevance for a term of the relevance-gated
+    /// `default` preset); the contributions add up to the score.
     contribution: f64,
 }
 
