@@ -4,7 +4,8 @@
 //! propose to a shown freelancer with probability `θ_k · σ(a + b·u)` (the position-based
 //! model, Wang et al. WSDM'18), where `θ_k = 1/log2(k + 2)` at 0-based position k and
 //! `u = Σ w*_i x_i / Σ_{applicable} w*_i` is the client's hidden utility over the `default`
-//! factor values the engine reports for the pair (the weighted mean the engine ranks by). The
+//! factor values the engine reports for the pair (the weighted mean the `learned` preset ranks
+//! by; the oracle ranks by it too, the `default` preset is relevance-gated). The
 //! hidden weights `w*` differ from `default`'s and per client (a fixed perturbation of one
 //! global truth). The best proposer by utility is hired with probability `σ(a + b·u)`.
 //!
@@ -184,8 +185,8 @@ fn values(m: &Match) -> [Option<f64>; 9] {
     v
 }
 
-/// The weighted mean over applicable factors (how the engine totals `default`-factor
-/// presets).
+/// The weighted mean over applicable factors (how the `learned` preset totals; the clients'
+/// utility).
 fn weighted_mean(w: &[f64], x: &[Option<f64>; 9]) -> f64 {
     let (mut num, mut den) = (0.0, 0.0);
     for (w, x) in w.iter().zip(x) {
