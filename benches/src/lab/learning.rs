@@ -642,15 +642,18 @@ pub fn write_report(r: &LearnSimReport, out: &std::path::Path) -> Result<(), Lab
             ),
         ],
     )?;
-    let points: Vec<(String, f64, f64)> = r
+    let points: Vec<(String, f64, f64, f64, f64)> = r
         .ope
         .iter()
         .filter(|o| o.estimator == "snips")
-        .map(|o| (format!("{} r{}", o.candidate, o.round), o.online, o.value))
+        .map(|o| {
+            let name = format!("{} r{}", o.candidate, o.round);
+            (name, o.online, o.value, o.lo, o.hi)
+        })
         .collect();
-    super::plot::scatter(
+    super::plot::estimates_vs_truth(
         &out.join("learning_ope.svg"),
-        "SNIPS estimate vs simulated value (expected proposals in the top k)",
+        "SNIPS estimate (95 % interval) vs simulated value (expected proposals in the top k)",
         "simulated value",
         "estimate",
         &points,

@@ -199,3 +199,56 @@ pub fn scatter(
     }
     root.present().map_err(err)
 }
+
+/// Estimates against the values they estimate: each point `(name, truth, estimate, lo, hi)`
+/// with its interval as a vertical bar, and the line y = x (a point on it is exact; an
+/// interval that crosses it covers the truth). Written to `path`.
+pub fn estimates_vs_truth(
+    path: &Path,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    points: &[(String, f64, f64, f64, f64)],
+) -> Result<(), LabError> {
+    let root = canvas(path)?;
+    let all = points
+        .iter()
+        .flat_map(|p| [p.1, p.2, p.3, p.4])
+        .collect::<Vec<_>>();
+    let (lo, hi) = bounds(all.iter().copied());
+    let mut chart = xy_chart(&root, title, lo..hi + (hi - lo) * 0.25, lo..hi, x_desc, y_desc)?;
+    chart
+        .draw_series(LineSeries::new([(lo, lo), (hi, hi)], BLACK.mix(0.5)))
+        .map_err(err)?
+        .label("y = x (exact)")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], BLACK.mix(0.5)));
+    for (i, (name, x, y, l, h)) in points.iter().enumerate() {
+        if ![*x, *y, *l, *h].iter().all(|v| v.is_finite()) {
+            continue;
+        }
+        let color = Palette99::pick(i).to_rgba();
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                [(*x, *l), (*x, *h)],
+                color.stroke_width(2),
+            )))
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(Circle::new((*x, *y), 4, color.filled())))
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                name.clone(),
+                (*x, *y),
+                ("sans-serif", 12).into_font(),
+            )))
+            .map_err(err)?;
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(err)?;
+    root.present().map_err(err)
+}
