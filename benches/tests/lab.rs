@@ -279,6 +279,74 @@ fn occupation_oracle_is_a_ceiling_above_bm25() {
 }
 
 #[test]
+fn occupation_esco_uses_no_truth_and_separates_occupations() {
+    // The ESCO occupation-profile prototype reads no truth file: labels as written and the
+    // ESCO folder the manifest names (here the ICT slice's occupations).
+    let src = slice();
+    let m = generate(src, &small(7)).unwrap();
+    assert!(
+        !default_rankers(&m)
+            .iter()
+            .any(|r| r.name.starts_with("occupation_esco")),
+        "the prototype is never a default ranker"
+    );
+    let names: Vec<String> = ["occupation_esco", "occupation_esco_bm25", "bm25"]
+        .map(String::from)
+        .to_vec();
+    let rankers = rankers_named(&m, &names).unwrap();
+    let cfg = EvalConfig {
+        resamples: 100,
+        ..EvalConfig::default()
+    };
+    let mut engine_for = |c: &EngineConfig, _: bool| -> Result<fairmatch::Engine, LabError> {
+        build_engine(&m, src.taxonomy.clone(), c.clone())
+    };
+    let ev = evaluate(&m, &rankers, &cfg, &mut engine_for, &|| {}).unwrap();
+    for n in ["occupation_esco", "occupation_esco_bm25"] {
+        let ndcg = ev.ranker(n).unwrap().ndcg.mean;
+        assert!(ndcg > 0.2, "{n} ranks no better than chance: {ndcg}");
+    }
+    assert!(ev.ratio("occupation_esco", "bm25", "ndcg").is_some());
+    let o = fairmatch_bench::lab::occesco::OccEsco::new(&m).unwrap();
+    assert!(o.job_labels.share() > 0.5, "{:?}", o.job_labels);
+    assert!(
+        o.freelancer_labels.share() > 0.5,
+        "{:?}",
+        o.freelancer_labels
+    );
+    for j in 0..m.jobs.len() {
+        let p = o.job_posterior(j);
+        assert!(!p.is_empty() && p.len() <= fairmatch_bench::lab::occesco::TOP);
+        assert!((p.iter().map(|x| x.1).sum::<f64>() - 1.0).abs() < 1e-9);
+    }
+    // same-occupation pairs (grade 3) score above cross-occupation pairs (grade 0) on average
+    let (mut same, mut cross) = ((0.0, 0usize), (0.0, 0usize));
+    for j in 0..m.jobs.len() {
+        let d = o.job_dense(j);
+        for f in 0..m.freelancers.len() {
+            let s = o.score(&d, f);
+            assert!((0.0..=1.0 + 1e-9).contains(&s));
+            match m.grade(j, f) {
+                3 => {
+                    same.0 += s;
+                    same.1 += 1;
+                }
+                0 => {
+                    cross.0 += s;
+                    cross.1 += 1;
+                }
+                _ => {}
+            }
+        }
+    }
+    let (same, cross) = (same.0 / same.1 as f64, cross.0 / cross.1 as f64);
+    assert!(
+        same > 2.0 * cross,
+        "same-occupation {same} vs cross-occupation {cross}"
+    );
+}
+
+#[test]
 fn simulation_log_is_the_engines_event_format_and_replays_to_the_same_audit() {
     let src = slice();
     let m = generate(src, &small(9)).unwrap();

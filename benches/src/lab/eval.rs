@@ -409,6 +409,8 @@ pub fn evaluate(
             "skills_only_skill_vectors",
             "occupation_oracle",
             "occupation_oracle_written",
+            "occupation_esco",
+            "occupation_esco_bm25",
         ] {
             if per_job.contains_key(a) {
                 pairs.push((a.into(), b.clone()));

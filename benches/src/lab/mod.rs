@@ -21,6 +21,7 @@ pub mod generate;
 pub mod learning;
 pub mod market;
 pub mod noise;
+pub mod occesco;
 pub mod oracle;
 pub mod penalty;
 pub mod plot;

@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use super::LabError;
 use super::market::Marketplace;
+use super::occesco::{BM25_LAMBDA, OccEsco};
 use super::oracle::Oracle;
 
 /// What a ranker is.
@@ -48,6 +49,13 @@ pub enum RankerKind {
         /// Freelancer posteriors from the labels as written (`freelancers.jsonl`) instead of
         /// the truth's canonical skills.
         written: bool,
+    },
+    /// `occupation_esco` ([`super::occesco`]): a prototype occupation-profile signal from
+    /// ESCO's public occupation–skill relations only (no truth files); with `bm25_lambda`,
+    /// BM25 plus λ times the occupation score, each normalised by its per-job pool maximum.
+    OccupationEsco {
+        /// `None`: the occupation score alone; `Some(λ)`: the BM25 blend.
+        bm25_lambda: Option<f64>,
     },
 }
 
@@ -157,6 +165,15 @@ pub fn all_rankers(m: &Marketplace) -> Vec<RankerSpec> {
 /// |---|---|
 /// | `occupation_oracle` | expected gain under naive-Bayes occupation posteriors fitted on the truth (job labels as written, freelancers' canonical skills from the truth file; [`super::oracle`]) |
 /// | `occupation_oracle_written` | the same with the freelancers' labels as written instead of their canonical skills |
+///
+/// A prototype that uses no truth file (ESCO's public occupation–skill relations only;
+/// [`super::occesco`]), for marketplaces generated from ESCO:
+///
+/// | name | what it is |
+/// |---|---|
+/// | `occupation_esco` | `Σ_o P(o∣job)·P(o∣f)` under naive-Bayes posteriors over every ESCO occupation's essential/optional skills |
+/// | `occupation_esco_bm25` | BM25 / per-job max + λ · occupation_esco / per-job max, λ = [`BM25_LAMBDA`] (tuned on seed 2) |
+/// | `occupation_esco_bm25_l{0.25,0.5,1,2}` | the blend at each λ of the tuning sweep |
 ///
 /// Further ablations and baselines are added here as one more entry.
 pub fn all_rankers_with(m: &Marketplace, base: &EngineConfig) -> Vec<RankerSpec> {
@@ -323,7 +340,39 @@ pub fn all_rankers_with(m: &Marketplace, base: &EngineConfig) -> Vec<RankerSpec>
                 .into(),
             kind: RankerKind::Oracle { written: true },
         },
+        RankerSpec {
+            name: "occupation_esco".into(),
+            description: "PROTOTYPE, no truth files: probability that job and freelancer are \
+                the same ESCO occupation, naive-Bayes posteriors over ESCO's public \
+                occupation–skill relations (essential 2, optional 1)"
+                .into(),
+            kind: RankerKind::OccupationEsco { bm25_lambda: None },
+        },
+        RankerSpec {
+            name: "occupation_esco_bm25".into(),
+            description: format!(
+                "PROTOTYPE, no truth files: BM25/max + {BM25_LAMBDA}·occupation_esco/max per job"
+            ),
+            kind: RankerKind::OccupationEsco {
+                bm25_lambda: Some(BM25_LAMBDA),
+            },
+        },
     ];
+    for (tag, l) in [("0.25", 0.25), ("0.5", 0.5), ("1", 1.0), ("2", 2.0)] {
+        all.push(RankerSpec {
+            name: format!("occupation_esco_bm25_l{tag}"),
+            description: format!("BM25/max + {tag}·occupation_esco/max per job (λ sweep)"),
+            kind: RankerKind::OccupationEsco {
+                bm25_lambda: Some(l),
+            },
+        });
+    }
+    if !matches!(
+        m.manifest.taxonomy,
+        super::source::TaxonomySource::Esco { .. }
+    ) {
+        all.retain(|r| !matches!(r.kind, RankerKind::OccupationEsco { .. }));
+    }
     if m.manifest.embedding_model.is_none() {
         all.retain(|r| {
             !matches!(
@@ -584,6 +633,8 @@ pub struct RankContext<'a> {
     pub embeddings: EmbeddingTable,
     /// The occupation oracles (canonical, written), fitted on first use.
     oracles: [OnceLock<Oracle>; 2],
+    /// The ESCO occupation profiles, built on first use.
+    occesco: OnceLock<OccEsco>,
 }
 
 impl<'a> RankContext<'a> {
@@ -600,6 +651,7 @@ impl<'a> RankContext<'a> {
             lexical: LexicalIndex::new(m),
             embeddings: EmbeddingTable::new(m),
             oracles: [OnceLock::new(), OnceLock::new()],
+            occesco: OnceLock::new(),
         }
     }
 
@@ -610,6 +662,28 @@ impl<'a> RankContext<'a> {
             eprintln!(
                 "    occupation_oracle{}: {} canonical skills; job labels matched {} of {} ({:.2} %); freelancer labels matched {} of {} ({:.2} %)",
                 if written { "_written" } else { "" },
+                o.vocabulary,
+                o.job_labels.matched,
+                o.job_labels.total,
+                100.0 * o.job_labels.share(),
+                o.freelancer_labels.matched,
+                o.freelancer_labels.total,
+                100.0 * o.freelancer_labels.share(),
+            );
+            o
+        })
+    }
+
+    /// The ESCO occupation profiles and posteriors (built on first use; label-mapping counts
+    /// go to stderr). Panics when the ESCO folder the manifest names cannot be read (the
+    /// engine rankers need it too, so `evaluate` has already loaded it).
+    pub fn occesco(&self) -> &OccEsco {
+        self.occesco.get_or_init(|| {
+            let o = OccEsco::new(self.market)
+                .unwrap_or_else(|e| panic!("occupation_esco: {e}"));
+            eprintln!(
+                "    occupation_esco: {} ESCO occupations, {} skills; job labels mapped {} of {} ({:.2} %); freelancer labels mapped {} of {} ({:.2} %)",
+                o.occupations,
                 o.vocabulary,
                 o.job_labels.matched,
                 o.job_labels.total,
@@ -673,6 +747,31 @@ impl<'a> RankContext<'a> {
                 let o = self.oracle(*written);
                 let g = o.job_gains(j);
                 top_k(pool, |d| o.score(&g, d as usize), k)
+            }
+            RankerKind::OccupationEsco { bm25_lambda } => {
+                let o = self.occesco();
+                let d = o.job_dense(j);
+                match bm25_lambda {
+                    None => top_k(pool, |f| o.score(&d, f as usize), k),
+                    Some(l) => {
+                        let labels: Vec<String> =
+                            job.skills.iter().map(|s| s.skill.clone()).collect();
+                        let b = self
+                            .lexical
+                            .scores(Lexical::Bm25 { k1: 1.2, b: 0.75 }, &labels);
+                        let max = |v: &mut dyn Iterator<Item = f64>| {
+                            let m = v.fold(0f64, f64::max);
+                            if m > 0.0 { m } else { 1.0 }
+                        };
+                        let bmax = max(&mut pool.iter().map(|&f| b[f as usize]));
+                        let omax = max(&mut pool.iter().map(|&f| o.score(&d, f as usize)));
+                        top_k(
+                            pool,
+                            |f| b[f as usize] / bmax + l * o.score(&d, f as usize) / omax,
+                            k,
+                        )
+                    }
+                }
             }
             RankerKind::Engine { .. } => Vec::new(),
         }
