@@ -216,7 +216,14 @@ pub fn estimates_vs_truth(
         .flat_map(|p| [p.1, p.2, p.3, p.4])
         .collect::<Vec<_>>();
     let (lo, hi) = bounds(all.iter().copied());
-    let mut chart = xy_chart(&root, title, lo..hi + (hi - lo) * 0.25, lo..hi, x_desc, y_desc)?;
+    let mut chart = xy_chart(
+        &root,
+        title,
+        lo..hi + (hi - lo) * 0.25,
+        lo..hi,
+        x_desc,
+        y_desc,
+    )?;
     chart
         .draw_series(LineSeries::new([(lo, lo), (hi, hi)], BLACK.mix(0.5)))
         .map_err(err)?
