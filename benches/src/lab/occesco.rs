@@ -32,7 +32,7 @@ use rayon::prelude::*;
 
 use super::LabError;
 use super::market::Marketplace;
-use super::oracle::MatchCount;
+use super::oracle::{MatchCount, truncate};
 use super::source::{TaxonomySource, require_dir};
 
 /// Additive smoothing of `P(s | o)` over the taxonomy's skills.
@@ -42,7 +42,7 @@ pub const ALPHA: f64 = 0.05;
 pub const ESSENTIAL_WEIGHT: f64 = 2.0;
 
 /// Occupations kept per posterior (then renormalised).
-pub const TOP: usize = 20;
+pub const TOP: usize = super::oracle::TOP;
 
 /// `λ` of `occupation_esco_bm25` (BM25 / max + λ · occupation / max, per job), chosen on the
 /// tuning marketplace (seed 2, 5,000 × 500) from {0.25, 0.5, 1, 2}.
@@ -61,30 +61,6 @@ pub struct OccEsco {
     pub job_labels: MatchCount,
     /// Freelancer labels (as written) the resolver mapped to an ESCO skill.
     pub freelancer_labels: MatchCount,
-}
-
-/// Normalised probabilities of the `TOP` largest log-scores (ties by lower index).
-fn truncate(log: &[f64]) -> Vec<(u32, f64)> {
-    let mut v: Vec<(u32, f64)> = log
-        .iter()
-        .enumerate()
-        .map(|(i, &l)| (i as u32, l))
-        .collect();
-    let cmp = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-    if v.len() > TOP {
-        v.select_nth_unstable_by(TOP, cmp);
-        v.truncate(TOP);
-    }
-    v.sort_unstable_by(cmp);
-    let max = v.first().map_or(0.0, |x| x.1);
-    for x in &mut v {
-        x.1 = (x.1 - max).exp();
-    }
-    let sum: f64 = v.iter().map(|x| x.1).sum();
-    for x in &mut v {
-        x.1 /= sum;
-    }
-    v
 }
 
 impl OccEsco {

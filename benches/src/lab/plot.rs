@@ -185,17 +185,7 @@ pub fn scatter(
         if !(x.is_finite() && y.is_finite()) {
             continue;
         }
-        let color = Palette99::pick(i).to_rgba();
-        chart
-            .draw_series(std::iter::once(Circle::new((*x, *y), 5, color.filled())))
-            .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                name.clone(),
-                (*x, *y),
-                ("sans-serif", 12).into_font(),
-            )))
-            .map_err(err)?;
+        labelled_point(&mut chart, name, (*x, *y), 5, Palette99::pick(i).to_rgba())?;
     }
     root.present().map_err(err)
 }
@@ -240,16 +230,7 @@ pub fn estimates_vs_truth(
                 color.stroke_width(2),
             )))
             .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(Circle::new((*x, *y), 4, color.filled())))
-            .map_err(err)?;
-        chart
-            .draw_series(std::iter::once(Text::new(
-                name.clone(),
-                (*x, *y),
-                ("sans-serif", 12).into_font(),
-            )))
-            .map_err(err)?;
+        labelled_point(&mut chart, name, (*x, *y), 4, color)?;
     }
     chart
         .configure_series_labels()
@@ -258,4 +239,25 @@ pub fn estimates_vs_truth(
         .draw()
         .map_err(err)?;
     root.present().map_err(err)
+}
+
+/// A filled circle of `radius` at `at` with `name` written beside it.
+fn labelled_point(
+    chart: &mut XyChart<'_, '_>,
+    name: &str,
+    at: (f64, f64),
+    radius: u32,
+    color: RGBAColor,
+) -> Result<(), LabError> {
+    chart
+        .draw_series(std::iter::once(Circle::new(at, radius, color.filled())))
+        .map_err(err)?;
+    chart
+        .draw_series(std::iter::once(Text::new(
+            name.to_owned(),
+            at,
+            ("sans-serif", 12).into_font(),
+        )))
+        .map_err(err)?;
+    Ok(())
 }

@@ -659,17 +659,13 @@ impl<'a> RankContext<'a> {
     pub fn oracle(&self, written: bool) -> &Oracle {
         self.oracles[usize::from(written)].get_or_init(|| {
             let o = Oracle::new(self.market, written);
-            eprintln!(
-                "    occupation_oracle{}: {} canonical skills; job labels matched {} of {} ({:.2} %); freelancer labels matched {} of {} ({:.2} %)",
-                if written { "_written" } else { "" },
-                o.vocabulary,
-                o.job_labels.matched,
-                o.job_labels.total,
-                100.0 * o.job_labels.share(),
-                o.freelancer_labels.matched,
-                o.freelancer_labels.total,
-                100.0 * o.freelancer_labels.share(),
-            );
+            let name = if written {
+                "occupation_oracle_written"
+            } else {
+                "occupation_oracle"
+            };
+            let what = format!("{} canonical skills", o.vocabulary);
+            report_labels(name, &what, &o.job_labels, &o.freelancer_labels);
             o
         })
     }
@@ -679,18 +675,16 @@ impl<'a> RankContext<'a> {
     /// engine rankers need it too, so `evaluate` has already loaded it).
     pub fn occesco(&self) -> &OccEsco {
         self.occesco.get_or_init(|| {
-            let o = OccEsco::new(self.market)
-                .unwrap_or_else(|e| panic!("occupation_esco: {e}"));
-            eprintln!(
-                "    occupation_esco: {} ESCO occupations, {} skills; job labels mapped {} of {} ({:.2} %); freelancer labels mapped {} of {} ({:.2} %)",
-                o.occupations,
-                o.vocabulary,
-                o.job_labels.matched,
-                o.job_labels.total,
-                100.0 * o.job_labels.share(),
-                o.freelancer_labels.matched,
-                o.freelancer_labels.total,
-                100.0 * o.freelancer_labels.share(),
+            let o = OccEsco::new(self.market).unwrap_or_else(|e| panic!("occupation_esco: {e}"));
+            let what = format!(
+                "{} ESCO occupations, {} skills",
+                o.occupations, o.vocabulary
+            );
+            report_labels(
+                "occupation_esco",
+                &what,
+                &o.job_labels,
+                &o.freelancer_labels,
             );
             o
         })
@@ -819,4 +813,22 @@ pub struct RankerInfo {
     pub name: String,
     /// Description.
     pub description: String,
+}
+
+/// Prints to stderr how many job and freelancer labels a reference ranker could map.
+fn report_labels(
+    name: &str,
+    what: &str,
+    jobs: &super::oracle::MatchCount,
+    freelancers: &super::oracle::MatchCount,
+) {
+    eprintln!(
+        "    {name}: {what}; job labels mapped {} of {} ({:.2} %); freelancer labels mapped {} of {} ({:.2} %)",
+        jobs.matched,
+        jobs.total,
+        100.0 * jobs.share(),
+        freelancers.matched,
+        freelancers.total,
+        100.0 * freelancers.share(),
+    );
 }
