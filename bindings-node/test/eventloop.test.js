@@ -114,9 +114,14 @@ test('recommend over 100k freelancers and a 1M-row audit leave the event loop fr
   e.upsertJob(JOB);
   assert.equal(e.freelancerCount, 100000);
 
-  const recs = await assertTicking('5 recommendations over 100k', async () => {
+  // at least 5 calls and at least 60 ms of them: one call takes ~3 ms since the retrieved
+  // candidates are prefetched and scanned in parallel, and the check needs ≥ 20 ms of work
+  const recs = await assertTicking('recommendations over 100k (≥ 5 calls, ≥ 60 ms)', async () => {
     const out = [];
-    for (let i = 0; i < 5; i += 1) out.push(await e.recommendFreelancers('job-1', { k: 20 }));
+    const t0 = performance.now();
+    for (let i = 0; i < 5 || performance.now() - t0 < 60; i += 1) {
+      out.push(await e.recommendFreelancers('job-1', { k: 20 }));
+    }
     return out;
   });
   assert.equal(recs[0].matches.length, 20);
@@ -128,9 +133,10 @@ test('recommend over 100k freelancers and a 1M-row audit leave the event loop fr
     const ids = Array.from({ length: 100 }, (_, j) => `f${(r * 37 + j * 1009) % 100000}`);
     e.recordImpressions({ requestId: `r${r}`, jobId: 'job-1', freelancerIds: ids, at });
   }
-  const audit = await assertTicking('5 audits over 1M impression rows', async () => {
+  const audit = await assertTicking('audits over 1M impression rows (≥ 5 calls, ≥ 60 ms)', async () => {
     const out = [];
-    for (let i = 0; i < 5; i += 1) out.push(await e.audit('group'));
+    const t0 = performance.now();
+    for (let i = 0; i < 5 || performance.now() - t0 < 60; i += 1) out.push(await e.audit('group'));
     return out;
   });
   assert.deepEqual(audit[0].groups.map((g) => g.group).sort(), GROUPS);
