@@ -11,11 +11,11 @@ use std::sync::OnceLock;
 
 use fairmatch::engine::AuditOptions;
 use fairmatch::{EngineConfig, Importance};
-use fairmatch_bench::lab::eval::{EvalConfig, evaluate};
+use fairmatch_bench::lab::eval::{EvalConfig, Evaluation, evaluate};
 use fairmatch_bench::lab::generate::{GenConfig, generate};
 use fairmatch_bench::lab::market::{Marketplace, grade};
 use fairmatch_bench::lab::penalty::measure;
-use fairmatch_bench::lab::rankers::{RankerKind, default_rankers, rankers_named};
+use fairmatch_bench::lab::rankers::{RankerKind, RankerSpec, default_rankers, rankers_named};
 use fairmatch_bench::lab::simulate::{Event, Policy, SimConfig, simulate};
 use fairmatch_bench::lab::source::{Sources, builtin_sources, load_esco};
 use fairmatch_bench::lab::{LabError, build_engine};
@@ -185,21 +185,26 @@ fn ground_truth_does_not_depend_on_spellings_or_vectors() {
     }
 }
 
+/// `evaluate` of `rankers` on a small marketplace (100 bootstrap resamples), engines built
+/// from `src`'s taxonomy.
+fn evaluate_small(src: &Sources, m: &Marketplace, rankers: &[RankerSpec]) -> Evaluation {
+    let cfg = EvalConfig {
+        resamples: 100,
+        ..EvalConfig::default()
+    };
+    let mut engine_for = |c: &EngineConfig, _: bool| -> Result<fairmatch::Engine, LabError> {
+        build_engine(m, src.taxonomy.clone(), c.clone())
+    };
+    evaluate(m, rankers, &cfg, &mut engine_for, &|| {}).unwrap()
+}
+
 #[test]
 fn evaluation_ranks_the_same_pool_and_is_thread_independent() {
     let src = slice();
     let m = generate(src, &small(7)).unwrap();
     let run = || {
         let rankers = default_rankers(&m);
-        let cfg = EvalConfig {
-            resamples: 100,
-            ..EvalConfig::default()
-        };
-        let mut engine_for = |c: &EngineConfig, _: bool| -> Result<fairmatch::Engine, LabError> {
-            build_engine(&m, src.taxonomy.clone(), c.clone())
-        };
-        let ev = evaluate(&m, &rankers, &cfg, &mut engine_for, &|| {}).unwrap();
-        serde_json::to_string(&ev).unwrap()
+        serde_json::to_string(&evaluate_small(src, &m, &rankers)).unwrap()
     };
     let one = on_threads(1, run);
     let two = on_threads(2, run);
@@ -250,14 +255,7 @@ fn occupation_oracle_is_a_ceiling_above_bm25() {
             .any(|r| r.name.starts_with("occupation_oracle")),
         "the oracle is never a default ranker"
     );
-    let cfg = EvalConfig {
-        resamples: 100,
-        ..EvalConfig::default()
-    };
-    let mut engine_for = |c: &EngineConfig, _: bool| -> Result<fairmatch::Engine, LabError> {
-        build_engine(&m, src.taxonomy.clone(), c.clone())
-    };
-    let ev = evaluate(&m, &rankers, &cfg, &mut engine_for, &|| {}).unwrap();
+    let ev = evaluate_small(src, &m, &rankers);
     let ndcg = |n: &str| ev.ranker(n).unwrap().ndcg.mean;
     assert!(
         ndcg("occupation_oracle") > ndcg("bm25"),
@@ -294,14 +292,7 @@ fn occupation_esco_uses_no_truth_and_separates_occupations() {
         .map(String::from)
         .to_vec();
     let rankers = rankers_named(&m, &names).unwrap();
-    let cfg = EvalConfig {
-        resamples: 100,
-        ..EvalConfig::default()
-    };
-    let mut engine_for = |c: &EngineConfig, _: bool| -> Result<fairmatch::Engine, LabError> {
-        build_engine(&m, src.taxonomy.clone(), c.clone())
-    };
-    let ev = evaluate(&m, &rankers, &cfg, &mut engine_for, &|| {}).unwrap();
+    let ev = evaluate_small(src, &m, &rankers);
     for n in ["occupation_esco", "occupation_esco_bm25"] {
         let ndcg = ev.ranker(n).unwrap().ndcg.mean;
         assert!(ndcg > 0.2, "{n} ranks no better than chance: {ndcg}");
