@@ -98,6 +98,29 @@ pub struct SkillExplanation {
     /// The focus term: the specificity-weighted share of the freelancer's skills that serve
     /// the job.
     pub focus: f64,
+    /// The occupation evidence mixed into the skill factor, when the taxonomy has occupation
+    /// profiles and the job names one of its skills (`null` otherwise).
+    #[serde(default)]
+    pub occupation: Option<OccupationEvidence>,
+}
+
+/// How likely a job and a freelancer are to be the same occupation (the taxonomy's
+/// occupation profiles; formula in `skills::occupation`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OccupationEvidence {
+    /// `occ(j, f)` in [0, 1]: `Σ_o P(o|job)·P(o|freelancer) / max_o P(o|job)`.
+    pub similarity: f64,
+    /// Its share β of the skill factor (`scoring.fit.occupation`).
+    pub weight: f64,
+    /// The occupation both most likely share (largest `P(o|job)·P(o|freelancer)`), if their
+    /// truncated posteriors share one.
+    pub likeliest: Option<String>,
+    /// That occupation's URI (ESCO concept), if any.
+    pub uri: Option<String>,
+    /// `P(likeliest | job)` (0 when there is none).
+    pub job_probability: f64,
+    /// `P(likeliest | freelancer)` (0 when there is none).
+    pub freelancer_probability: f64,
 }
 
 /// A re-ranking policy's effect on one result.

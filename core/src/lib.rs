@@ -59,7 +59,7 @@ pub use engine::{
     PairScore, RecommendOptions, Recommendations, ScoringConfig, UpsertReport,
 };
 pub use error::{EntityKind, Error, Result};
-pub use explain::{Explanation, FactorScore, LabelResolution};
+pub use explain::{Explanation, FactorScore, LabelResolution, OccupationEvidence};
 pub use filter::Veto;
 pub use ids::{DocId, Interner};
 pub use index::Metric;

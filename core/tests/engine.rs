@@ -629,7 +629,7 @@ fn corrupt_snapshots_are_errors() {
         Engine::from_bytes(&future),
         Err(Error::IncompatibleSnapshot {
             found: 99,
-            supported: 4
+            supported: 5
         })
     ));
     let mut flipped = bytes;

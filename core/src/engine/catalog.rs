@@ -16,7 +16,9 @@ use crate::error::{EntityKind, Error, Result};
 use crate::ids::{DocId, Interner};
 use crate::score::factors::ReputationPrior;
 use crate::score::megilance::{SeedLabel, SeedSkills, SeedSkillsView, SeedVocabulary};
-use crate::skills::{AdhocLinks, Claim, Requirement, Resolution, ResolutionConfig, Taxonomy};
+use crate::skills::{
+    AdhocLinks, Claim, OccupationPosterior, Requirement, Resolution, ResolutionConfig, Taxonomy,
+};
 
 /// A freelancer compiled for scanning.
 #[derive(Debug, Clone)]
@@ -40,6 +42,8 @@ pub(crate) struct FreelancerEntry {
     pub langs: Vec<u32>,
     pub country: Option<u32>,
     pub region: Option<u32>,
+    /// Occupation posterior of the claims (empty without taxonomy occupation profiles).
+    pub occupation: OccupationPosterior,
 }
 
 /// A job compiled for scanning.
@@ -59,6 +63,8 @@ pub(crate) struct JobEntry {
     pub preferred_langs: Vec<u32>,
     pub countries: Vec<u32>,
     pub regions: Vec<u32>,
+    /// Occupation posterior of the requirements (empty without occupation profiles).
+    pub occupation: OccupationPosterior,
 }
 
 /// Catalogue-wide sums for the reputation prior (exact integers).

@@ -12,7 +12,9 @@ use super::options::LabelReport;
 use crate::domain::{Freelancer, History, Importance, Job, WorkingHours, normalize_language};
 use crate::error::{Error, Result};
 use crate::score::megilance::SeedSkills;
-use crate::skills::{AdhocLinks, Claim, Requirement, Resolution, SkillId, normalize_label};
+use crate::skills::{
+    AdhocLinks, Claim, OccupationPosterior, Requirement, Resolution, SkillId, normalize_label,
+};
 use crate::util::TrimSpace;
 
 impl Catalog {
@@ -138,6 +140,15 @@ impl Catalog {
         })
     }
 
+    /// The occupation posterior of a skill set when the taxonomy has occupation profiles
+    /// (empty otherwise; ad-hoc skills carry no occupation evidence).
+    fn occupation_posterior(&self, skills: impl Iterator<Item = SkillId>) -> OccupationPosterior {
+        match self.taxonomy.occupations() {
+            Some(p) => p.posterior(skills),
+            None => OccupationPosterior::default(),
+        }
+    }
+
     fn intern_zone(&mut self, field: &str, name: &str) -> Result<u32> {
         let tz = Tz::from_str(name.trim_space())
             .map_err(|_| Error::invalid(field, format!("unknown IANA time zone `{name}`")))?;
@@ -223,7 +234,9 @@ impl Catalog {
         let raw_labels: Vec<String> = f.skills.iter().map(|s| s.skill.clone()).collect();
         let seed_skills = self.seed_skills("freelancer.skills", &raw_labels)?;
         f.history = Some(history.clone());
+        let occupation = self.occupation_posterior(claims.iter().map(|c| c.skill));
         Ok(FreelancerEntry {
+            occupation,
             input: f,
             history,
             claims: claims_sorted,
@@ -311,7 +324,9 @@ impl Catalog {
         }
         let raw_labels: Vec<String> = j.skills.iter().map(|s| s.skill.clone()).collect();
         let seed_skills = self.seed_skills("job.skills", &raw_labels)?;
+        let occupation = self.occupation_posterior(reqs.iter().map(|r| r.skill));
         Ok(JobEntry {
+            occupation,
             input: j,
             reqs,
             req_labels: labels,

@@ -246,8 +246,8 @@ impl ScoringConfig {
 
     /// `self` under the relevance rules snapshots of format 1 were written under (before
     /// issue 14): labels resolve by exact and alias keys only (aliases at similarity 1), no
-    /// specificity weighting, no focus term, the plain weighted mean. A format-1 snapshot
-    /// loads with these, so it answers as it did.
+    /// specificity weighting, no focus term, no occupation evidence, the plain weighted mean.
+    /// A format-1 snapshot loads with these, so it answers as it did.
     pub fn into_format_v1(self) -> Self {
         Self {
             resolution: ResolutionConfig::exact_only(),
@@ -257,6 +257,7 @@ impl ScoringConfig {
             },
             fit: FitConfig {
                 focus: 0.0,
+                occupation: 0.0,
                 ..self.fit
             },
             composition: Composition::WeightedMean,

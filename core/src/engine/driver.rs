@@ -27,7 +27,8 @@ use crate::rerank;
 use crate::score::megilance::SkillRounding;
 use crate::score::{FactorSet, Ties};
 use crate::skills::{
-    AnchorSide, Expansion, FitScratch, SkillFit, fit_with_held_expansion, fit_with_needed_expansion,
+    AnchorSide, Expansion, FitScratch, SkillFit, fit_with_held_expansion,
+    fit_with_needed_expansion, occupation_similarity,
 };
 use crate::util::TopK;
 
@@ -101,14 +102,15 @@ impl<'c, 'a> Candidates<'c, 'a> {
         }
     }
 
-    /// The skill fit of the pair, from the anchor side's expansion.
+    /// The skill fit of the pair, from the anchor side's expansion, with the occupation
+    /// evidence mixed in when the taxonomy has occupation profiles.
     fn fit(&self, j: &JobEntry, fdoc: usize, scratch: &mut FitScratch) -> SkillFit {
         let (ctx, cat) = (self.ctx, self.ctx.cat);
         let exp = self
             .exp
             .as_ref()
             .expect("the default factors have an expansion");
-        match self.anchor {
+        let fit = match self.anchor {
             Anchor::Job(_) => fit_with_needed_expansion(
                 &cat.taxonomy,
                 exp,
@@ -127,7 +129,12 @@ impl<'c, 'a> Candidates<'c, 'a> {
                 &ctx.spec,
                 scratch,
             ),
+        };
+        if j.occupation.is_empty() {
+            return fit;
         }
+        let occ = occupation_similarity(&j.occupation, &ctx.entry(fdoc).occupation);
+        fit.with_occupation(occ, &ctx.cfg.fit)
     }
 }
 

@@ -5,12 +5,14 @@ use super::catalog::{FreelancerEntry, JobEntry};
 use super::options::{Match, Recommendations};
 use super::request::RequestCtx;
 use crate::explain::{
-    Explanation, FactorScore, LabelResolution, MissingSkill, RerankMove, SkillExplanation,
-    SkillMatchExplanation,
+    Explanation, FactorScore, LabelResolution, MissingSkill, OccupationEvidence, RerankMove,
+    SkillExplanation, SkillMatchExplanation,
 };
 use crate::filter::VetoCounts;
 use crate::score::megilance::{self, MegilanceScore};
-use crate::skills::{Resolution, SkillFit, explain_fit_with, pair_similarity_with};
+use crate::skills::{
+    Resolution, SkillFit, explain_fit_with, likeliest_shared, pair_similarity_with,
+};
 
 impl RequestCtx<'_> {
     /// A megilance_v1 result from the seed's score `s` (`reasons`: the seed's `why_good_fit`
@@ -111,6 +113,7 @@ impl RequestCtx<'_> {
             gate_share: fit.gate_share,
             coverage: fit.coverage,
             focus: fit.focus,
+            occupation: fit.occupation.map(|o| self.occupation_evidence(j, f, o)),
             ..SkillExplanation::default()
         };
         for m in &matches {
@@ -200,6 +203,21 @@ impl RequestCtx<'_> {
                 fit.focus
             ));
         }
+        if let Some(o) = &sx.occupation {
+            notes.push(match &o.likeliest {
+                Some(l) => format!(
+                    "occupation {:.2} (weight {:.2} of skills): both most likely {l} (job {:.0} %, freelancer {:.0} %)",
+                    o.similarity,
+                    o.weight,
+                    100.0 * o.job_probability,
+                    100.0 * o.freelancer_probability
+                ),
+                None => format!(
+                    "occupation {:.2} (weight {:.2} of skills): no likely occupation in common",
+                    o.similarity, o.weight
+                ),
+            });
+        }
         let list = self.scorer.factor_list(values);
         let mut strongest: Vec<&FactorScore> = list.iter().filter(|f| f.name != "skills").collect();
         strongest.sort_by(|a, b| {
@@ -223,6 +241,32 @@ impl RequestCtx<'_> {
             notes,
             moves: Vec::new(),
             megilance: None,
+        }
+    }
+}
+
+impl RequestCtx<'_> {
+    /// The occupation evidence of a pair whose skill fit mixed in `similarity`.
+    fn occupation_evidence(
+        &self,
+        j: &JobEntry,
+        f: &FreelancerEntry,
+        similarity: f64,
+    ) -> OccupationEvidence {
+        let shared = likeliest_shared(&j.occupation, &f.occupation);
+        let occ = shared.and_then(|(o, _, _)| {
+            self.cat
+                .taxonomy
+                .occupations()
+                .and_then(|p| p.occupation(o))
+        });
+        OccupationEvidence {
+            similarity,
+            weight: self.cfg.fit.occupation,
+            likeliest: occ.map(|o| o.label.clone()),
+            uri: occ.map(|o| o.uri.clone()),
+            job_probability: shared.map_or(0.0, |s| f64::from(s.1)),
+            freelancer_probability: shared.map_or(0.0, |s| f64::from(s.2)),
         }
     }
 }

@@ -23,6 +23,11 @@
 //! Format version 4 adds `scoring.composition` to `config` (the `default` preset's
 //! relevance-gated total); files of formats 1–3 load with the weighted mean they were
 //! written under.
+//!
+//! Format version 5 adds, when the taxonomy has occupation profiles (an ESCO import), the
+//! `occprof` section (bincode: the occupations with their essential / optional skill
+//! ids; the profiles are rebuilt and every id checked against the taxonomy on load) and
+//! `scoring.fit.occupation` to `config`. Older files carry no profiles and load unchanged.
 
 use std::sync::Arc;
 
@@ -39,7 +44,7 @@ use crate::ids::Interner;
 use crate::index::{HnswIndex, VectorStore};
 use crate::persist::{self, Codec, Section};
 use crate::rerank::ExposureLedger;
-use crate::skills::Taxonomy;
+use crate::skills::{EscoOccupation, Taxonomy};
 
 /// The newest snapshot format this build writes and reads. Format 2 (issue 14) adds the
 /// relevance settings to `config` and the optional `skillvec` section (skill vectors); a format-1
@@ -48,7 +53,9 @@ use crate::skills::Taxonomy;
 /// to `config` and the optional `learning` section (the impression log, the ids it refers to
 /// and the learned model); formats 1 and 2 load with an empty log. Format 4 adds
 /// `scoring.composition`; formats 1–3 load with [`crate::score::Composition::WeightedMean`].
-pub const FORMAT_VERSION: u32 = 4;
+/// Format 5 adds the optional `occprof` section (the taxonomy's occupation profiles) and
+/// `scoring.fit.occupation`; files of formats 1–4 have no profiles, so they answer as written.
+pub const FORMAT_VERSION: u32 = 5;
 
 #[derive(Serialize, Deserialize)]
 struct CatalogData {
@@ -123,6 +130,19 @@ pub(crate) fn to_bytes(s: &State) -> Result<Vec<u8>> {
             })
             .transpose()?,
     )
+    .chain(
+        // the taxonomy's occupation profiles (format 5), as the occupations they are built from
+        c.taxonomy
+            .occupations()
+            .map(|p| -> Result<Section> {
+                Ok(Section {
+                    name: "occprof".into(),
+                    codec: Codec::Bincode,
+                    bytes: persist::to_bincode(&p.occupations())?,
+                })
+            })
+            .transpose()?,
+    )
     .chain(s.skill_vectors.as_ref().map(|v| Section {
         // The skill-vector table: the vector store's own bytes (model id, rows by skill id).
         name: "skillvec".into(),
@@ -152,8 +172,20 @@ pub(crate) fn from_bytes(bytes: &[u8]) -> Result<State> {
     config
         .validate()
         .map_err(|e| Error::corrupt(format!("config: {e}")))?;
-    let taxonomy: Taxonomy =
+    let mut taxonomy: Taxonomy =
         persist::from_bincode(&find("taxonomy", Codec::Bincode)?.bytes, "taxonomy")?;
+    if let Some(sec) = sections
+        .iter()
+        .find(|s| s.name == "occprof" && s.codec == Codec::Bincode)
+    {
+        let occupations: Vec<EscoOccupation> = persist::from_bincode(&sec.bytes, "occprof")?;
+        if occupations.is_empty() {
+            return Err(Error::corrupt("occprof: an empty section"));
+        }
+        taxonomy = taxonomy
+            .with_occupations(occupations)
+            .map_err(|e| Error::corrupt(format!("occprof: {e}")))?;
+    }
     let mut data: CatalogData =
         persist::from_bincode(&find("catalog", Codec::Bincode)?.bytes, "catalog")?;
     let events: EventLog = persist::from_bincode(&find("events", Codec::Bincode)?.bytes, "events")?;

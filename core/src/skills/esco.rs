@@ -72,6 +72,9 @@ pub struct EscoImport {
 /// `skillSkillRelations.csv`, `occupations_en.csv`, `occupationSkillRelations.csv`).
 ///
 /// Rejects a missing file (naming it) and a file without the expected columns.
+/// The taxonomy returned carries the occupations' profiles
+/// ([`Taxonomy::with_occupations`]), so an engine built on it mixes occupation evidence into
+/// the skill factor.
 /// `occupations_en.csv` and `occupationSkillRelations.csv` are optional: without them the
 /// import has no occupations.
 pub fn import_esco_dir(dir: impl AsRef<Path>) -> Result<EscoImport> {
@@ -188,6 +191,8 @@ pub fn import_esco_dir(dir: impl AsRef<Path>) -> Result<EscoImport> {
         }
         report.occupations = occupations.len();
     }
+    // the taxonomy carries the occupation profiles (the engine's occupation evidence)
+    let taxonomy = taxonomy.with_occupations(occupations.clone())?;
     Ok(EscoImport {
         taxonomy,
         occupations,

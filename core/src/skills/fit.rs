@@ -16,6 +16,9 @@
 //! focus    = Σ_f spec(f) · serve_f / Σ_f spec(f),   serve_f = max_r sim(r, f) · ρ_r · ρ_f
 //! skill    = (1 − φ)·coverage + φ·focus             (φ = focus)
 //!          = neutral_no_requirements                (a job that lists no skill)
+//! skill'   = (1 − β)·skill + β·occ(j, f)            (β = occupation; only when the taxonomy
+//!                                                    has occupation profiles and the job
+//!                                                    names one of its skills: super::occupation)
 //! gate     = |{r ∈ must : m_r ≥ τ}| / |must|   (1 when there is no must-have)
 //! ```
 //!
@@ -57,6 +60,11 @@ pub struct FitConfig {
     /// Share φ of the skill factor that comes from the focus term (module docs); 0 turns it
     /// off. Default 0.3.
     pub focus: f64,
+    /// Share β of the skill factor that comes from occupation evidence
+    /// ([`super::occupation_similarity`]) when the taxonomy has occupation profiles (an ESCO
+    /// import); 0 turns it off, and it has no effect on a taxonomy without profiles (the
+    /// built-in one). Default 0.5, chosen on the lab (benches/README.md "Relevance").
+    pub occupation: f64,
 }
 
 impl Default for FitConfig {
@@ -69,6 +77,7 @@ impl Default for FitConfig {
             default_level: 3.0,
             neutral_no_requirements: 0.5,
             focus: 0.3,
+            occupation: 0.5,
         }
     }
 }
@@ -109,7 +118,8 @@ impl FitConfig {
             1.0,
             false,
         )?;
-        check("fit.focus", self.focus, 0.0, 1.0, false)
+        check("fit.focus", self.focus, 0.0, 1.0, false)?;
+        check("fit.occupation", self.occupation, 0.0, 1.0, false)
     }
 }
 
@@ -196,6 +206,24 @@ pub struct SkillFit {
     /// The focus term: the specificity-weighted share of the freelancer's skills that serve
     /// the job (0 for a freelancer without skills).
     pub focus: f64,
+    /// The occupation evidence `occ(j, f)` mixed into `score`, if any
+    /// ([`SkillFit::with_occupation`]).
+    pub occupation: Option<f64>,
+}
+
+impl SkillFit {
+    /// Mixes occupation evidence into the skill factor: `score = (1 − β)·score + β·occ`
+    /// (module docs; β = `cfg.occupation`). `None` (no profiles, or a job without a taxonomy
+    /// skill) and β = 0 leave the fit unchanged. Gates are untouched: occupation evidence
+    /// never stands in for a must-have.
+    #[inline]
+    pub fn with_occupation(mut self, occ: Option<f64>, cfg: &FitConfig) -> Self {
+        if let Some(o) = occ.filter(|_| cfg.occupation > 0.0) {
+            self.occupation = Some(o);
+            self.score = ((1.0 - cfg.occupation) * self.score + cfg.occupation * o).clamp(0.0, 1.0);
+        }
+        self
+    }
 }
 
 #[inline]
@@ -472,6 +500,7 @@ pub(crate) fn aggregate(
         hard_gate_share: share(hard_gate),
         coverage,
         focus,
+        occupation: None,
     }
 }
 

@@ -8,6 +8,8 @@
 //!   the hierarchy, related, same category).
 //! - [`FitConfig`] / [`fit_with_needed_expansion`] / [`explain_fit`]: the skill factor
 //!   (m_r, Cov_must, Fit_must, Cov_nice, eligibility gate).
+//! - [`OccupationProfiles`] / [`occupation_similarity`]: which occupation a skill set most
+//!   likely belongs to (ESCO occupation–skill relations), and how likely two are the same.
 //!
 //! This room knows nothing of rates, time zones or engines; it never sees embeddings.
 
@@ -15,6 +17,7 @@ mod builtin;
 mod esco;
 mod fit;
 mod normalize;
+mod occupation;
 mod resolve;
 mod similarity;
 mod specificity;
@@ -30,6 +33,10 @@ pub use fit::{
     pair_similarity, pair_similarity_with,
 };
 pub use normalize::{loose_key, normalize_label};
+pub use occupation::{
+    ESSENTIAL_WEIGHT, OCCUPATION_ALPHA, OccupationPosterior, OccupationProfiles, POSTERIOR_TOP,
+    likeliest_shared, occupation_similarity,
+};
 pub use resolve::{
     AdhocLinks, Resolution, ResolutionConfig, ResolutionKind, acronym_of, is_ignorable, tokens,
     trigrams,

@@ -2,11 +2,13 @@
 //! edges. Built once with [`TaxonomyBuilder`], then immutable and shared (`Arc`) by the engine.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
+use super::esco::EscoOccupation;
 use super::normalize::{loose_key, normalize_label};
+use super::occupation::OccupationProfiles;
 use super::resolve::{Resolution, ResolutionConfig, ResolverIndex, resolve_label};
 use crate::error::{Error, Result};
 use crate::util::TrimSpace;
@@ -61,6 +63,9 @@ pub struct Taxonomy {
     category_of: Vec<u32>,
     /// Lookup structures for resolution beyond exact keys, built on first use.
     resolver: OnceLock<ResolverIndex>,
+    /// Occupation profiles (ESCO occupation–skill relations), if the taxonomy has them;
+    /// not part of the serialised nodes (an engine snapshot keeps them in their own section).
+    occupations: Option<Arc<OccupationProfiles>>,
 }
 
 impl From<Taxonomy> for TaxonomyData {
@@ -98,6 +103,7 @@ impl Taxonomy {
             category_of: vec![NO_CATEGORY; n],
             nodes: Vec::new(),
             resolver: OnceLock::new(),
+            occupations: None,
         };
         let mut cat_index: HashMap<&str, u32> = HashMap::new();
         for (i, node) in nodes.iter().enumerate() {
@@ -190,6 +196,25 @@ impl Taxonomy {
             }
         }
         (seen < n).then(|| (0..n).find(|&i| indeg[i] > 0).unwrap_or(0) as SkillId)
+    }
+
+    /// This taxonomy with occupation profiles built from `occupations` (their essential and
+    /// optional skills are ids of this taxonomy); the engine then mixes occupation evidence
+    /// into the skill factor ([`super::occupation`]). An empty list removes the profiles.
+    /// Rejects a skill id out of range (naming `occupations[i].essential` / `.optional`) and
+    /// an empty occupation label.
+    pub fn with_occupations(mut self, occupations: Vec<EscoOccupation>) -> Result<Self> {
+        self.occupations = if occupations.is_empty() {
+            None
+        } else {
+            Some(Arc::new(OccupationProfiles::new(occupations, self.len())?))
+        };
+        Ok(self)
+    }
+
+    /// The occupation profiles, if the taxonomy has any with at least one skill.
+    pub fn occupations(&self) -> Option<&OccupationProfiles> {
+        self.occupations.as_deref().filter(|p| !p.is_empty())
     }
 
     /// A human name for the taxonomy (`builtin`, `esco`, ...).
