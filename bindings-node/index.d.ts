@@ -280,6 +280,9 @@ export interface SkillFitConfig {
   neutralNoRequirements?: number;
   /** Share of the skill factor from the focus term (default 0.3; 0 turns it off). */
   focus?: number;
+  /** Share of the skill factor from occupation evidence when the taxonomy has occupation
+   * profiles, e.g. an ESCO import (default 0.5; 0 turns it off; no effect without profiles). */
+  occupation?: number;
 }
 
 /** How free-text skill labels resolve (`scoring.resolution`). */
@@ -468,6 +471,27 @@ export interface SkillExplanation {
   fitMust: number;
   covNice: number;
   gateShare: number;
+  /** The coverage part of the skill factor (before the focus term). */
+  coverage: number;
+  /** Specificity-weighted share of the freelancer's skills that serve the job. */
+  focus: number;
+  /** Occupation evidence mixed into the skill factor (null without occupation profiles or
+   * when the job names no taxonomy skill). */
+  occupation: OccupationEvidence | null;
+}
+
+/** How likely the job and the freelancer are to be the same occupation. */
+export interface OccupationEvidence {
+  /** Σ_o P(o|job)·P(o|freelancer) / max_o P(o|job), in [0, 1]. */
+  similarity: number;
+  /** Its share of the skill factor (`scoring.fit.occupation`). */
+  weight: number;
+  /** The occupation both most likely share, or null. */
+  likeliest: string | null;
+  /** Its URI (ESCO concept), or null. */
+  uri: string | null;
+  jobProbability: number;
+  freelancerProbability: number;
 }
 
 /** A fairness policy moved this result. */
@@ -599,6 +623,10 @@ export class Taxonomy {
   label(id: number): string | null;
   readonly name: string;
   readonly size: number;
+  /** Occupations with a skill profile (an ESCO import's; 0 for the built-in taxonomy). When
+   * there are any, the engine mixes occupation evidence into the skill factor
+   * (`scoring.fit.occupation`). */
+  readonly occupations: number;
 }
 
 export interface EngineOptions {

@@ -289,6 +289,9 @@ class Taxonomy {
   get name() {
     return this.native.name();
   }
+  get occupations() {
+    return this.native.occupations();
+  }
   get size() {
     return this.native.size();
   }

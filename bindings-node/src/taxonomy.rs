@@ -59,4 +59,10 @@ impl NativeTaxonomy {
     pub fn size(&self) -> u32 {
         self.inner.len() as u32
     }
+
+    /// Occupations with a skill profile (0 for the built-in taxonomy).
+    #[napi(catch_unwind)]
+    pub fn occupations(&self) -> u32 {
+        self.inner.occupations().map_or(0, |p| p.len()) as u32
+    }
 }

@@ -253,3 +253,41 @@ test('scoring.composition: relevance-gated by default, the plain weighted mean o
     'INVALID_INPUT',
   );
 });
+
+test('an ESCO taxonomy brings occupation evidence into the skill factor', async () => {
+  const dir = path.join(__dirname, '..', '..', '..', 'shared', 'data', 'esco-ict-slice');
+  assert.ok(
+    fs.existsSync(path.join(dir, 'occupationSkillRelations.csv')),
+    `ESCO data missing at ${dir}: this test needs ../shared/data beside the repository`,
+  );
+  const t = await Taxonomy.fromEsco(dir);
+  assert.ok(t.occupations > 0);
+  assert.equal(Taxonomy.builtin().occupations, 0);
+  /** @param {import('../index').EngineConfig} [config] */
+  const run = async (config) => {
+    const e = new Engine({ taxonomy: t, ...(config ? { config } : {}) });
+    e.upsertJob({ id: 'j', skills: [{ skill: 'Python' }, { skill: 'SQL' }] });
+    e.upsertFreelancer({ id: 'f', skills: [{ skill: 'Python' }, { skill: 'SQL' }, { skill: 'Java' }] });
+    const recs = await e.recommendFreelancers('j', { k: 3, explain: true });
+    return { e, m: recs.matches[0] };
+  };
+  const { e, m } = await run();
+  const occ = m.explanation?.skills?.occupation;
+  assert.ok(occ, 'occupation evidence');
+  assert.ok(occ.similarity >= 0 && occ.similarity <= 1);
+  assert.equal(occ.weight, 0.5);
+  assert.ok(occ.likeliest && occ.jobProbability > 0 && occ.freelancerProbability > 0);
+  assert.ok(m.explanation?.notes.some((n) => n.startsWith('occupation ')));
+  assert.equal(e.config().scoring?.fit?.occupation, 0.5);
+  const bytes = await e.toBuffer();
+  const back = await Engine.fromBuffer(bytes);
+  assert.deepEqual(await back.toBuffer(), bytes);
+  assert.equal(back.taxonomy.occupations, t.occupations);
+  const off = await run({ scoring: { fit: { occupation: 0 } } });
+  assert.equal(off.m.explanation?.skills?.occupation, null);
+  await expectError(
+    () => new Engine({ taxonomy: t, config: { scoring: { fit: { occupation: 2 } } } }),
+    'INVALID_INPUT',
+    'fit.occupation',
+  );
+});

@@ -52,15 +52,24 @@ impl PyTaxonomy {
         self.inner.name().to_owned()
     }
 
+    /// Occupations with a skill profile (an ESCO import's occupations; 0 for the built-in
+    /// taxonomy). When there are any, the engine mixes occupation evidence into the skill
+    /// factor (`scoring.fit.occupation`).
+    #[getter]
+    fn occupations(&self) -> usize {
+        self.inner.occupations().map_or(0, |p| p.len())
+    }
+
     fn __len__(&self) -> usize {
         self.inner.len()
     }
 
     fn __repr__(&self) -> String {
         format!(
-            "Taxonomy(name={:?}, skills={})",
+            "Taxonomy(name={:?}, skills={}, occupations={})",
             self.inner.name(),
-            self.inner.len()
+            self.inner.len(),
+            self.occupations()
         )
     }
 }

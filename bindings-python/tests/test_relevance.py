@@ -1,6 +1,6 @@
 """Issue 14 through the binding: resolution reports, resolve_label, the relax_when_short
 must-have policy and below_gate counts, the skill-vector table, and the relevance settings
-(specificity, focus, resolution) in the engine config."""
+(specificity, focus, resolution, occupation evidence) in the engine config."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 
 import fairmatch
+
+from conftest import ROOT
 
 OPTS: dict[str, Any] = {"k": 3, "explain": True, "now": "2026-01-01T00:00:00Z"}
 
@@ -284,3 +286,36 @@ def test_composition_relevance_gated_by_default_weighted_mean_on_request() -> No
     with pytest.raises(fairmatch.InvalidInputError) as err:
         fairmatch.Engine(config={"scoring": {"composition": "multiplied"}})
     assert "config" in err.value.field
+
+
+def test_esco_taxonomy_brings_occupation_evidence_into_the_skill_factor() -> None:
+    slice_dir = ROOT.parent / "shared" / "data" / "esco-ict-slice"
+    assert (slice_dir / "occupationSkillRelations.csv").is_file(), (
+        f"ESCO data missing at {slice_dir}: this test needs ../shared/data beside the repository"
+    )
+    t = fairmatch.Taxonomy.from_esco(slice_dir)
+    assert t.occupations > 0 and fairmatch.Taxonomy.builtin().occupations == 0
+    assert f"occupations={t.occupations}" in repr(t)
+    e = fairmatch.Engine(t)
+    e.upsert_job({"id": "j", "skills": [{"skill": "Python"}, {"skill": "SQL"}]})
+    e.upsert_freelancer(freelancer("f", ["Python", "SQL", "Java"]))
+    m = e.recommend_freelancers("j", OPTS)["matches"][0]
+    occ = skills_explanation(m)["occupation"]
+    assert occ is not None and 0.0 <= occ["similarity"] <= 1.0
+    assert occ["weight"] == 0.5 and occ["likeliest"], occ
+    expl = m["explanation"]
+    assert expl is not None
+    assert any(n.startswith("occupation ") for n in expl["notes"]), expl["notes"]
+    assert e.config()["scoring"]["fit"]["occupation"] == 0.5
+    # the snapshot keeps the profiles; weight 0 turns the evidence off
+    back = fairmatch.Engine.from_bytes(e.to_bytes())
+    assert back.to_bytes() == e.to_bytes()
+    assert back.taxonomy.occupations == t.occupations
+    off = fairmatch.Engine(t, config={"scoring": {"fit": {"occupation": 0.0}}})
+    off.upsert_job({"id": "j", "skills": [{"skill": "Python"}, {"skill": "SQL"}]})
+    off.upsert_freelancer(freelancer("f", ["Python", "SQL", "Java"]))
+    m = off.recommend_freelancers("j", OPTS)["matches"][0]
+    assert skills_explanation(m)["occupation"] is None
+    with pytest.raises(fairmatch.InvalidInputError) as err:
+        fairmatch.Engine(t, config={"scoring": {"fit": {"occupation": -0.1}}})
+    assert "occupation" in err.value.field
