@@ -114,7 +114,8 @@ struct EvalFlags {
     bootstrap_seed: u64,
     /// Rankers to compare (comma separated; default: default, megilance_v1, 8thdegree,
     /// cosine, bm25, tfidf, jaccard; extras: megilance_v1_nodiv, the ablations
-    /// default_before, default_no_resolution, default_no_specificity, default_no_focus, default_weighted_mean,
+    /// default_before, default_no_resolution, default_no_specificity, default_no_focus,
+    /// default_no_occupation, default_weighted_mean,
     /// default_skills_only, skills_only_before; the answer-key ceilings occupation_oracle,
     /// occupation_oracle_written; the no-truth prototypes occupation_esco,
     /// occupation_esco_bm25 and the λ sweep occupation_esco_bm25_l{0.25,0.5,1,2}).

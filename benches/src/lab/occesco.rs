@@ -1,24 +1,24 @@
-//! `occupation_esco`: a **prototype of an occupation-profile relevance signal using only
-//! ESCO's public occupation–skill relations (no truth files)**. Unlike
-//! [`super::oracle`] it never reads `truth_*.jsonl`: the only inputs are the skill labels as
-//! written in `jobs.jsonl` / `freelancers.jsonl` and the ESCO folder the marketplace's manifest
-//! names (the same `fairmatch::import_esco_dir` import the generator and the engine use).
+//! `occupation_esco`: the **engine's occupation evidence alone** (skills/occupation.rs, the
+//! taxonomy's [`fairmatch::skills::OccupationProfiles`]), as a ranker of its own. It never
+//! reads `truth_*.jsonl`: the only inputs are the skill labels as written in `jobs.jsonl` /
+//! `freelancers.jsonl` and the ESCO folder the marketplace's manifest names (the same
+//! `fairmatch::import_esco_dir` import the generator and the engine use).
+//!
+//! It began as the prototype that showed occupation profiles could beat the lexical baselines
+//! (then the engine took the formula over; one home for it now):
 //!
 //! - **Occupation profiles**: for *every* occupation of the ESCO import that has at least one
 //!   skill (about 3,000; the ranker does not know which ones a lab generator drew from),
-//!   `P(s | o) = (w(o, s) + α) / (W(o) + α·V)` with `w` = 2 for an essential skill, 1 for an
-//!   optional one, 0 otherwise, `W(o) = Σ_s w(o, s)`, `V` the taxonomy's skill count and
-//!   additive smoothing `α` = [`ALPHA`] = 0.05. Uniform prior over occupations.
+//!   `P(s | o) = (w(o, s) + α) / (W(o) + α·V)`, `w` = 2 essential, 1 optional; α = 0.05;
+//!   uniform prior over occupations.
 //! - **Labels → ESCO skills** with the engine's own resolver (`Taxonomy::resolve_with` under
-//!   the default [`ResolutionConfig`]: exact and alias keys, contained labels, acronyms,
-//!   trigram similarity); unresolved labels are ignored ([`OccEsco::job_labels`],
+//!   the default [`ResolutionConfig`]); unresolved labels are ignored ([`OccEsco::job_labels`],
 //!   [`OccEsco::freelancer_labels`] count them).
-//! - **Posteriors** `P(o | x) ∝ Π_{s ∈ S(x)} P(s | o)` by naive Bayes in log space over the
-//!   item's distinct resolved skills, truncated to the [`TOP`] = 20 most probable occupations
-//!   (ties by occupation index) and renormalised; an item with no resolved skill has an empty
-//!   posterior (score 0).
+//! - **Posteriors** by naive Bayes over the item's distinct resolved skills, truncated to the
+//!   20 most probable occupations and renormalised (`OccupationProfiles::posterior`).
 //! - **Score** `Σ_o P(o | job) · P(o | f)`: the probability that both sides are the same
-//!   occupation. No ISCO grading (that is the truth's rule).
+//!   occupation. No ISCO grading (that is the truth's rule). The engine's factor divides this
+//!   by `max_o P(o | job)`, which does not change a job's ranking.
 //!
 //! Caveat: the lab's generator draws every persona's and job's skills from these same ESCO
 //! relations, so on lab data this signal is close to the generative model; on real profiles
@@ -27,22 +27,13 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use fairmatch::skills::{ResolutionConfig, normalize_label};
+use fairmatch::skills::{OccupationPosterior, ResolutionConfig, normalize_label};
 use rayon::prelude::*;
 
 use super::LabError;
 use super::market::Marketplace;
-use super::oracle::{MatchCount, truncate};
+use super::oracle::MatchCount;
 use super::source::{TaxonomySource, require_dir};
-
-/// Additive smoothing of `P(s | o)` over the taxonomy's skills.
-pub const ALPHA: f64 = 0.05;
-
-/// Weight of an essential skill in an occupation profile (optional skills weigh 1).
-pub const ESSENTIAL_WEIGHT: f64 = 2.0;
-
-/// Occupations kept per posterior (then renormalised).
-pub const TOP: usize = super::oracle::TOP;
 
 /// `λ` of `occupation_esco_bm25` (BM25 / max + λ · occupation / max, per job), chosen on the
 /// tuning marketplace (seed 2, 5,000 × 500) from {0.25, 0.5, 1, 2}.
@@ -55,8 +46,8 @@ pub struct OccEsco {
     pub occupations: usize,
     /// Skills of the taxonomy (`V`).
     pub vocabulary: usize,
-    jobs: Vec<Vec<(u32, f64)>>,
-    freelancers: Vec<Vec<(u32, f64)>>,
+    jobs: Vec<OccupationPosterior>,
+    freelancers: Vec<OccupationPosterior>,
     /// Job labels (as written) the resolver mapped to an ESCO skill.
     pub job_labels: MatchCount,
     /// Freelancer labels (as written) the resolver mapped to an ESCO skill.
@@ -82,30 +73,12 @@ impl OccEsco {
         let imp = fairmatch::import_esco_dir(dir)?;
         let t = &imp.taxonomy;
         let v = t.len();
-        // skill → (occupation, ln((w + α)/α)); per occupation ln(α / (W + α·V))
-        let mut postings: Vec<Vec<(u32, f64)>> = vec![Vec::new(); v];
-        let mut base: Vec<f64> = Vec::new();
-        for o in &imp.occupations {
-            let mut w: HashMap<u32, f64> = HashMap::new();
-            for &s in &o.optional {
-                w.insert(s, 1.0);
-            }
-            for &s in &o.essential {
-                w.insert(s, ESSENTIAL_WEIGHT);
-            }
-            w.retain(|&s, _| (s as usize) < v);
-            if w.is_empty() {
-                continue;
-            }
-            let id = base.len() as u32;
-            let total: f64 = w.values().sum();
-            base.push(ALPHA.ln() - (total + ALPHA * v as f64).ln());
-            let mut w: Vec<(u32, f64)> = w.into_iter().collect();
-            w.sort_unstable_by_key(|x| x.0);
-            for (s, x) in w {
-                postings[s as usize].push((id, ((x + ALPHA) / ALPHA).ln()));
-            }
-        }
+        let profiles = t.occupations().ok_or_else(|| {
+            LabError::Config(format!(
+                "{}: the ESCO import has no occupations",
+                dir.display()
+            ))
+        })?;
         // every distinct label, resolved once with the engine's default rules
         let cfg = ResolutionConfig::default();
         let mut labels: Vec<String> = m
@@ -127,28 +100,13 @@ impl OccEsco {
                 ((r as usize) < v).then_some((l, r))
             })
             .collect();
-        let posterior = |skills: &[u32]| -> Vec<(u32, f64)> {
-            if skills.is_empty() {
-                return Vec::new();
-            }
-            let n = skills.len() as f64;
-            let mut lp: Vec<f64> = base.iter().map(|b| b * n).collect();
-            for &s in skills {
-                for &(o, x) in &postings[s as usize] {
-                    lp[o as usize] += x;
-                }
-            }
-            truncate(&lp)
-        };
         let ids = |labels: &mut dyn Iterator<Item = &str>, count: &mut MatchCount| {
             let mut ids = Vec::new();
             for l in labels {
                 count.total += 1;
                 if let Some(&id) = resolved.get(&normalize_label(l)) {
                     count.matched += 1;
-                    if !ids.contains(&id) {
-                        ids.push(id);
-                    }
+                    ids.push(id);
                 }
             }
             ids
@@ -175,10 +133,11 @@ impl OccEsco {
                 )
             })
             .collect();
-        let jobs = job_ids.par_iter().map(|s| posterior(s)).collect();
-        let freelancers = freelancer_ids.par_iter().map(|s| posterior(s)).collect();
+        let post = |s: &Vec<u32>| profiles.posterior(s.iter().copied());
+        let jobs = job_ids.par_iter().map(post).collect();
+        let freelancers = freelancer_ids.par_iter().map(post).collect();
         Ok(Self {
-            occupations: base.len(),
+            occupations: profiles.len(),
             vocabulary: v,
             jobs,
             freelancers,
@@ -190,8 +149,8 @@ impl OccEsco {
     /// Job `j`'s posterior as a dense vector over the occupations.
     pub fn job_dense(&self, j: usize) -> Vec<f64> {
         let mut d = vec![0f64; self.occupations];
-        for &(o, p) in &self.jobs[j] {
-            d[o as usize] = p;
+        for &(o, p) in self.jobs[j].iter() {
+            d[o as usize] = f64::from(p);
         }
         d
     }
@@ -200,17 +159,17 @@ impl OccEsco {
     pub fn score(&self, job_dense: &[f64], f: usize) -> f64 {
         self.freelancers[f]
             .iter()
-            .map(|&(o, q)| q * job_dense[o as usize])
+            .map(|&(o, q)| f64::from(q) * job_dense[o as usize])
             .sum()
     }
 
-    /// The truncated posterior of job `j` (occupation, probability), most probable first.
-    pub fn job_posterior(&self, j: usize) -> &[(u32, f64)] {
+    /// The truncated posterior of job `j` (profile, probability), ascending by profile.
+    pub fn job_posterior(&self, j: usize) -> &[(u32, f32)] {
         &self.jobs[j]
     }
 
     /// The truncated posterior of freelancer `f`.
-    pub fn freelancer_posterior(&self, f: usize) -> &[(u32, f64)] {
+    pub fn freelancer_posterior(&self, f: usize) -> &[(u32, f32)] {
         &self.freelancers[f]
     }
 }

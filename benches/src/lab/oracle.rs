@@ -76,9 +76,8 @@ fn key(label: &str) -> String {
     label.trim().to_lowercase()
 }
 
-/// Normalised probabilities of the `TOP` largest log-scores (ties by lower index); shared
-/// with [`super::occesco`].
-pub(crate) fn truncate(log: &[f64]) -> Vec<(u32, f64)> {
+/// Normalised probabilities of the `TOP` largest log-scores (ties by lower index).
+fn truncate(log: &[f64]) -> Vec<(u32, f64)> {
     let mut v: Vec<(u32, f64)> = log
         .iter()
         .enumerate()

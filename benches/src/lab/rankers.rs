@@ -148,10 +148,11 @@ pub fn all_rankers(m: &Marketplace) -> Vec<RankerSpec> {
 ///
 /// | name | what is taken away |
 /// |---|---|
-/// | `default_before` | every relevance change of issue 14 (exact-only resolution, no specificity, no focus: the rules of snapshot format 1) |
+/// | `default_before` | every relevance change of issue 14 (exact-only resolution, no specificity, no focus, no occupation evidence: the rules of snapshot format 1) |
 /// | `default_no_resolution` | resolution beyond exact and alias keys |
 /// | `default_no_specificity` | specificity weighting |
 /// | `default_no_focus` | the focus term |
+/// | `default_no_occupation` | occupation evidence (the taxonomy's occupation profiles) |
 /// | `default_weighted_mean` | the relevance-gated composition (the plain weighted mean instead) |
 /// | `default_skills_only` | every factor but `skills` (weights 0) |
 /// | `skills_only_before` | both: skills only, under the format-1 rules |
@@ -261,6 +262,12 @@ pub fn all_rankers_with(m: &Marketplace, base: &EngineConfig) -> Vec<RankerSpec>
             "default preset without the focus term",
             false,
             &|c| c.scoring.fit.focus = 0.0,
+        ),
+        ablation(
+            "default_no_occupation",
+            "default preset without occupation evidence in the skill factor",
+            false,
+            &|c| c.scoring.fit.occupation = 0.0,
         ),
         ablation(
             "default_weighted_mean",
