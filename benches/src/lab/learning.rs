@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use fairmatch::engine::{ExplorationPolicy, OfflineCandidate};
 use fairmatch::learn::{Estimator, FitConfig, OpeConfig, Target};
-use fairmatch::score::{Composition, DEFAULT_FACTORS, DefaultScorer};
+use fairmatch::score::{Composition, DEFAULT_FACTORS, DefaultScorer, Scorer};
 use fairmatch::{
     Engine, EngineConfig, Impressions, Match, Outcome, OutcomeKind, Preset, RecommendOptions,
 };
@@ -210,11 +210,16 @@ struct LoggedRequest {
     items: Vec<(String, [Option<f64>; 9])>,
 }
 
-/// The expected proposals in the top `k` if `w` had ordered the items of `r` (score order,
-/// ties by external id — the engine's rule), under client `r.client`'s truth.
-fn value_of(w: &[f64], r: &LoggedRequest, truth: &[Vec<f64>], cfg: &LearnSimConfig) -> f64 {
+/// The expected proposals in the top `k` if `score` had ordered the items of `r` (score
+/// order, ties by external id — the engine's rule), under client `r.client`'s truth.
+fn value_of(
+    score: &dyn Fn(&[Option<f64>; 9]) -> f64,
+    r: &LoggedRequest,
+    truth: &[Vec<f64>],
+    cfg: &LearnSimConfig,
+) -> f64 {
     let mut order: Vec<usize> = (0..r.items.len()).collect();
-    let s: Vec<f64> = r.items.iter().map(|(_, x)| weighted_mean(w, x)).collect();
+    let s: Vec<f64> = r.items.iter().map(|(_, x)| score(x)).collect();
     order.sort_by(|&a, &b| {
         s[b].total_cmp(&s[a])
             .then_with(|| r.items[a].0.cmp(&r.items[b].0))
@@ -451,7 +456,7 @@ pub fn simulate_learning(
             let cands = [
                 ("default", Preset::Default, None),
                 ("learned", Preset::Learned, None),
-                ("oracle", Preset::Default, Some(oracle_w)),
+                ("oracle", Preset::Default, Some(oracle_w.clone())),
             ];
             let offline: Vec<OfflineCandidate> = cands
                 .iter()
@@ -473,19 +478,35 @@ pub fn simulate_learning(
                 },
             )?;
             for (e, (name, _, _)) in ev.iter().zip(&cands) {
+                // the candidate's exact value, ordering by the same total the engine's
+                // estimate re-orders by: `default` and the oracle's weights through the
+                // `default` preset (relevance-gated), `learned` as the learned preset totals
+                // (the weighted mean of the client's learned weights)
+                let gated = |w: Option<&BTreeMap<String, f64>>| DefaultScorer::new(w);
                 let online = logged
                     .iter()
-                    .map(|r| {
-                        let w: Vec<f64> = match *name {
-                            "default" => DEFAULT_FACTORS.iter().map(|(_, w)| *w).collect(),
-                            "learned" => engine
-                                .learned_weights(Some(&format!("client{}", r.client)))
-                                .expect("just learned"),
-                            _ => TRUTH.to_vec(),
+                    .map(|r| -> Result<f64, LabError> {
+                        let scorer = match *name {
+                            "default" => gated(None)?,
+                            "learned" => {
+                                let w = engine
+                                    .learned_weights(Some(&format!("client{}", r.client)))
+                                    .expect("just learned");
+                                let w: BTreeMap<String, f64> = DEFAULT_FACTORS
+                                    .iter()
+                                    .zip(w)
+                                    .map(|((n, _), x)| ((*n).to_owned(), x))
+                                    .collect();
+                                DefaultScorer::with_composition(
+                                    Some(&w),
+                                    Composition::WeightedMean,
+                                )?
+                            }
+                            _ => gated(Some(&oracle_w))?,
                         };
-                        value_of(&w, r, &truth, cfg)
+                        Ok(value_of(&|x| scorer.total(x), r, &truth, cfg))
                     })
-                    .sum::<f64>()
+                    .sum::<Result<f64, LabError>>()?
                     / logged.len().max(1) as f64;
                 for x in &e.estimates {
                     ope.push(OpeCheck {
