@@ -308,3 +308,72 @@ fn a_snapshot_whose_profiles_name_a_missing_skill_is_rejected_as_corrupt() {
     let err = Engine::from_bytes(&persist::encode(version, &sections).unwrap()).unwrap_err();
     assert!(err.to_string().contains("occprof"), "{err}");
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    const ALL: [&str; 13] = [
+        "Rust",
+        "Go",
+        "Kubernetes",
+        "SQL",
+        "Linux",
+        "Git",
+        "Wound care",
+        "Triage",
+        "Phlebotomy",
+        "Patient records",
+        "Medication",
+        "Infection control",
+        "Communication",
+    ];
+
+    fn engine(profiles: &[Vec<usize>], job: &[usize], reverse: bool) -> Engine {
+        let e = Engine::new(Arc::new(taxonomy(true)));
+        let mut batch: Vec<_> = profiles
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let skills: Vec<(&str, f64)> = p.iter().map(|&s| (ALL[s], 3.0)).collect();
+                freelancer(&format!("f{i:02}"), &skills, 40.0)
+            })
+            .collect();
+        if reverse {
+            batch.reverse();
+        }
+        e.upsert_freelancers(batch).unwrap();
+        let nice: Vec<&str> = job.iter().map(|&s| ALL[s]).collect();
+        e.upsert_job(common::job("j", &[], &nice)).unwrap();
+        e
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// With occupation profiles: every factor stays in [0, 1], the snapshot round trip
+        /// is byte-identical and answers the same, and upsert order does not matter.
+        #[test]
+        fn occupation_evidence_is_bounded_persistent_and_order_free(
+            profiles in proptest::collection::vec(proptest::collection::vec(0usize..13, 0..6), 1..12),
+            job in proptest::collection::vec(0usize..13, 0..5),
+        ) {
+            let e = engine(&profiles, &job, false);
+            let r = e.recommend_freelancers("j", &opts()).unwrap();
+            for m in &r.matches {
+                prop_assert!((0.0..=1.0).contains(&m.score));
+                for f in &m.factors {
+                    prop_assert!((0.0..=1.0).contains(&f.value), "{} = {}", f.name, f.value);
+                }
+                if let Some(o) = &skills_of(m).occupation {
+                    prop_assert!((0.0..=1.0).contains(&o.similarity));
+                }
+            }
+            let bytes = e.to_bytes().unwrap();
+            let back = Engine::from_bytes(&bytes).unwrap();
+            prop_assert_eq!(back.to_bytes().unwrap(), bytes);
+            prop_assert_eq!(&back.recommend_freelancers("j", &opts()).unwrap().matches, &r.matches);
+            let rev = engine(&profiles, &job, true);
+            prop_assert_eq!(&rev.recommend_freelancers("j", &opts()).unwrap().matches, &r.matches);
+        }
+    }
+}
