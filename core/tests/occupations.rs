@@ -134,6 +134,46 @@ fn same_occupation_outranks_another_without_shared_requirements() {
 }
 
 #[test]
+fn retrieval_finds_a_same_occupation_freelancer_without_shared_skills() {
+    // min_catalog 0: the retrieval stage always runs; "dev" shares no skill (or expansion of
+    // one) with the job, only its likely occupation, and is found through it
+    let mut cfg = EngineConfig::default();
+    cfg.retrieval.min_catalog = 0;
+    let e = Engine::with_config(Arc::new(taxonomy(true)), cfg).unwrap();
+    e.upsert_freelancers(vec![
+        freelancer("dev", &[("SQL", 3.0), ("Linux", 3.0), ("Git", 3.0)], 40.0),
+        freelancer("nurse", &[("Triage", 3.0), ("Medication", 3.0)], 40.0),
+    ])
+    .unwrap();
+    e.upsert_job(job("j", &[], &["Rust", "Go", "Kubernetes"]))
+        .unwrap();
+    let top1 = RecommendOptions { k: 1, ..opts() };
+    let r = e.recommend_freelancers("j", &top1).unwrap();
+    // no skill of either freelancer is in the job's expansion: occupations retrieve both
+    // (with two profiles every posterior lists both, the nurse's with a tiny probability)
+    assert_eq!(r.retrieved, Some(2));
+    assert_eq!(r.matches[0].id, "dev", "{:?}", r.matches);
+    // a k the retrieved candidates cannot fill: the scan runs instead, as without retrieval
+    let r2 = e.recommend_freelancers("j", &opts()).unwrap();
+    assert_eq!((r2.retrieved, r2.matches.len()), (None, 2));
+    let full = {
+        let e2 = Engine::new(Arc::new(taxonomy(true)));
+        e2.upsert_freelancers(vec![
+            freelancer("dev", &[("SQL", 3.0), ("Linux", 3.0), ("Git", 3.0)], 40.0),
+            freelancer("nurse", &[("Triage", 3.0), ("Medication", 3.0)], 40.0),
+        ])
+        .unwrap();
+        e2.upsert_job(job("j", &[], &["Rust", "Go", "Kubernetes"]))
+            .unwrap();
+        e2.recommend_freelancers("j", &top1).unwrap()
+    };
+    assert_eq!(
+        r.matches[0], full.matches[0],
+        "retrieval answers as the full scan"
+    );
+}
+
+#[test]
 fn inert_without_profiles_or_with_weight_zero() {
     let none = market(taxonomy(false), EngineConfig::default());
     let mut cfg = EngineConfig::default();
@@ -330,7 +370,16 @@ mod props {
     ];
 
     fn engine(profiles: &[Vec<usize>], job: &[usize], reverse: bool) -> Engine {
-        let e = Engine::new(Arc::new(taxonomy(true)));
+        engine_with(profiles, job, reverse, EngineConfig::default())
+    }
+
+    fn engine_with(
+        profiles: &[Vec<usize>],
+        job: &[usize],
+        reverse: bool,
+        config: EngineConfig,
+    ) -> Engine {
+        let e = Engine::with_config(Arc::new(taxonomy(true)), config).unwrap();
         let mut batch: Vec<_> = profiles
             .iter()
             .enumerate()
@@ -348,10 +397,23 @@ mod props {
         e
     }
 
+    /// Cases of the property below in which the retrieval stage ran (checked after it).
+    static RETRIEVED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    #[test]
+    fn the_property_exercises_the_retrieval_stage() {
+        occupation_evidence_is_bounded_persistent_and_order_free();
+        assert!(
+            RETRIEVED.load(std::sync::atomic::Ordering::Relaxed) >= 5,
+            "too few cases ran the retrieval stage"
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
         /// With occupation profiles: every factor stays in [0, 1], the snapshot round trip
-        /// is byte-identical and answers the same, and upsert order does not matter.
+        /// is byte-identical and answers the same, upsert order does not matter, and the
+        /// retrieval stage answers as the full scan.
         #[test]
         fn occupation_evidence_is_bounded_persistent_and_order_free(
             profiles in proptest::collection::vec(proptest::collection::vec(0usize..13, 0..6), 1..12),
@@ -374,6 +436,19 @@ mod props {
             prop_assert_eq!(&back.recommend_freelancers("j", &opts()).unwrap().matches, &r.matches);
             let rev = engine(&profiles, &job, true);
             prop_assert_eq!(&rev.recommend_freelancers("j", &opts()).unwrap().matches, &r.matches);
+            // the retrieval stage (skill postings ∪ occupation postings) answers as the scan
+            let mut cfg = EngineConfig::default();
+            cfg.retrieval.min_catalog = 0;
+            let retrieved = engine_with(&profiles, &job, false, cfg);
+            let top3 = RecommendOptions { k: 3, ..opts() };
+            let (a, b) = (
+                retrieved.recommend_freelancers("j", &top3).unwrap(),
+                e.recommend_freelancers("j", &top3).unwrap(),
+            );
+            prop_assert_eq!(&a.matches, &b.matches);
+            if a.retrieved.is_some() {
+                RETRIEVED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
         }
     }
 }

@@ -34,7 +34,8 @@ fn valid_snapshot() -> Vec<u8> {
     let config = EngineConfig {
         retrieval: RetrievalConfig {
             min_catalog: 8,
-            vector_neighbours: 4,
+            // at least k = 10 candidates, so the retrieval stage runs instead of the scan
+            vector_neighbours: 10,
         },
         ..EngineConfig::default()
     };

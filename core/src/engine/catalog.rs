@@ -151,6 +151,9 @@ pub(crate) struct Catalog {
     /// one freelancer twice after a replace: readers check `rows` and dedupe; rebuilt with
     /// the arena).
     pub postings: Vec<Vec<DocId>>,
+    /// Occupation profile → freelancers whose truncated posterior lists it (empty without
+    /// occupation profiles; like `postings`, may list stale entries; rebuilt with the arena).
+    pub occ_postings: Vec<Vec<DocId>>,
     pub jobs: Vec<Option<JobEntry>>,
     /// Skill id → live freelancers holding it (exact counts; specificity reads them).
     pub holders: Vec<u32>,
@@ -245,6 +248,7 @@ impl Catalog {
             arena: Vec::new(),
             arena_garbage: 0,
             postings: Vec::new(),
+            occ_postings: Vec::new(),
             jobs: Vec::new(),
             holders: Vec::new(),
             stats: GlobalStats::default(),
@@ -297,6 +301,13 @@ impl Catalog {
             }
             self.postings[s].push(id);
         }
+        for &(o, _) in entry.occupation.iter() {
+            let o = o as usize;
+            if o >= self.occ_postings.len() {
+                self.occ_postings.resize_with(o + 1, Vec::new);
+            }
+            self.occ_postings[o].push(id);
+        }
         self.rows[slot] = row_of(&entry, start);
         let seed_start = self.seed_arena.len() as u32;
         self.seed_arena
@@ -341,6 +352,7 @@ impl Catalog {
         }
         let mut arena = Vec::with_capacity(self.arena.len() - self.arena_garbage);
         let mut postings: Vec<Vec<DocId>> = vec![Vec::new(); self.postings.len()];
+        let mut occ_postings: Vec<Vec<DocId>> = vec![Vec::new(); self.occ_postings.len()];
         for (doc, (row, e)) in self.rows.iter_mut().zip(&self.freelancers).enumerate() {
             if let Some(e) = e {
                 row.claims_start = arena.len() as u32;
@@ -348,10 +360,14 @@ impl Catalog {
                 for c in &e.claims {
                     postings[c.skill as usize].push(doc as DocId);
                 }
+                for &(o, _) in e.occupation.iter() {
+                    occ_postings[o as usize].push(doc as DocId);
+                }
             }
         }
         self.arena = arena;
         self.postings = postings;
+        self.occ_postings = occ_postings;
         self.arena_garbage = 0;
     }
 

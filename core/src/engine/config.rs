@@ -145,8 +145,9 @@ impl LearningConfig {
 /// The retrieval stage (DESIGN.md §1 stage 2): at or above `min_catalog` live freelancers,
 /// `recommend_freelancers` under the default preset scores only the freelancers that hold a
 /// skill similar to one the job needs (skill inverted index, identity/hierarchy/related
-/// matches) plus the job embedding's `vector_neighbours` nearest freelancer embeddings (HNSW),
-/// instead of every freelancer. Vetoes are then counted among those candidates only. The
+/// matches), those that share an occupation of the job's occupation posterior (when the
+/// taxonomy has occupation profiles), plus the job embedding's `vector_neighbours` nearest
+/// freelancer embeddings (HNSW), instead of every freelancer. Vetoes are then counted among those candidates only. The
 /// recall this costs is measured in benches/README.md ("Retrieval").
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]

@@ -142,12 +142,17 @@ impl<'a> RequestCtx<'a> {
     }
 
     /// The retrieval stage: `None` = scan every candidate, else the sorted candidate ids:
-    /// freelancers holding a skill of the expansion ∪ the nearest freelancer embeddings to
-    /// the job's.
+    /// freelancers holding a skill of the expansion ∪ freelancers whose occupation posterior
+    /// shares an occupation with the job's (when the taxonomy has occupation profiles) ∪ the
+    /// nearest freelancer embeddings to the job's.
     ///
     /// Where it applies: ranking freelancers with the default factors (any weights) in a
-    /// catalogue of at least `retrieval.min_catalog`. A candidate it leaves out has no skill
-    /// overlap and no near embedding, so its skill factor is the shared no-overlap value.
+    /// catalogue of at least `retrieval.min_catalog`, for a job that lists skills, when it
+    /// finds at least as many candidates as the list needs (`pool`; else the scan runs). A
+    /// candidate it leaves out has no skill overlap, no occupation in common (occupation
+    /// evidence 0) and no near embedding, so its skill factor is the shared no-overlap value
+    /// (0; under the relevance-gated composition its total is 0 too, below every candidate
+    /// with any skill evidence).
     /// Not for megilance_v1: the seed ranks every active freelancer and one without skill
     /// overlap can still reach its top k on the other seven factors (70 % of the weight),
     /// so leaving it out would break the reproduction. Not for jobs: there is no inverted
@@ -156,6 +161,7 @@ impl<'a> RequestCtx<'a> {
         if self.dir != Direction::FreelancersForJob
             || self.scorer.factor_set() != FactorSet::Default
             || self.cat.live_freelancers < self.retrieval.min_catalog
+            || job.reqs.is_empty()
         {
             return Ok(None);
         }
@@ -172,6 +178,20 @@ impl<'a> RequestCtx<'a> {
                 }
             }
         }
+        if self.cfg.fit.occupation > 0.0 {
+            for &(o, _) in job.occupation.iter() {
+                for &d in self
+                    .cat
+                    .occ_postings
+                    .get(o as usize)
+                    .map_or(&[][..], Vec::as_slice)
+                {
+                    if self.cat.rows[d as usize].live {
+                        set.insert(d);
+                    }
+                }
+            }
+        }
         let m = self.retrieval.vector_neighbours;
         if m > 0
             && let (Some(v), Some(e)) = (self.vectors, job.input.embedding.as_ref())
@@ -183,6 +203,10 @@ impl<'a> RequestCtx<'a> {
             for h in v.search(&Query::new(&e.model, &e.vector), m, Some(ef), None)? {
                 set.insert(h.id);
             }
+        }
+        if set.len() < self.pool() {
+            // fewer candidates than the list needs: the scan fills it as it always would
+            return Ok(None);
         }
         Ok(Some(set.iter().collect()))
     }

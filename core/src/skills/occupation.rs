@@ -39,7 +39,8 @@ pub const ESSENTIAL_WEIGHT: f64 = 2.0;
 pub const POSTERIOR_TOP: usize = 20;
 
 /// A truncated occupation posterior: `(profile index, probability)`, ascending by index,
-/// probabilities summing to 1 (empty for a skill set with no taxonomy skill).
+/// probabilities summing to 1 (empty for a skill set with no taxonomy skill; entries whose
+/// probability rounds to 0 in `f32` are left out).
 pub type OccupationPosterior = Box<[(u32, f32)]>;
 
 /// The occupation profiles of a taxonomy (module docs), built from occupations with their
@@ -168,9 +169,11 @@ impl OccupationProfiles {
         }
         let max = v.iter().map(|x| x.1).fold(f64::NEG_INFINITY, f64::max);
         let sum: f64 = v.iter().map(|x| (x.1 - max).exp()).sum();
+        // (an entry whose probability rounds to 0 in f32 carries no evidence: dropped)
         let mut out: Vec<(u32, f32)> = v
             .into_iter()
             .map(|(o, l)| (o, ((l - max).exp() / sum) as f32))
+            .filter(|x| x.1 > 0.0)
             .collect();
         out.sort_unstable_by_key(|x| x.0);
         out.into_boxed_slice()
