@@ -133,13 +133,10 @@ fn same_occupation_outranks_another_without_shared_requirements() {
     assert_eq!(jobs.matches[0].score, r.matches[0].score);
 }
 
-#[test]
-fn retrieval_finds_a_same_occupation_freelancer_without_shared_skills() {
-    // min_catalog 0: the retrieval stage always runs; "dev" shares no skill (or expansion of
-    // one) with the job, only its likely occupation, and is found through it
-    let mut cfg = EngineConfig::default();
-    cfg.retrieval.min_catalog = 0;
-    let e = Engine::with_config(Arc::new(taxonomy(true)), cfg).unwrap();
+/// "dev" and "nurse" share no skill (or expansion of one) with a job asking for Rust, Go and
+/// Kubernetes; only "dev"'s likely occupation is the job's.
+fn no_shared_skills(config: EngineConfig) -> Engine {
+    let e = Engine::with_config(Arc::new(taxonomy(true)), config).unwrap();
     e.upsert_freelancers(vec![
         freelancer("dev", &[("SQL", 3.0), ("Linux", 3.0), ("Git", 3.0)], 40.0),
         freelancer("nurse", &[("Triage", 3.0), ("Medication", 3.0)], 40.0),
@@ -147,6 +144,15 @@ fn retrieval_finds_a_same_occupation_freelancer_without_shared_skills() {
     .unwrap();
     e.upsert_job(job("j", &[], &["Rust", "Go", "Kubernetes"]))
         .unwrap();
+    e
+}
+
+#[test]
+fn retrieval_finds_a_same_occupation_freelancer_without_shared_skills() {
+    // min_catalog 0: the retrieval stage always runs
+    let mut cfg = EngineConfig::default();
+    cfg.retrieval.min_catalog = 0;
+    let e = no_shared_skills(cfg);
     let top1 = RecommendOptions { k: 1, ..opts() };
     let r = e.recommend_freelancers("j", &top1).unwrap();
     // no skill of either freelancer is in the job's expansion: occupations retrieve both
@@ -156,17 +162,9 @@ fn retrieval_finds_a_same_occupation_freelancer_without_shared_skills() {
     // a k the retrieved candidates cannot fill: the scan runs instead, as without retrieval
     let r2 = e.recommend_freelancers("j", &opts()).unwrap();
     assert_eq!((r2.retrieved, r2.matches.len()), (None, 2));
-    let full = {
-        let e2 = Engine::new(Arc::new(taxonomy(true)));
-        e2.upsert_freelancers(vec![
-            freelancer("dev", &[("SQL", 3.0), ("Linux", 3.0), ("Git", 3.0)], 40.0),
-            freelancer("nurse", &[("Triage", 3.0), ("Medication", 3.0)], 40.0),
-        ])
+    let full = no_shared_skills(EngineConfig::default())
+        .recommend_freelancers("j", &top1)
         .unwrap();
-        e2.upsert_job(job("j", &[], &["Rust", "Go", "Kubernetes"]))
-            .unwrap();
-        e2.recommend_freelancers("j", &top1).unwrap()
-    };
     assert_eq!(
         r.matches[0], full.matches[0],
         "retrieval answers as the full scan"

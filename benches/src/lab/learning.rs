@@ -482,31 +482,28 @@ pub fn simulate_learning(
                 // estimate re-orders by: `default` and the oracle's weights through the
                 // `default` preset (relevance-gated), `learned` as the learned preset totals
                 // (the weighted mean of the client's learned weights)
-                let gated = |w: Option<&BTreeMap<String, f64>>| DefaultScorer::new(w);
+                // one scorer per client (the same for all but `learned`)
+                let scorers = (0..cfg.clients)
+                    .map(|c| match *name {
+                        "default" => DefaultScorer::new(None),
+                        "learned" => {
+                            let w = engine
+                                .learned_weights(Some(&format!("client{c}")))
+                                .expect("just learned");
+                            let w: BTreeMap<String, f64> = DEFAULT_FACTORS
+                                .iter()
+                                .zip(w)
+                                .map(|((n, _), x)| ((*n).to_owned(), x))
+                                .collect();
+                            DefaultScorer::with_composition(Some(&w), Composition::WeightedMean)
+                        }
+                        _ => DefaultScorer::new(Some(&oracle_w)),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
                 let online = logged
                     .iter()
-                    .map(|r| -> Result<f64, LabError> {
-                        let scorer = match *name {
-                            "default" => gated(None)?,
-                            "learned" => {
-                                let w = engine
-                                    .learned_weights(Some(&format!("client{}", r.client)))
-                                    .expect("just learned");
-                                let w: BTreeMap<String, f64> = DEFAULT_FACTORS
-                                    .iter()
-                                    .zip(w)
-                                    .map(|((n, _), x)| ((*n).to_owned(), x))
-                                    .collect();
-                                DefaultScorer::with_composition(
-                                    Some(&w),
-                                    Composition::WeightedMean,
-                                )?
-                            }
-                            _ => gated(Some(&oracle_w))?,
-                        };
-                        Ok(value_of(&|x| scorer.total(x), r, &truth, cfg))
-                    })
-                    .sum::<Result<f64, LabError>>()?
+                    .map(|r| value_of(&|x| scorers[r.client].total(x), r, &truth, cfg))
+                    .sum::<f64>()
                     / logged.len().max(1) as f64;
                 for x in &e.estimates {
                     ope.push(OpeCheck {

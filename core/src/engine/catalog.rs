@@ -110,6 +110,15 @@ impl GlobalStats {
     }
 }
 
+/// Appends `doc` to posting list `key`, growing the lists as needed.
+fn post(postings: &mut Vec<Vec<DocId>>, key: u32, doc: DocId) {
+    let k = key as usize;
+    if k >= postings.len() {
+        postings.resize_with(k + 1, Vec::new);
+    }
+    postings[k].push(doc);
+}
+
 /// Resolutions remembered per normalised label before the memo is cleared (it is a pure
 /// function of the taxonomy and the rules, so clearing only costs time).
 pub(super) const RESOLUTION_MEMO: usize = 1 << 20;
@@ -295,18 +304,10 @@ impl Catalog {
         let start = self.arena.len() as u32;
         self.arena.extend_from_slice(&entry.claims);
         for c in &entry.claims {
-            let s = c.skill as usize;
-            if s >= self.postings.len() {
-                self.postings.resize_with(s + 1, Vec::new);
-            }
-            self.postings[s].push(id);
+            post(&mut self.postings, c.skill, id);
         }
         for &(o, _) in entry.occupation.iter() {
-            let o = o as usize;
-            if o >= self.occ_postings.len() {
-                self.occ_postings.resize_with(o + 1, Vec::new);
-            }
-            self.occ_postings[o].push(id);
+            post(&mut self.occ_postings, o, id);
         }
         self.rows[slot] = row_of(&entry, start);
         let seed_start = self.seed_arena.len() as u32;

@@ -130,7 +130,7 @@ impl<'c, 'a> Candidates<'c, 'a> {
                 scratch,
             ),
         };
-        if j.occupation.is_empty() {
+        if j.occupation.is_empty() || ctx.cfg.fit.occupation == 0.0 {
             return fit;
         }
         let occ = occupation_similarity(&j.occupation, &ctx.entry(fdoc).occupation);

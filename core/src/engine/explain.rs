@@ -243,9 +243,7 @@ impl RequestCtx<'_> {
             megilance: None,
         }
     }
-}
 
-impl RequestCtx<'_> {
     /// The occupation evidence of a pair whose skill fit mixed in `similarity`.
     fn occupation_evidence(
         &self,

@@ -166,30 +166,20 @@ impl<'a> RequestCtx<'a> {
             return Ok(None);
         }
         let mut set = BitSet::with_capacity(self.cat.rows.len());
-        for skill in exp.skills() {
-            for &d in self
-                .cat
-                .postings
-                .get(skill as usize)
-                .map_or(&[][..], Vec::as_slice)
-            {
+        // the live freelancers of one posting list (skill or occupation)
+        let mut add = |postings: &[Vec<DocId>], key: u32| {
+            for &d in postings.get(key as usize).map_or(&[][..], Vec::as_slice) {
                 if self.cat.rows[d as usize].live {
                     set.insert(d);
                 }
             }
+        };
+        for skill in exp.skills() {
+            add(&self.cat.postings, skill);
         }
         if self.cfg.fit.occupation > 0.0 {
             for &(o, _) in job.occupation.iter() {
-                for &d in self
-                    .cat
-                    .occ_postings
-                    .get(o as usize)
-                    .map_or(&[][..], Vec::as_slice)
-                {
-                    if self.cat.rows[d as usize].live {
-                        set.insert(d);
-                    }
-                }
+                add(&self.cat.occ_postings, o);
             }
         }
         let m = self.retrieval.vector_neighbours;
