@@ -893,7 +893,7 @@ export class PrivilegedComparison {
 
 export class GroupConfusion {
   private constructor(native: unknown);
-  /** Counts per group on the libuv pool. */
+  /** Counts per group off the event loop (on the rayon pool). */
   static from(
     yTrue: Labels,
     yPred: Labels,

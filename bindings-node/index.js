@@ -42,7 +42,7 @@ function invalid(field, reason) {
 
 /**
  * The FairmatchError of a native error: the tagged payload of a core error or of a panic
- * caught on the libuv pool; an untagged `GenericFailure` (a panic napi caught on the
+ * caught on the rayon or libuv pool; an untagged `GenericFailure` (a panic napi caught on the
  * JavaScript thread, whose message is the panic's) is INTERNAL; anything else unchanged.
  */
 function convert(e) {
@@ -679,7 +679,7 @@ class GroupConfusion {
     }
     this.native = n;
   }
-  /** Counts on the libuv pool. */
+  /** Counts off the event loop (on the rayon pool). */
   static from(yTrue, yPred, sensitiveFeatures, options = {}) {
     return rejected(() => {
       const o = options || {};

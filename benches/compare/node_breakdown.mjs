@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Where the Node time of `engine.recommendFreelancers` (top-20 with explanations, 10k
 // freelancers) goes: each part timed on its own in one process (the core call, its JSON or
-// tape, handing it to JavaScript, JSON.parse or the tape decoder, the libuv hop), the parts
+// tape, handing it to JavaScript, JSON.parse or the tape decoder, the rayon and libuv hops, the
+// core call when the pool has idled between calls as it does between Node calls), the parts
 // in alternating order, median of several rounds. Companion of node_overhead.mjs.
 //
 //   FAIRMATCH_PROFILE=release node bindings-node/scripts/build.js
@@ -54,7 +55,9 @@ const parts = {
   'tape -> Buffer': () => timeSync(400, () => rec.tape()),
   'untape(buffer) (JS)': () => timeSync(400, () => untape(tape)),
   'JSON.stringify(options)': () => timeSync(2000, () => JSON.stringify(options)),
+  'empty async call (rayon hop)': () => timeAsync(200, () => native.benchRayonNoop()),
   'empty async call (libuv hop)': () => timeAsync(200, () => native.benchAsyncNoop()),
+  'core call, 80 µs idle before each (Rust loop)': () => native.benchCoreRecommend(engine.native, 'job-1', optionsJson, N, false, 80),
   'engine.recommendFreelancers (public, full)': () => timeAsync(N, () => engine.recommendFreelancers('job-1', options)),
 };
 parts['native recommendFreelancers (async, tape, not decoded)'] = () =>

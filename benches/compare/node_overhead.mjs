@@ -3,15 +3,18 @@
 // process, interleaved (A B / B A alternating), several rounds, median ratio, load stated.
 //
 //   1. recommend: top-20 with explanations for one job over 10,000 freelancers.
-//      Node = `await engine.recommendFreelancers(job, options)` (encode options, libuv hop,
-//      core, the result as a tape (bindings-node/src/tape.rs), decoded into objects).
+//      Node = `await engine.recommendFreelancers(job, options)` (encode options, the hop to a
+//      rayon thread (bindings-node/src/task.rs), core, the result as a tape
+//      (bindings-node/src/tape.rs), the hop back, decoded into objects).
 //      Rust = `Engine::recommend_freelancers` on the same engine
 //      (the addon's `benchCoreRecommend`, a timing loop inside Rust, no napi, no JSON).
 //   2. DPD: demographic parity difference over 1,000,000 rows from typed arrays.
 //      Node = `await metrics.demographicParityDifference(Uint8Array, Uint8Array,
 //      { sensitiveFeatures: Uint32Array })`; Rust = `GroupConfusion::from_arrays_par` +
 //      `demographic_parity_difference` on the same arrays (`benchCoreDpd`).
-//   3. The floor of any Promise-returning call: an empty task on the libuv pool.
+//   3. The floors of a Promise-returning call: an empty task spawned on the rayon pool (what
+//      recommend and the metrics pay) and one queued on the libuv pool (writes, indexes,
+//      snapshots).
 //
 // Build the addon optimised first:  FAIRMATCH_PROFILE=release node bindings-node/scripts/build.js
 // Run:  nice -n 5 node benches/compare/node_overhead.mjs [--rounds 15]
@@ -93,12 +96,16 @@ const dpd = await compare(
   },
 );
 
-// 3. the floor: a Promise that does nothing on the libuv pool (two thread hops)
+// 3. the floors: a Promise that does nothing, spawned on rayon / queued on libuv
 const K = 200;
-const t0 = process.hrtime.bigint();
-for (let i = 0; i < K; i += 1) await native.benchAsyncNoop();
-const hop = Number(process.hrtime.bigint() - t0) / K;
-console.log(`empty async call (main -> libuv pool -> main): ${fmt(hop)} per call`);
+const floor = async (fn) => {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < K; i += 1) await fn();
+  return Number(process.hrtime.bigint() - t0) / K;
+};
+const rayonHop = await floor(() => native.benchRayonNoop());
+const libuvHop = await floor(() => native.benchAsyncNoop());
+console.log(`empty async call: main -> rayon -> main ${fmt(rayonHop)}, main -> libuv pool -> main ${fmt(libuvHop)}`);
 
 console.log(`load after: ${load()}`);
-console.log(JSON.stringify({ recommend: rec, dpd, emptyAsyncCallNs: hop }, null, 1));
+console.log(JSON.stringify({ recommend: rec, dpd, emptyRayonCallNs: rayonHop, emptyLibuvCallNs: libuvHop }, null, 1));

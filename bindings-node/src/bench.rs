@@ -1,6 +1,7 @@
 //! The Rust side of `benches/compare/node_overhead.mjs`: the same core calls timed inside the
 //! addon (no napi, no JSON) on the same engine and arrays, so one run compares both
-//! interleaved. Not part of the public `index.js` surface.
+//! interleaved; and the hooks the test suite uses to drive the rayon → libuv fallback of
+//! `task.rs`. Not part of the public `index.js` surface.
 
 use fairmatch::RecommendOptions;
 use fairmatch::metrics::{self as m, FairnessOptions, GroupConfusion};
@@ -23,7 +24,8 @@ fn mean_ns(iterations: u32, mut f: impl FnMut() -> napi::Result<()>) -> napi::Re
 /// Mean nanoseconds per `recommend_freelancers(job_id, options)` over `iterations` calls
 /// (the Recommendations value built and dropped, as a Rust caller gets it; with `to_json`
 /// also serialised to the camelCase JSON the addon sends to JavaScript, to split the Node
-/// overhead into its parts).
+/// overhead into its parts). With `gap_us`, the calling thread busy-waits that long between
+/// calls, outside the timed span (the idle time a Node caller's decoding leaves the pool).
 #[napi(catch_unwind)]
 pub fn bench_core_recommend(
     engine: &NativeEngine,
@@ -31,18 +33,29 @@ pub fn bench_core_recommend(
     options: Option<String>,
     iterations: u32,
     to_json: Option<bool>,
+    gap_us: Option<u32>,
 ) -> napi::Result<f64> {
     let o: RecommendOptions = parse_or_default(options.as_deref(), "options").napi()?;
     let e = engine.core();
     let to_json = to_json.unwrap_or(false);
-    mean_ns(iterations, || {
+    let gap = std::time::Duration::from_micros(u64::from(gap_us.unwrap_or(0)));
+    let mut timed = std::time::Duration::ZERO;
+    for _ in 0..iterations {
+        if !gap.is_zero() {
+            let until = std::time::Instant::now() + gap;
+            while std::time::Instant::now() < until {
+                std::hint::spin_loop();
+            }
+        }
+        let t = std::time::Instant::now();
         let r = e.recommend_freelancers(&job_id, &o).napi()?;
         if to_json {
             std::hint::black_box(crate::convert::json(&r).napi()?);
         }
         std::hint::black_box(r);
-        Ok(())
-    })
+        timed += t.elapsed();
+    }
+    Ok(timed.as_nanos() as f64 / f64::from(iterations.max(1)))
 }
 
 /// Mean nanoseconds per demographic parity difference over the arrays (the same core path as
@@ -63,9 +76,8 @@ pub fn bench_core_dpd(
     })
 }
 
-/// A Promise that does nothing on the libuv pool: the round trip every async call pays
-/// (main thread → pool thread → main thread), measured by the benchmark as the floor of the
-/// Node overhead.
+/// A Promise that does nothing on the libuv pool: the round trip of the calls queued there
+/// (main thread → pool thread → main thread; writes, index work, snapshots).
 #[napi(catch_unwind)]
 pub fn bench_async_noop() -> napi::bindgen_prelude::AsyncTask<crate::task::Work<()>> {
     crate::task::run(|| Ok(()))
@@ -154,4 +166,39 @@ impl BenchRecommendation {
     ) -> napi::Result<napi::bindgen_prelude::Unknown<'e>> {
         env.to_js_value(&crate::case::Camel(&self.r))
     }
+}
+
+/// A Promise that does nothing on the rayon pool: the round trip of the calls spawned there
+/// (main thread → rayon thread → main thread; see `task.rs`).
+#[napi(catch_unwind)]
+pub fn bench_rayon_noop(env: &napi::Env) -> napi::Result<napi::bindgen_prelude::Object<'_>> {
+    crate::task::spawn_lockfree(env, || Ok(()))
+}
+
+/// Holds the engine's read lock on the libuv pool for `ms` milliseconds (a test hook: a
+/// write then waits, and queries spawned on rayon meanwhile must move to libuv).
+#[napi(catch_unwind)]
+pub fn test_hold_read(
+    engine: &NativeEngine,
+    ms: u32,
+) -> napi::bindgen_prelude::AsyncTask<crate::task::Work<()>> {
+    let e = engine.core().clone();
+    crate::task::run(move || {
+        let _view = e.read();
+        std::thread::sleep(std::time::Duration::from_millis(u64::from(ms)));
+        Ok(())
+    })
+}
+
+/// Whether the engine's read lock can be had at once (false while a write holds or awaits
+/// it).
+#[napi(catch_unwind)]
+pub fn test_readable(engine: &NativeEngine) -> bool {
+    engine.core().try_read().is_some()
+}
+
+/// How many spawned calls have moved from rayon to the libuv pool in this process.
+#[napi(catch_unwind)]
+pub fn test_libuv_fallbacks() -> f64 {
+    crate::task::LIBUV_FALLBACKS.load(std::sync::atomic::Ordering::Relaxed) as f64
 }

@@ -11,12 +11,13 @@
 use fairmatch::engine::{AuditOptions, OfflineCandidate};
 use fairmatch::learn::{FitConfig, OpeConfig};
 use fairmatch::{EngineConfig, Freelancer, Impressions, Job, Outcome, RecommendOptions};
-use napi::bindgen_prelude::{AsyncTask, Buffer};
+use napi::Env;
+use napi::bindgen_prelude::{AsyncTask, Buffer, Object};
 use napi_derive::napi;
 
 use crate::convert::{json, parse, parse_or_default};
 use crate::error::IntoNapi;
-use crate::task::{Work, run};
+use crate::task::{On, Work, run, spawn};
 use crate::taxonomy::NativeTaxonomy;
 
 /// The matching engine (the public class `Engine` in `index.js` wraps it).
@@ -28,6 +29,15 @@ pub struct NativeEngine {
 
 fn opts(o: Option<&str>) -> fairmatch::Result<RecommendOptions> {
     parse_or_default(o, "options")
+}
+
+/// The engine's read view for a query running `on` a pool: at once or not at all on rayon
+/// (`None` while a write holds or awaits the lock), waiting on libuv (see `task.rs`).
+fn read(e: &fairmatch::Engine, on: On) -> Option<fairmatch::EngineRead<'_>> {
+    match on {
+        On::Rayon => e.try_read(),
+        On::Libuv => Some(e.read()),
+    }
 }
 
 /// A result as a tape in a Buffer (handed to JavaScript without a copy).
@@ -125,26 +135,42 @@ impl NativeEngine {
         self.inner.job_count() as u32
     }
 
-    /// The top freelancers for a job (a tape of `Recommendations`, see `tape.rs`).
+    /// The top freelancers for a job (a tape of `Recommendations`, see `tape.rs`), computed
+    /// on the rayon pool (on libuv while a write holds the engine; see `task.rs`).
     #[napi(catch_unwind)]
-    pub fn recommend_freelancers(
+    pub fn recommend_freelancers<'e>(
         &self,
+        env: &'e Env,
         job_id: String,
         options: Option<String>,
-    ) -> AsyncTask<Work<Buffer>> {
+    ) -> napi::Result<Object<'e>> {
         let e = self.inner.clone();
-        run(move || tape(&e.recommend_freelancers(&job_id, &opts(options.as_deref())?)?))
+        spawn(env, move |on| {
+            let view = read(&e, on)?;
+            Some(
+                opts(options.as_deref())
+                    .and_then(|o| tape(&view.recommend_freelancers(&job_id, &o)?)),
+            )
+        })
     }
 
-    /// The top jobs for a freelancer (a tape of `Recommendations`).
+    /// The top jobs for a freelancer (a tape of `Recommendations`), like
+    /// [`Self::recommend_freelancers`].
     #[napi(catch_unwind)]
-    pub fn recommend_jobs(
+    pub fn recommend_jobs<'e>(
         &self,
+        env: &'e Env,
         freelancer_id: String,
         options: Option<String>,
-    ) -> AsyncTask<Work<Buffer>> {
+    ) -> napi::Result<Object<'e>> {
         let e = self.inner.clone();
-        run(move || tape(&e.recommend_jobs(&freelancer_id, &opts(options.as_deref())?)?))
+        spawn(env, move |on| {
+            let view = read(&e, on)?;
+            Some(
+                opts(options.as_deref())
+                    .and_then(|o| tape(&view.recommend_jobs(&freelancer_id, &o)?)),
+            )
+        })
     }
 
     /// Scores one pair, with the vetoes that would exclude it (synchronous: one pair).

@@ -5,7 +5,7 @@
 //! `index.js`; the core rejects non-binary values by row), group codes `Uint32Array`, values
 //! `Float64Array`, rankings `Uint32Array` of group codes. Enum arguments (`method`, `agg`,
 //! `zeroDivision`, `alternative`, `combiner`, …) take the core's snake_case spellings and are
-//! parsed by the core. Work over whole arrays runs on the libuv pool; a ranking of a few
+//! parsed by the core. Work over whole arrays runs on the rayon pool (`task::spawn_lockfree`); a ranking of a few
 //! hundred entries is computed synchronously. Accumulators serialise to the core's serde form
 //! (camelCase keys) and are restored with the core's validation (`fromJSON`).
 
@@ -14,12 +14,13 @@ use fairmatch::metrics::{
     self as m, Agg, BinaryLabel, Combiner, ExposureAccumulator, FairnessOptions, GeiConvention,
     GroupConfusion, LabelledConfusion, Method, PrivilegedComparison, RatingStats, ZeroDivision,
 };
-use napi::bindgen_prelude::{AsyncTask, Either, Float64Array, Uint8Array, Uint32Array};
+use napi::Env;
+use napi::bindgen_prelude::{Either, Float64Array, Object, Uint8Array, Uint32Array};
 use napi_derive::napi;
 
 use crate::convert::{json, parse, parse_or_default, word, word_or};
 use crate::error::IntoNapi;
-use crate::task::{Work, run};
+use crate::task::spawn_lockfree;
 
 /// The `zeroDivision` argument (default `nan`).
 fn zd(z: Option<&str>) -> fairmatch::Result<ZeroDivision> {
@@ -88,9 +89,11 @@ pub struct NativeGroupConfusion {
     inner: LabelledConfusion,
 }
 
-/// Counts the rows on the libuv pool and hands the counts (labelled when `labels` is given)
+/// Counts the rows on the rayon pool and hands the counts (labelled when `labels` is given)
 /// to `then` there; the arrays are released on the JavaScript thread.
+#[allow(clippy::too_many_arguments)]
 fn count_on_pool<T, F>(
+    env: &Env,
     t: Labels,
     p: Labels,
     g: Uint32Array,
@@ -98,12 +101,12 @@ fn count_on_pool<T, F>(
     n: Option<u32>,
     mut labels: Option<Vec<String>>,
     then: F,
-) -> AsyncTask<Work<T>>
+) -> napi::Result<Object<'_>>
 where
     T: Send + 'static + napi::bindgen_prelude::ToNapiValue + napi::bindgen_prelude::TypeName,
     F: Fn(LabelledConfusion) -> fairmatch::Result<T> + Send + 'static,
 {
-    run(move || {
+    spawn_lockfree(env, move || {
         let counts = confusion(&t, &p, &g, w.as_deref(), n)?;
         then(match labels.take() {
             Some(l) => LabelledConfusion::new(counts, Some(l))?,
@@ -130,21 +133,29 @@ fn fairlearn(name: &str, c: &GroupConfusion, o: &FairnessOptions) -> fairmatch::
 
 #[napi]
 impl NativeGroupConfusion {
-    /// Counts `yTrue`/`yPred` per group code on the libuv pool (`labels`: the label of each
+    /// Counts `yTrue`/`yPred` per group code on the rayon pool (`labels`: the label of each
     /// code, when the caller had string labels).
     #[napi(catch_unwind)]
     #[allow(clippy::too_many_arguments)]
     pub fn count(
+        env: &Env,
         y_true: Labels,
         y_pred: Labels,
         groups: Uint32Array,
         weights: Option<Float64Array>,
         n_groups: Option<u32>,
         labels: Option<Vec<String>>,
-    ) -> AsyncTask<Work<NativeGroupConfusion>> {
-        count_on_pool(y_true, y_pred, groups, weights, n_groups, labels, |inner| {
-            Ok(NativeGroupConfusion { inner })
-        })
+    ) -> napi::Result<Object<'_>> {
+        count_on_pool(
+            env,
+            y_true,
+            y_pred,
+            groups,
+            weights,
+            n_groups,
+            labels,
+            |inner| Ok(NativeGroupConfusion { inner }),
+        )
     }
 
     /// An accumulator without rows over `nGroups` groups.
@@ -336,10 +347,11 @@ impl NativeComparison {
     }
 }
 
-/// A fairlearn-style metric straight from arrays, on the libuv pool.
+/// A fairlearn-style metric straight from arrays, on the rayon pool.
 #[napi(catch_unwind)]
 #[allow(clippy::too_many_arguments)]
 pub fn fairlearn_metric(
+    env: &Env,
     name: String,
     y_true: Labels,
     y_pred: Labels,
@@ -349,11 +361,20 @@ pub fn fairlearn_metric(
     method: Option<String>,
     agg: Option<String>,
     zero_division: Option<String>,
-) -> AsyncTask<Work<f64>> {
-    count_on_pool(y_true, y_pred, groups, weights, n_groups, None, move |c| {
-        let o = fopts(method.as_deref(), agg.as_deref(), zero_division.as_deref())?;
-        fairlearn(&name, c.counts(), &o)
-    })
+) -> napi::Result<Object<'_>> {
+    count_on_pool(
+        env,
+        y_true,
+        y_pred,
+        groups,
+        weights,
+        n_groups,
+        None,
+        move |c| {
+            let o = fopts(method.as_deref(), agg.as_deref(), zero_division.as_deref())?;
+            fairlearn(&name, c.counts(), &o)
+        },
+    )
 }
 
 /// String group labels → dense codes in first-seen order and the label of each code
@@ -407,14 +428,15 @@ pub fn disparate_impact_from_counts(
     .napi()
 }
 
-/// Gini coefficient of non-negative values, on the libuv pool.
+/// Gini coefficient of non-negative values, on the rayon pool.
 #[napi(catch_unwind)]
 pub fn gini(
+    env: &Env,
     values: Float64Array,
     normalized: Option<bool>,
     zero_division: Option<String>,
-) -> AsyncTask<Work<f64>> {
-    run(move || {
+) -> napi::Result<Object<'_>> {
+    spawn_lockfree(env, move || {
         m::gini(
             &values,
             normalized.unwrap_or(false),
@@ -424,17 +446,18 @@ pub fn gini(
 }
 
 /// Generalized entropy index of benefits `b` (between groups when `groups` is given), on the
-/// libuv pool.
+/// rayon pool.
 #[napi(catch_unwind)]
 pub fn generalized_entropy_index(
+    env: &Env,
     b: Float64Array,
     groups: Option<Uint32Array>,
     weights: Option<Float64Array>,
     alpha: Option<f64>,
     convention: Option<String>,
     zero_division: Option<String>,
-) -> AsyncTask<Work<f64>> {
-    run(move || {
+) -> napi::Result<Object<'_>> {
+    spawn_lockfree(env, move || {
         let c: GeiConvention = word_or(convention.as_deref(), "convention", "speicher")?;
         let z = zd(zero_division.as_deref())?;
         let a = alpha.unwrap_or(2.0);
@@ -447,17 +470,18 @@ pub fn generalized_entropy_index(
     })
 }
 
-/// A two-sample rating test by name (`welch`, `mannWhitneyU`, `brunnerMunzel`) on the libuv
+/// A two-sample rating test by name (`welch`, `mannWhitneyU`, `brunnerMunzel`) on the rayon
 /// pool (JSON result).
 #[napi(catch_unwind)]
 pub fn two_sample_test(
+    env: &Env,
     name: String,
     a: Float64Array,
     b: Float64Array,
     alternative: Option<String>,
     continuity: Option<bool>,
-) -> AsyncTask<Work<String>> {
-    run(move || {
+) -> napi::Result<Object<'_>> {
+    spawn_lockfree(env, move || {
         let alt = word_or(alternative.as_deref(), "alternative", "two_sided")?;
         match name.as_str() {
             "welch" => json(&m::welch_t_test(&a, &b, alt)?),

@@ -15,7 +15,7 @@
 //! Layout (little-endian), one buffer: a header of 8 `u32` (`MAGIC`, the number of floats,
 //! ops, strings and shape words, the byte length of the UTF-8 text, 0, 0); the floats
 //! (`f64`, 8-aligned); the ops (`u32`: tag in the low 3 bits, operand above); the end of each
-//! string in the text, in UTF-16 units (`u32`); the shapes (`u32`: number of keys, then the
+//! distinct string in the text, in UTF-16 units (`u32`; a string written twice is one entry); the shapes (`u32`: number of keys, then the
 //! string index of each key); the text. Tags: 0 null, 1 false, 2 true, 3 number (the next
 //! float), 4 string (operand: string index), 5 array (operand: length; the elements follow),
 //! 6 object of a shape (operand: shape index; one value per key follows), 7 map (operand:
@@ -63,13 +63,22 @@ impl ser::Error for TapeError {
 
 type R<T> = Result<T, TapeError>;
 
+thread_local! {
+    /// The writer of this thread's last tape, kept for its buffers and tables (a tape then
+    /// allocates only its output).
+    static SPARE: std::cell::Cell<Option<Box<Writer>>> = const { std::cell::Cell::new(None) };
+}
+
 /// Any core output as a tape with camelCase field names (see the module docs).
 pub(crate) fn to_tape<T: Serialize + ?Sized>(x: &T) -> fairmatch::Result<Vec<u8>> {
-    let mut w = Writer::default();
-    Camel(x)
-        .serialize(&mut w)
-        .map_err(|e| fairmatch::Error::invalid("output", e.to_string()))?;
-    Ok(w.finish())
+    let mut w = SPARE.take().unwrap_or_default();
+    w.clear();
+    let out = Camel(x)
+        .serialize(&mut *w)
+        .map_err(|e| fairmatch::Error::invalid("output", e.to_string()))
+        .map(|()| w.finish());
+    SPARE.set(Some(w));
+    out
 }
 
 /// The tape being written.
@@ -81,6 +90,9 @@ struct Writer {
     /// End of each string in `text`, in UTF-16 units.
     ends: Vec<u32>,
     utf16_len: usize,
+    /// Each distinct string → its index (a result repeats few strings many times: labels,
+    /// kinds, factor names, notes; the decoder then makes each JS string once).
+    strings: HashMap<Box<str>, u32>,
     /// Struct field names (static) → string index, by address.
     keys: HashMap<(usize, usize), u32>,
     /// Shape (the string indexes of its keys) → shape index.
@@ -106,8 +118,13 @@ impl Writer {
         Ok(())
     }
 
+    /// The index of `s` in the string table (added on first sight).
     fn string(&mut self, s: &str) -> R<u32> {
+        if let Some(&i) = self.strings.get(s) {
+            return Ok(i);
+        }
         let i = operand(self.ends.len())?;
+        self.strings.insert(s.into(), i);
         self.text.push_str(s);
         self.utf16_len += if s.is_ascii() {
             s.len()
@@ -196,7 +213,21 @@ impl Writer {
         self.patch(at, SHAPE, id as usize)
     }
 
-    fn finish(self) -> Vec<u8> {
+    /// Empties every buffer and table, keeping their capacity.
+    fn clear(&mut self) {
+        self.nums.clear();
+        self.ops.clear();
+        self.text.clear();
+        self.ends.clear();
+        self.utf16_len = 0;
+        self.strings.clear();
+        self.keys.clear();
+        self.shapes.clear();
+        self.shape_words.clear();
+        self.depth = 0;
+    }
+
+    fn finish(&self) -> Vec<u8> {
         let header = [
             MAGIC,
             self.nums.len() as u32,

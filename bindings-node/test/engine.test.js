@@ -169,6 +169,37 @@ test('concurrent Promises with an upsert in between', async () => {
   }
 });
 
+test('a query that would wait for a write moves from rayon to the libuv pool and sees the write whole', async () => {
+  const native = require(process.env.FAIRMATCH_NATIVE || path.join(__dirname, '..', 'fairmatch.node'));
+  const e = new Engine();
+  await e.upsertFreelancers(freelancers(500));
+  e.upsertJob(JOB);
+  const core = /** @type {any} */ (e).native;
+  const fallbacks = native.testLibuvFallbacks();
+  // a reader holds the lock (libuv) ...
+  const hold = native.testHoldRead(core, 1500);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(native.testReadable(core), 'a reader alone leaves the lock readable');
+  // ... a write queues behind it and waits (from then on, new readers wait too) ...
+  const write = e.upsertFreelancers(freelancers(3, 777).map((f, i) => ({ ...f, id: `late-${i}` })));
+  const t0 = Date.now();
+  while (native.testReadable(core)) {
+    assert.ok(Date.now() - t0 < 1200, 'the write never waited for the lock');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  // ... so a recommendation spawned on rayon must not block there: it moves to libuv, waits
+  // behind the write, and answers after it
+  const both = await Promise.all([e.recommendFreelancers('job-1', { k: 5 }), e.recommendJobs('f1', { k: 1 })]);
+  await Promise.all([hold, write]);
+  assert.equal(both[0].candidates, 503);
+  assert.equal(both[0].matches.length, 5);
+  assert.equal(both[1].matches.length, 1);
+  assert.equal(native.testLibuvFallbacks() - fallbacks, 2, 'both queries took the libuv path');
+  // with the lock free again, they run on rayon (no new fallback) and answer the same
+  assert.deepEqual(await e.recommendFreelancers('job-1', { k: 5 }), both[0]);
+  assert.equal(native.testLibuvFallbacks() - fallbacks, 2);
+});
+
 test('vector indexes: typed arrays in place, allow-lists, batch, round-trips', async () => {
   const dim = 8;
   const n = 300;

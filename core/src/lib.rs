@@ -55,8 +55,8 @@ pub use domain::{
     WorkingHours,
 };
 pub use engine::{
-    Engine, EngineConfig, EventConfig, FairnessOptions, Filters, LabelReport, LedgerConfig, Match,
-    PairScore, RecommendOptions, Recommendations, ScoringConfig, UpsertReport,
+    Engine, EngineConfig, EngineRead, EventConfig, FairnessOptions, Filters, LabelReport,
+    LedgerConfig, Match, PairScore, RecommendOptions, Recommendations, ScoringConfig, UpsertReport,
 };
 pub use error::{EntityKind, Error, Result};
 pub use explain::{Explanation, FactorScore, LabelResolution, OccupationEvidence};

@@ -702,3 +702,50 @@ fn queries_run_concurrently_with_updates_and_see_consistent_state() {
     });
     assert_eq!(e.freelancer_count(), 400);
 }
+
+/// `try_read` gives the read view at once, or `None` while a writer holds the lock or waits
+/// for it (so a rayon thread never blocks behind a writer); the view answers as the engine.
+#[test]
+fn try_read_steps_aside_for_a_waiting_writer_and_the_view_answers_as_the_engine() {
+    let e = Engine::default();
+    for i in 0..50 {
+        e.upsert_freelancer(freelancer(&format!("f{i}"), &[("Python", 3.0)], 40.0))
+            .unwrap();
+    }
+    e.upsert_job(job("j", &[("Python", 4.0)], &[])).unwrap();
+    let o = opts();
+    let via_engine = e.recommend_freelancers("j", &o).unwrap();
+    let view = e.try_read().expect("no writer: readable at once");
+    assert_eq!(view.recommend_freelancers("j", &o).unwrap(), via_engine);
+    assert_eq!(
+        view.recommend_jobs("f1", &o).unwrap(),
+        e.recommend_jobs("f1", &o).unwrap()
+    );
+    // a second reader on the same thread is fine while no writer waits
+    assert!(e.try_read().is_some());
+    std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            e.upsert_freelancer(freelancer("late", &[("Python", 5.0)], 40.0))
+                .unwrap();
+        });
+        // the writer parks behind `view`: from then on try_read declines
+        let t0 = std::time::Instant::now();
+        while e.try_read().is_some() {
+            assert!(
+                t0.elapsed() < std::time::Duration::from_secs(30),
+                "the writer never waited"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        drop(view);
+        writer.join().unwrap();
+    });
+    assert_eq!(
+        e.try_read()
+            .unwrap()
+            .recommend_freelancers("j", &o)
+            .unwrap()
+            .candidates,
+        51
+    );
+}

@@ -176,12 +176,7 @@ impl Engine {
         job_id: &str,
         opts: &RecommendOptions,
     ) -> Result<Recommendations> {
-        opts.validate()?;
-        let s = self.state.read();
-        let job = job_entry(&s, job_id)?;
-        let scorer = Self::scorer_for(&s, opts, Some(job))?;
-        let ctx = RequestCtx::new(&s, opts, scorer.as_ref(), Direction::FreelancersForJob);
-        driver::recommend(&ctx, Anchor::Job(job))
+        self.read().recommend_freelancers(job_id, opts)
     }
 
     /// [`Engine::recommend_freelancers`] scored by `scorer` instead of the options' preset
@@ -194,11 +189,7 @@ impl Engine {
         opts: &RecommendOptions,
         scorer: &dyn Scorer,
     ) -> Result<Recommendations> {
-        opts.validate_request()?;
-        let s = self.state.read();
-        let job = job_entry(&s, job_id)?;
-        let ctx = RequestCtx::new(&s, opts, scorer, Direction::FreelancersForJob);
-        driver::recommend(&ctx, Anchor::Job(job))
+        self.read().recommend_freelancers_with(job_id, opts, scorer)
     }
 
     /// The best open jobs for a stored freelancer (closed or expired jobs are vetoed as
@@ -208,14 +199,7 @@ impl Engine {
         freelancer_id: &str,
         opts: &RecommendOptions,
     ) -> Result<Recommendations> {
-        opts.validate()?;
-        // one read lock for the scorer and the ranking, so a `learn` in between cannot swap
-        // the model; the learned preset ranks jobs of many clients: its global weights
-        let s = self.state.read();
-        let d = s.catalog.freelancer_doc(freelancer_id)?;
-        let scorer = Self::scorer_for(&s, opts, None)?;
-        let ctx = RequestCtx::new(&s, opts, scorer.as_ref(), Direction::JobsForFreelancer);
-        driver::recommend(&ctx, Anchor::Freelancer(d as usize))
+        self.read().recommend_jobs(freelancer_id, opts)
     }
 
     /// [`Engine::recommend_jobs`] scored by `scorer` instead of the options' preset (see
@@ -226,11 +210,7 @@ impl Engine {
         opts: &RecommendOptions,
         scorer: &dyn Scorer,
     ) -> Result<Recommendations> {
-        opts.validate_request()?;
-        let s = self.state.read();
-        let d = s.catalog.freelancer_doc(freelancer_id)?;
-        let ctx = RequestCtx::new(&s, opts, scorer, Direction::JobsForFreelancer);
-        driver::recommend(&ctx, Anchor::Freelancer(d as usize))
+        self.read().recommend_jobs_with(freelancer_id, opts, scorer)
     }
 
     /// Scores one (job, freelancer) pair with its explanation, and lists the vetoes that
@@ -284,6 +264,117 @@ impl Engine {
     /// Loads a snapshot file.
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         Self::from_bytes(&crate::persist::read_file(path.as_ref())?)
+    }
+}
+
+impl Engine {
+    /// The engine's state held for reading until the view is dropped: the queries on
+    /// [`EngineRead`] all see this one state. Waits while a write holds the lock (or waits
+    /// for it: writers are not starved). Do not call a writing method on the same thread
+    /// while the view lives (it would wait for itself).
+    pub fn read(&self) -> EngineRead<'_> {
+        EngineRead {
+            s: self.state.read(),
+        }
+    }
+
+    /// [`Engine::read`] only if it can be had at once: `None` while a write holds the lock
+    /// or waits for it. For work running on a work-stealing pool (rayon) thread, which must
+    /// never block on the lock: a pool thread waiting inside a parallel query may pick up
+    /// another query, and if that one blocked behind a waiting writer, the writer would wait
+    /// for the first query and the first query for the blocked thread. On `None`, run the
+    /// query from a thread outside the pool (with [`Engine::read`] or the `Engine` method).
+    pub fn try_read(&self) -> Option<EngineRead<'_>> {
+        self.state.try_read().map(|s| EngineRead { s })
+    }
+}
+
+/// A read view of the engine (see [`Engine::read`] and [`Engine::try_read`]): the read-only
+/// queries, answered against the state the view holds.
+pub struct EngineRead<'e> {
+    s: parking_lot::RwLockReadGuard<'e, State>,
+}
+
+impl std::fmt::Debug for EngineRead<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineRead")
+            .field("freelancers", &self.s.catalog.live_freelancers)
+            .field("jobs", &self.s.catalog.live_jobs)
+            .finish()
+    }
+}
+
+impl EngineRead<'_> {
+    /// [`Engine::recommend_freelancers`] on this view's state.
+    pub fn recommend_freelancers(
+        &self,
+        job_id: &str,
+        opts: &RecommendOptions,
+    ) -> Result<Recommendations> {
+        opts.validate()?;
+        let job = job_entry(&self.s, job_id)?;
+        let scorer = Engine::scorer_for(&self.s, opts, Some(job))?;
+        self.rank_for_job(job, opts, scorer.as_ref())
+    }
+
+    /// [`Engine::recommend_freelancers_with`] on this view's state.
+    pub fn recommend_freelancers_with(
+        &self,
+        job_id: &str,
+        opts: &RecommendOptions,
+        scorer: &dyn Scorer,
+    ) -> Result<Recommendations> {
+        opts.validate_request()?;
+        self.rank_for_job(job_entry(&self.s, job_id)?, opts, scorer)
+    }
+
+    /// [`Engine::recommend_jobs`] on this view's state.
+    pub fn recommend_jobs(
+        &self,
+        freelancer_id: &str,
+        opts: &RecommendOptions,
+    ) -> Result<Recommendations> {
+        opts.validate()?;
+        let d = self.s.catalog.freelancer_doc(freelancer_id)?;
+        // one state for the scorer and the ranking, so a `learn` in between cannot swap the
+        // model; the learned preset ranks jobs of many clients: its global weights
+        let scorer = Engine::scorer_for(&self.s, opts, None)?;
+        self.rank_for_freelancer(d, opts, scorer.as_ref())
+    }
+
+    /// [`Engine::recommend_jobs_with`] on this view's state.
+    pub fn recommend_jobs_with(
+        &self,
+        freelancer_id: &str,
+        opts: &RecommendOptions,
+        scorer: &dyn Scorer,
+    ) -> Result<Recommendations> {
+        opts.validate_request()?;
+        let d = self.s.catalog.freelancer_doc(freelancer_id)?;
+        self.rank_for_freelancer(d, opts, scorer)
+    }
+
+    /// The freelancers for `job`, ranked by `scorer` (options already validated).
+    fn rank_for_job(
+        &self,
+        job: &catalog::JobEntry,
+        opts: &RecommendOptions,
+        scorer: &dyn Scorer,
+    ) -> Result<Recommendations> {
+        let ctx = RequestCtx::new(&self.s, opts, scorer, Direction::FreelancersForJob);
+        driver::recommend(&ctx, Anchor::Job(job))
+    }
+
+    /// The jobs for the freelancer of doc `d`, ranked by `scorer` (options already
+    /// validated).
+    fn rank_for_freelancer(
+        &self,
+        d: crate::DocId,
+        opts: &RecommendOptions,
+        scorer: &dyn Scorer,
+    ) -> Result<Recommendations> {
+        let ctx = RequestCtx::new(&self.s, opts, scorer, Direction::JobsForFreelancer);
+        driver::recommend(&ctx, Anchor::Freelancer(d as usize))
     }
 }
 
