@@ -1001,6 +1001,7 @@ module.exports = {
 // in src/lib.rs; inert unless FAIRMATCH_TEST_PANIC=1.
 const surface = module.exports;
 Object.defineProperty(surface, '__panicForTest', {
-  value: (onPool) => (onPool ? rejected(() => call(() => native.__panicForTest(true))) : call(() => native.__panicForTest(false))),
+  // on: 'js' (throws), 'libuv' or 'rayon' (rejects)
+  value: (on) => (on === 'js' ? call(() => native.__panicForTest(on)) : rejected(() => call(() => native.__panicForTest(str(on, 'on'))))),
   enumerable: false,
 });

@@ -46,15 +46,22 @@ pub fn error_tag() -> &'static str {
 }
 
 /// Test-only (not in `index.d.ts`, not an ESM export; `test/panic.test.js` uses it): panics
-/// — on the JavaScript thread, or with `onPool` inside a task on the libuv pool — when the
-/// environment variable `FAIRMATCH_TEST_PANIC` is `1`, to prove that a panic reaches the
-/// caller as an `INTERNAL` error and the process lives on. Without the variable it panics
-/// never and rejects the call as `INVALID_INPUT`.
+/// — `on` the JavaScript thread (`"js"`), inside a task on the libuv pool (`"libuv"`) or on the
+/// rayon pool (`"rayon"`) — when the environment variable `FAIRMATCH_TEST_PANIC` is `1`, to
+/// prove that a panic reaches the caller as an `INTERNAL` error and the process lives on.
+/// Without the variable it panics never and rejects the call as `INVALID_INPUT`.
 #[napi(js_name = "__panicForTest", catch_unwind)]
-pub fn panic_for_test(
-    on_pool: bool,
-) -> napi::Result<napi::bindgen_prelude::AsyncTask<task::Work<()>>> {
+pub fn panic_for_test<'e>(
+    env: &'e napi::Env,
+    on: String,
+) -> napi::Result<
+    napi::bindgen_prelude::Either<
+        napi::bindgen_prelude::AsyncTask<task::Work<()>>,
+        napi::bindgen_prelude::Object<'e>,
+    >,
+> {
     use error::IntoNapi;
+    use napi::bindgen_prelude::Either;
     if std::env::var_os("FAIRMATCH_TEST_PANIC").is_none_or(|v| v != "1") {
         return Err(fairmatch::Error::invalid(
             "process.env",
@@ -62,8 +69,12 @@ pub fn panic_for_test(
         ))
         .napi();
     }
-    if !on_pool {
-        panic!("test panic on the JavaScript thread");
+    match on.as_str() {
+        "libuv" => Ok(Either::A(task::run(|| {
+            panic!("test panic on the libuv pool")
+        }))),
+        "rayon" => task::spawn_lockfree::<(), _>(env, || panic!("test panic on the rayon pool"))
+            .map(Either::B),
+        _ => panic!("test panic on the JavaScript thread"),
     }
-    Ok(task::run(|| panic!("test panic on the libuv pool")))
 }
