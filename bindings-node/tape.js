@@ -3,19 +3,18 @@
  * Tapes: the binary form of large results (src/tape.rs has the layout), decoded into the
  * same plain objects JSON.parse builds from the JSON, value for value and key for key: the
  * numbers are read from a Float64Array, and each struct shape (its sequence of keys) is one
- * object literal compiled once per process. Internal to the package (index.js uses it).
+ * object literal compiled once per process, whose numbers and strings are read inline (other
+ * values go through `value`). Internal to the package (index.js uses it).
  */
 
 const TAPE_MAGIC = 0x31544d46; // "FMT1", little-endian
 const utf8 = new TextDecoder('utf-8');
+
+/** The tape being decoded: its parts and the read positions (one decode at a time). */
+const T = { nums: new Float64Array(0), ops: new Uint32Array(0), strs: [''], shapes: [() => ({})], op: 0, num: 0 };
+
 /** Compiled object builders by shape (keys joined with NUL). */
 const builders = new Map();
-let tNums;
-let tOps;
-let tStrs;
-let tShapes;
-let tNum = 0;
-let tOp = 0;
 
 /** A function building the object of `keys` from the next values of the tape. */
 function builder(keys) {
@@ -23,15 +22,19 @@ function builder(keys) {
   let b = builders.get(id);
   if (b === undefined) {
     if (keys.includes('__proto__')) {
-      b = (next) => {
+      b = () => {
         const o = {};
-        for (const k of keys) Object.defineProperty(o, k, { value: next(), writable: true, enumerable: true, configurable: true });
+        for (const k of keys) Object.defineProperty(o, k, { value: nextValue(), writable: true, enumerable: true, configurable: true });
         return o;
       };
     } else {
-      // keys are JSON-quoted (valid JS string literals); values are read in key order
+      // keys are JSON-quoted (valid JS string literals); values are read in key order: a number
+      // (tag 3), a string (4), null (0) or an object of a shape (6) inline, anything else
+      // through `value(op)`
+      const field = (k) =>
+        `${JSON.stringify(k)}: ((w = T.ops[T.op++]) & 7) === 3 ? T.nums[T.num++] : (w & 7) === 4 ? T.strs[w >>> 3] : w === 0 ? null : (w & 7) === 6 ? T.shapes[w >>> 3]() : value(w)`;
       // eslint-disable-next-line no-new-func
-      b = new Function('next', `return {${keys.map((k) => `${JSON.stringify(k)}: next()`).join(', ')}};`);
+      b = new Function('T', 'value', `return function build() { let w; return {${keys.map(field).join(', ')}}; };`)(T, value);
     }
     builders.set(id, b);
   }
@@ -40,7 +43,11 @@ function builder(keys) {
 
 /** The next value of the tape being decoded. */
 function nextValue() {
-  const op = tOps[tOp++];
+  return value(T.ops[T.op++]);
+}
+
+/** The value of op `op` (already read) and of what follows it on the tape. */
+function value(op) {
   const arg = op >>> 3;
   switch (op & 7) {
     case 0:
@@ -50,20 +57,20 @@ function nextValue() {
     case 2:
       return true;
     case 3:
-      return tNums[tNum++];
+      return T.nums[T.num++];
     case 4:
-      return tStrs[arg];
+      return T.strs[arg];
     case 5: {
-      const a = [];
-      for (let i = 0; i < arg; i += 1) a.push(nextValue());
+      const a = new Array(arg);
+      for (let i = 0; i < arg; i += 1) a[i] = nextValue();
       return a;
     }
     case 6:
-      return tShapes[arg](nextValue);
+      return T.shapes[arg]();
     default: {
       const o = {};
       for (let i = 0; i < arg; i += 1) {
-        const k = tStrs[tOps[tOp++] >>> 3];
+        const k = T.strs[T.ops[T.op++] >>> 3];
         const v = nextValue();
         if (k === '__proto__') Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
         else o[k] = v;
@@ -101,16 +108,19 @@ function untape(buf) {
     shapes.push(builder(keys));
     i += n + 1;
   }
-  tNums = nums;
-  tOps = words;
-  tStrs = strs;
-  tShapes = shapes;
-  tNum = 0;
-  tOp = 0;
+  T.nums = nums;
+  T.ops = words;
+  T.strs = strs;
+  T.shapes = shapes;
+  T.op = 0;
+  T.num = 0;
   try {
     return nextValue();
   } finally {
-    tNums = tOps = tStrs = tShapes = undefined;
+    T.nums = new Float64Array(0);
+    T.ops = new Uint32Array(0);
+    T.strs = [''];
+    T.shapes = [() => ({})];
   }
 }
 
