@@ -143,10 +143,10 @@ impl BenchRecommendation {
         self.json.as_bytes().to_vec().into()
     }
 
-    /// The tape of the result (what `recommendFreelancers` sends; `index.js` decodes it).
+    /// The tape of the result as `recommendFreelancers` sends it (`index.js` decodes it).
     #[napi(catch_unwind)]
-    pub fn tape(&self) -> napi::Result<napi::bindgen_prelude::Buffer> {
-        Ok(crate::tape::to_tape(&self.r).napi()?.into())
+    pub fn tape(&self) -> napi::Result<crate::tape::Tape> {
+        Ok(crate::tape::Tape(crate::tape::to_tape(&self.r).napi()?))
     }
 
     /// Mean ns of writing the tape over `iterations`.

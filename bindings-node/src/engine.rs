@@ -40,9 +40,9 @@ fn read(e: &fairmatch::Engine, on: On) -> Option<fairmatch::EngineRead<'_>> {
     }
 }
 
-/// A result as a tape in a Buffer (handed to JavaScript without a copy).
-fn tape<T: serde::Serialize>(x: &T) -> fairmatch::Result<Buffer> {
-    crate::tape::to_tape(x).map(Buffer::from)
+/// A result as a tape (a `Buffer` in JavaScript).
+fn tape<T: serde::Serialize>(x: &T) -> fairmatch::Result<crate::tape::Tape> {
+    crate::tape::to_tape(x).map(crate::tape::Tape)
 }
 
 impl NativeEngine {
