@@ -5,8 +5,8 @@
 //! **Why two pools.** The core's parallel work (the candidate scan, the metric counts) runs
 //! on rayon. A job queued on libuv crosses four threads (JS → libuv → rayon → libuv → JS),
 //! each a sleeping thread to wake; one spawned on rayon crosses two (JS → rayon → JS). On the
-//! 2-core benchmark machine that is 30–60 µs saved per call, 10–15 % of a 10k-freelancer
-//! recommendation and 25–45 % of a 1M-row metric (`benches/compare/node_overhead.mjs`).
+//! 2-core benchmark machine an empty round trip costs ≈ 12 µs that way against ≈ 52 µs, and
+//! DPD over 1M rows went from 1.36× to 1.07× the Rust figure (`benches/README.md`, Node).
 //! A rayon thread must never block on the engine's lock, though (a rayon thread waiting inside
 //! a parallel query may pick up another query; blocked behind a waiting writer, it would
 //! deadlock the two): engine queries take the lock with `Engine::try_read` there and, when a
