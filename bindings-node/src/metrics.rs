@@ -5,9 +5,10 @@
 //! `index.js`; the core rejects non-binary values by row), group codes `Uint32Array`, values
 //! `Float64Array`, rankings `Uint32Array` of group codes. Enum arguments (`method`, `agg`,
 //! `zeroDivision`, `alternative`, `combiner`, …) take the core's snake_case spellings and are
-//! parsed by the core. Work over whole arrays runs on the rayon pool (`task::spawn_lockfree`); a ranking of a few
-//! hundred entries is computed synchronously. Accumulators serialise to the core's serde form
-//! (camelCase keys) and are restored with the core's validation (`fromJSON`).
+//! parsed by the core. Work over whole arrays runs on the rayon pool
+//! (`task::spawn_lockfree`); a ranking of a few hundred entries is computed synchronously.
+//! Accumulators serialise to the core's serde form (camelCase keys) and are restored with the
+//! core's validation (`fromJSON`).
 
 use fairmatch::PositionModel;
 use fairmatch::metrics::{
