@@ -16,10 +16,11 @@
 //! ops, strings and shape words, the byte length of the UTF-8 text, 0, 0); the floats
 //! (`f64`, 8-aligned); the ops (`u32`: tag in the low 3 bits, operand above); the end of each
 //! distinct string in the text, in UTF-16 units (`u32`; a string written twice is one entry);
-//! the shapes (`u32`: number of keys, then the string index of each key); the text. Tags: 0 null, 1 false, 2 true, 3 number (the next
-//! float), 4 string (operand: string index), 5 array (operand: length; the elements follow),
-//! 6 object of a shape (operand: shape index; one value per key follows), 7 map (operand:
-//! entries; each entry is a string op for the key, then the value).
+//! the shapes (`u32`: number of keys, then the string index of each key); the text. Tags:
+//! 0 null, 1 false, 2 true, 3 number (the next float), 4 string (operand: string index),
+//! 5 array (operand: length; the elements follow), 6 object of a shape (operand: shape index;
+//! one value per key follows), 7 map (operand: entries; each entry is a string op for the key,
+//! then the value).
 
 use std::fmt::Display;
 
