@@ -10,8 +10,18 @@
 const TAPE_MAGIC = 0x31544d46; // "FMT1", little-endian
 const utf8 = new TextDecoder('utf-8');
 
-/** The tape being decoded: its parts and the read positions (one decode at a time). */
-const T = { nums: new Float64Array(0), ops: new Uint32Array(0), strs: [''], shapes: [() => ({})], op: 0, num: 0 };
+// what `T` holds between decodes (no reference to the last tape)
+const NO_NUMS = new Float64Array(0);
+const NO_OPS = new Uint32Array(0);
+/** @type {string[]} */
+const NO_STRS = [];
+/** @type {Array<() => object>} */
+const NO_SHAPES = [];
+/**
+ * The tape being decoded: its parts and the read positions (one decode at a time).
+ * @type {{ nums: Float64Array, ops: Uint32Array, strs: string[], shapes: Array<() => object>, op: number, num: number }}
+ */
+const T = { nums: NO_NUMS, ops: NO_OPS, strs: NO_STRS, shapes: NO_SHAPES, op: 0, num: 0 };
 
 /** Compiled object builders by shape (keys joined with NUL). */
 const builders = new Map();
@@ -117,10 +127,11 @@ function untape(buf) {
   try {
     return nextValue();
   } finally {
-    T.nums = new Float64Array(0);
-    T.ops = new Uint32Array(0);
-    T.strs = [''];
-    T.shapes = [() => ({})];
+    // drop the references to this tape (its Buffer can be collected)
+    T.nums = NO_NUMS;
+    T.ops = NO_OPS;
+    T.strs = NO_STRS;
+    T.shapes = NO_SHAPES;
   }
 }
 

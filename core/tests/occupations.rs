@@ -41,10 +41,20 @@ fn occupation(label: &str, essential: &[u32], optional: &[u32]) -> EscoOccupatio
     }
 }
 
-/// Developer skills 0–5, nursing skills 6–11, "Communication" 12 (in both).
+/// The taxonomy's skill labels by id: developer skills 0–5, nursing skills 6–11,
+/// "Communication" 12 (in both).
+fn label(id: usize) -> &'static str {
+    DEV.iter()
+        .chain(&NURSE)
+        .chain(&["Communication"])
+        .nth(id)
+        .expect("a skill id of the test taxonomy")
+}
+
+/// The test taxonomy (see [`label`]).
 fn taxonomy(with_occupations: bool) -> Taxonomy {
     let mut b = TaxonomyBuilder::new("test");
-    for l in DEV.iter().chain(&NURSE).chain(&["Communication"]) {
+    for l in (0..13).map(label) {
         b.add_skill(l, None, &[]).unwrap();
     }
     let t = b.build().unwrap();
@@ -351,22 +361,6 @@ mod props {
     use super::*;
     use proptest::prelude::*;
 
-    const ALL: [&str; 13] = [
-        "Rust",
-        "Go",
-        "Kubernetes",
-        "SQL",
-        "Linux",
-        "Git",
-        "Wound care",
-        "Triage",
-        "Phlebotomy",
-        "Patient records",
-        "Medication",
-        "Infection control",
-        "Communication",
-    ];
-
     fn engine(profiles: &[Vec<usize>], job: &[usize], reverse: bool) -> Engine {
         engine_with(profiles, job, reverse, EngineConfig::default())
     }
@@ -382,7 +376,7 @@ mod props {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let skills: Vec<(&str, f64)> = p.iter().map(|&s| (ALL[s], 3.0)).collect();
+                let skills: Vec<(&str, f64)> = p.iter().map(|&s| (label(s), 3.0)).collect();
                 freelancer(&format!("f{i:02}"), &skills, 40.0)
             })
             .collect();
@@ -390,7 +384,7 @@ mod props {
             batch.reverse();
         }
         e.upsert_freelancers(batch).unwrap();
-        let nice: Vec<&str> = job.iter().map(|&s| ALL[s]).collect();
+        let nice: Vec<&str> = job.iter().map(|&s| label(s)).collect();
         e.upsert_job(common::job("j", &[], &nice)).unwrap();
         e
     }
