@@ -24,7 +24,10 @@
 
 use std::fmt::Display;
 
-use rustc_hash::FxHashMap as HashMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 use serde::Serialize;
 use serde::ser::{self, Impossible};
 
@@ -138,17 +141,43 @@ struct Writer {
     /// End of each string in `text`, in UTF-16 units.
     ends: Vec<u32>,
     utf16_len: usize,
-    /// Each distinct string → its index (a result repeats few strings many times: labels,
-    /// kinds, factor names, notes; the decoder then makes each JS string once).
-    strings: HashMap<Box<str>, u32>,
+    /// End of each string in `text`, in bytes.
+    byte_ends: Vec<usize>,
+    /// Each distinct string's index, hashed by its text (a result repeats few strings many
+    /// times: labels, kinds, factor names, notes; the decoder then makes each JS string
+    /// once). The text lives in `text` only: no allocation per string.
+    strings: HashTable<u32>,
     /// Struct field names (static) → string index, by address.
     keys: HashMap<(usize, usize), u32>,
-    /// Shape (the string indexes of its keys) → shape index.
-    shapes: HashMap<Box<[u32]>, u32>,
+    /// Each shape's index, hashed by its keys (string indexes) as written in `shape_words`.
+    shapes: HashTable<u32>,
+    /// Where each shape starts in `shape_words` (its key count).
+    shape_starts: Vec<usize>,
     shape_words: Vec<u32>,
     /// Keys of the structs being written, innermost last (reused buffers).
     open: Vec<Vec<u32>>,
     depth: usize,
+}
+
+/// `key`'s index in `table` and `true` when it is there; else `next`, registered for it, and
+/// `false` (the caller then stores the key so that `at(next)` reads it back). `at(i)` reads
+/// the key of index `i` from where the writer keeps it (the tables hold indexes only).
+fn intern<'k, K>(
+    table: &mut HashTable<u32>,
+    key: &K,
+    next: usize,
+    at: impl Fn(u32) -> &'k K,
+) -> R<(u32, bool)>
+where
+    K: std::hash::Hash + PartialEq + ?Sized + 'k,
+{
+    let hash = FxBuildHasher.hash_one(key);
+    if let Some(&i) = table.find(hash, |&i| at(i) == key) {
+        return Ok((i, true));
+    }
+    let i = operand(next)?;
+    table.insert_unique(hash, i, |&i| FxBuildHasher.hash_one(at(i)));
+    Ok((i, false))
 }
 
 fn operand(n: usize) -> R<u32> {
@@ -166,14 +195,24 @@ impl Writer {
         Ok(())
     }
 
+    /// The text of string `i`.
+    fn text_of<'w>(text: &'w str, byte_ends: &[usize], i: u32) -> &'w str {
+        let i = i as usize;
+        let start = if i == 0 { 0 } else { byte_ends[i - 1] };
+        &text[start..byte_ends[i]]
+    }
+
     /// The index of `s` in the string table (added on first sight).
     fn string(&mut self, s: &str) -> R<u32> {
-        if let Some(&i) = self.strings.get(s) {
+        let (text, byte_ends) = (&self.text, &self.byte_ends);
+        let (i, known) = intern(&mut self.strings, s, self.ends.len(), |i| {
+            Self::text_of(text, byte_ends, i)
+        })?;
+        if known {
             return Ok(i);
         }
-        let i = operand(self.ends.len())?;
-        self.strings.insert(s.into(), i);
         self.text.push_str(s);
+        self.byte_ends.push(self.text.len());
         self.utf16_len += if s.is_ascii() {
             s.len()
         } else {
@@ -247,18 +286,31 @@ impl Writer {
     fn close_struct(&mut self, at: usize) -> R<()> {
         self.depth -= 1;
         let keys = std::mem::take(&mut self.open[self.depth]);
-        let id = match self.shapes.get(&keys[..]) {
-            Some(&id) => id,
-            None => {
-                let id = operand(self.shapes.len())?;
-                self.shape_words.push(operand(keys.len())?);
-                self.shape_words.extend_from_slice(&keys);
-                self.shapes.insert(keys.clone().into_boxed_slice(), id);
-                id
-            }
-        };
+        let id = self.shape(&keys);
         self.open[self.depth] = keys;
-        self.patch(at, SHAPE, id as usize)
+        self.patch(at, SHAPE, id? as usize)
+    }
+
+    /// The keys of shape `i` (string indexes).
+    fn keys_of<'w>(words: &'w [u32], starts: &[usize], i: u32) -> &'w [u32] {
+        let start = starts[i as usize];
+        &words[start + 1..start + 1 + words[start] as usize]
+    }
+
+    /// The index of the shape with these keys (registered on first sight).
+    fn shape(&mut self, keys: &[u32]) -> R<u32> {
+        let n = operand(keys.len())?;
+        let (words, starts) = (&self.shape_words, &self.shape_starts);
+        let (i, known) = intern(&mut self.shapes, keys, starts.len(), |i| {
+            Self::keys_of(words, starts, i)
+        })?;
+        if known {
+            return Ok(i);
+        }
+        self.shape_starts.push(self.shape_words.len());
+        self.shape_words.push(n);
+        self.shape_words.extend_from_slice(keys);
+        Ok(i)
     }
 
     /// Empties every buffer and table, keeping their capacity.
@@ -267,10 +319,12 @@ impl Writer {
         self.ops.clear();
         self.text.clear();
         self.ends.clear();
+        self.byte_ends.clear();
         self.utf16_len = 0;
         self.strings.clear();
         self.keys.clear();
         self.shapes.clear();
+        self.shape_starts.clear();
         self.shape_words.clear();
         self.depth = 0;
     }
@@ -286,19 +340,31 @@ impl Writer {
             0,
             0,
         ];
-        let words = self.ops.len() + self.ends.len() + self.shape_words.len();
-        let mut out = Vec::with_capacity(32 + self.nums.len() * 8 + words * 4 + self.text.len());
-        for w in header {
-            out.extend_from_slice(&w.to_le_bytes());
+        // sized once and filled section by section in fixed-size chunks (a push per word
+        // checked the capacity 4,000 times per tape)
+        let words = [&self.ops, &self.ends, &self.shape_words];
+        let total = 32 + self.nums.len() * 8 + words.iter().map(|w| w.len() * 4).sum::<usize>();
+        let mut out = Vec::with_capacity(total + self.text.len());
+        out.resize(32 + self.nums.len() * 8, 0);
+        let (head, nums) = out.split_at_mut(32);
+        put_words(head, &header);
+        for (c, x) in nums.chunks_exact_mut(8).zip(&self.nums) {
+            c.copy_from_slice(&x.to_le_bytes());
         }
-        for x in &self.nums {
-            out.extend_from_slice(&x.to_le_bytes());
-        }
-        for w in self.ops.iter().chain(&self.ends).chain(&self.shape_words) {
-            out.extend_from_slice(&w.to_le_bytes());
+        for ws in words {
+            let at = out.len();
+            out.resize(at + ws.len() * 4, 0);
+            put_words(&mut out[at..], ws);
         }
         out.extend_from_slice(self.text.as_bytes());
         out
+    }
+}
+
+/// `words` little-endian into `out` (exactly 4 bytes per word).
+fn put_words(out: &mut [u8], words: &[u32]) {
+    for (c, w) in out.chunks_exact_mut(4).zip(words) {
+        c.copy_from_slice(&w.to_le_bytes());
     }
 }
 
@@ -636,4 +702,71 @@ impl ser::Serializer for MapKey<'_> {
 
 fn key_error() -> TapeError {
     TapeError("key must be a string".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde::Serialize;
+
+    use super::{Writer, to_tape};
+    use crate::case::Camel;
+
+    #[derive(Serialize)]
+    struct Item {
+        label: String,
+        score_value: f64,
+        tags: Vec<String>,
+        extra: Option<BTreeMap<String, u32>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    }
+
+    /// `n` items sharing some strings and shapes and adding their own (non-ASCII too).
+    fn items(n: usize, salt: &str) -> Vec<Item> {
+        (0..n)
+            .map(|i| Item {
+                label: format!("skill {}", i % 3),
+                score_value: i as f64 / 7.0,
+                tags: vec!["shared".into(), format!("{salt}-{i}-é€𝄞")],
+                extra: (i % 2 == 0).then(|| BTreeMap::from([(format!("k{i}"), i as u32)])),
+                note: (i % 4 == 1).then(|| "skill 1".into()),
+            })
+            .collect()
+    }
+
+    fn fresh(x: &impl Serialize) -> Vec<u8> {
+        let mut w = Writer::default();
+        Camel(x).serialize(&mut w).unwrap();
+        w.finish()
+    }
+
+    #[test]
+    fn a_reused_writer_writes_what_a_fresh_one_does() {
+        // the thread's writer keeps its tables (and its cache of field names) between tapes
+        for (n, salt) in [(30, "a"), (3, "b"), (0, "c"), (11, "a"), (1, "d")] {
+            let x = items(n, salt);
+            assert_eq!(to_tape(&x).unwrap(), fresh(&x), "{n} items, {salt}");
+            // the same field names at other string indexes: nothing cached from the last
+            // tape may leak into this one
+            let shifted = (format!("first {salt}"), items(n, salt));
+            assert_eq!(to_tape(&shifted).unwrap(), fresh(&shifted), "shifted {n}");
+        }
+    }
+
+    #[test]
+    fn each_string_and_shape_is_written_once() {
+        let x = items(12, "s");
+        let tape = to_tape(&x).unwrap();
+        let word = |i: usize| u32::from_le_bytes(tape[4 * i..4 * i + 4].try_into().unwrap());
+        let (n_strings, n_shape_words) = (word(3) as usize, word(4) as usize);
+        // keys: label, scoreValue, tags, extra, note; values: "skill 0..2", "shared", 12
+        // tags, k0..k10 (6 map keys); shapes: with and without `note`
+        assert_eq!(n_strings, 5 + 3 + 1 + 12 + 6);
+        assert_eq!(n_shape_words, (1 + 5) + (1 + 4));
+        let text = std::str::from_utf8(&tape[tape.len() - word(5) as usize..]).unwrap();
+        assert_eq!(text.matches("shared").count(), 1);
+        assert_eq!(text.matches("scoreValue").count(), 1);
+    }
 }
