@@ -146,7 +146,7 @@ impl BenchRecommendation {
     /// The tape of the result as `recommendFreelancers` sends it (`index.js` decodes it).
     #[napi(catch_unwind)]
     pub fn tape(&self) -> napi::Result<crate::tape::Tape> {
-        Ok(crate::tape::Tape(crate::tape::to_tape(&self.r).napi()?))
+        crate::tape::Tape::of(&self.r).napi()
     }
 
     /// Mean ns of writing the tape over `iterations`.

@@ -17,6 +17,7 @@ use napi_derive::napi;
 
 use crate::convert::{json, parse, parse_or_default};
 use crate::error::IntoNapi;
+use crate::tape::Tape;
 use crate::task::{On, Work, run, spawn};
 use crate::taxonomy::NativeTaxonomy;
 
@@ -38,11 +39,6 @@ fn read(e: &fairmatch::Engine, on: On) -> Option<fairmatch::EngineRead<'_>> {
         On::Rayon => e.try_read(),
         On::Libuv => Some(e.read()),
     }
-}
-
-/// A result as a tape (a `Buffer` in JavaScript).
-fn tape<T: serde::Serialize>(x: &T) -> fairmatch::Result<crate::tape::Tape> {
-    crate::tape::to_tape(x).map(crate::tape::Tape)
 }
 
 impl NativeEngine {
@@ -149,7 +145,7 @@ impl NativeEngine {
             let view = read(&e, on)?;
             Some(
                 opts(options.as_deref())
-                    .and_then(|o| tape(&view.recommend_freelancers(&job_id, &o)?)),
+                    .and_then(|o| Tape::of(&view.recommend_freelancers(&job_id, &o)?)),
             )
         })
     }
@@ -168,7 +164,7 @@ impl NativeEngine {
             let view = read(&e, on)?;
             Some(
                 opts(options.as_deref())
-                    .and_then(|o| tape(&view.recommend_jobs(&freelancer_id, &o)?)),
+                    .and_then(|o| Tape::of(&view.recommend_jobs(&freelancer_id, &o)?)),
             )
         })
     }

@@ -81,6 +81,13 @@ thread_local! {
 #[derive(Debug)]
 pub struct Tape(pub(crate) Vec<u8>);
 
+impl Tape {
+    /// Any core output as a tape on its way to JavaScript ([`to_tape`]).
+    pub(crate) fn of<T: Serialize + ?Sized>(x: &T) -> fairmatch::Result<Tape> {
+        to_tape(x).map(Tape)
+    }
+}
+
 impl napi::bindgen_prelude::TypeName for Tape {
     fn type_name() -> &'static str {
         "Buffer"
