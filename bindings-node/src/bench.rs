@@ -202,3 +202,9 @@ pub fn test_readable(engine: &NativeEngine) -> bool {
 pub fn test_libuv_fallbacks() -> f64 {
     crate::task::LIBUV_FALLBACKS.load(std::sync::atomic::Ordering::Relaxed) as f64
 }
+
+/// How many staged calls have been settled before their second step ran, in this process.
+#[napi(catch_unwind)]
+pub fn test_early_settlements() -> f64 {
+    crate::task::EARLY_SETTLEMENTS.load(std::sync::atomic::Ordering::Relaxed) as f64
+}

@@ -46,8 +46,9 @@ pub fn error_tag() -> &'static str {
 }
 
 /// Test-only (not in `index.d.ts`, not an ESM export; `test/panic.test.js` uses it): panics
-/// — `on` the JavaScript thread (`"js"`), inside a task on the libuv pool (`"libuv"`) or on the
-/// rayon pool (`"rayon"`) — when the environment variable `FAIRMATCH_TEST_PANIC` is `1`, to
+/// — `on` the JavaScript thread (`"js"`), inside a task on the libuv pool (`"libuv"`), on the
+/// rayon pool (`"rayon"`), or in the second step of a staged rayon call settled before it
+/// (`"rayon-finish"`) or after it (`"rayon-finish-late"`) — when the environment variable `FAIRMATCH_TEST_PANIC` is `1`, to
 /// prove that a panic reaches the caller as an `INTERNAL` error and the process lives on.
 /// Without the variable it panics never and rejects the call as `INVALID_INPUT`.
 #[napi(js_name = "__panicForTest", catch_unwind)]
@@ -75,6 +76,19 @@ pub fn panic_for_test<'e>(
         }))),
         "rayon" => task::spawn_lockfree::<(), _>(env, || panic!("test panic on the rayon pool"))
             .map(Either::B),
+        // a panic in the second step of a staged call, settled before it ran (`early`) or after
+        "rayon-finish" | "rayon-finish-late" => {
+            let early = on == "rayon-finish";
+            task::spawn_staged(
+                env,
+                |_| Some(Ok(())),
+                |_: &mut ()| -> fairmatch::Result<()> {
+                    panic!("test panic while finishing on the rayon pool")
+                },
+                move |_| early,
+            )
+            .map(Either::B)
+        }
         _ => panic!("test panic on the JavaScript thread"),
     }
 }

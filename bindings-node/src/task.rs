@@ -13,6 +13,20 @@
 //! write holds or awaits it, go to the libuv pool instead, where waiting is harmless. Writes
 //! and everything else that takes the engine's lock stay on libuv.
 //!
+//! **Why rayon threads linger after a call.** Between two awaited calls the JavaScript
+//! thread decodes the result and makes the next call (≈ 30 µs for a recommendation); rayon's
+//! own idle loop puts its threads to sleep in about that time, and waking a sleeping thread
+//! on the benchmark's virtual machine takes 30–40 µs (a halted vCPU) — once to start the
+//! next call, once more when its parallel scan splits. So the thread that ran a spawned call,
+//! and one more, stay awake for up to [`linger`] (default 100 µs, `FAIRMATCH_LINGER_US`)
+//! until the next call is spawned, yielding their CPU all the while (`sched_yield`, never a
+//! busy spin: runnable threads, the JavaScript thread included, go first). The price is up
+//! to 2 × that much yielding CPU time after a call that no other call follows.
+//!
+//! **Why a recommendation is settled before its tape is written** (when it is small): see
+//! [`spawn_staged`]. Both measured with `benches/compare/node_overhead.mjs`
+//! (`benches/README.md`, Node).
+//!
 //! Either way the closure is dropped on the JavaScript thread: what it captured — typed
 //! arrays and Buffers borrowed from JavaScript — releases its JS reference there directly.
 //! Dropped elsewhere, each such view would post its release back to the JavaScript thread
@@ -20,6 +34,8 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{OnceLock, mpsc};
+use std::time::{Duration, Instant};
 
 use napi::bindgen_prelude::{AsyncTask, Either, Object, ToNapiValue, TypeName};
 use napi::{Env, Task};
@@ -82,39 +98,175 @@ pub(crate) enum On {
     Libuv,
 }
 
+/// How many [`spawn_staged`] calls were settled before their `finish` ran (read by the test
+/// suite through `bench.rs`).
+pub(crate) static EARLY_SETTLEMENTS: AtomicU64 = AtomicU64::new(0);
+
+/// Calls [`spawn`]ed so far in this process (a lingering rayon thread watches it).
+static SPAWNED: AtomicU64 = AtomicU64::new(0);
+
+/// The longest two rayon threads stay awake after a call for the next one to be spawned:
+/// `FAIRMATCH_LINGER_US` microseconds (0 turns lingering off; at most 10,000), read once;
+/// 100 µs when unset or not such a number.
+pub(crate) fn linger() -> Duration {
+    static LINGER: OnceLock<Duration> = OnceLock::new();
+    *LINGER.get_or_init(|| {
+        let us = std::env::var("FAIRMATCH_LINGER_US")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .filter(|&us| us <= 10_000)
+            .unwrap_or(100);
+        Duration::from_micros(us)
+    })
+}
+
+/// Yields the CPU while `calls` still reads `call` (no later call was spawned), for at most
+/// `limit`.
+fn linger_for_next(calls: &AtomicU64, call: u64, limit: Duration) {
+    if limit.is_zero() {
+        return;
+    }
+    let start = Instant::now();
+    while calls.load(Ordering::Relaxed) == call && start.elapsed() < limit {
+        std::thread::yield_now();
+    }
+}
+
+/// After call number `call`: this rayon thread and one more (the core's parallel scan
+/// splits its work over two at least) stay awake for the next call, see [`linger`].
+fn linger_after(call: u64) {
+    let limit = linger();
+    if limit.is_zero() {
+        return;
+    }
+    if rayon::current_num_threads() > 1 {
+        rayon::spawn(move || linger_for_next(&SPAWNED, call, limit));
+    }
+    linger_for_next(&SPAWNED, call, limit);
+}
+
+/// A settlement: run once on the JavaScript thread, it makes the value the Promise takes.
+type Settle<T> = Box<dyn FnOnce(Env) -> napi::Result<Either<T, AsyncTask<Work<T>>>> + Send>;
+
 /// A Promise of `f(On::Rayon)`, computed on the rayon pool and settled on the JavaScript
 /// thread. When `f` answers `None` (it would have had to wait for a lock), the Promise
 /// follows `f(On::Libuv)` computed on the libuv pool instead. A core error rejects with the
-/// tagged error, a panic with `INTERNAL`; `f` is dropped on the JavaScript thread.
-pub(crate) fn spawn<T, F>(env: &Env, f: F) -> napi::Result<Object<'_>>
+/// tagged error, a panic with `INTERNAL`; `f` is dropped on the JavaScript thread. The rayon
+/// thread then lingers (see the module's documentation) for the next call.
+pub(crate) fn spawn<T, F>(env: &Env, mut f: F) -> napi::Result<Object<'_>>
 where
     T: Send + 'static + ToNapiValue + TypeName,
     F: FnMut(On) -> Option<fairmatch::Result<T>> + Send + 'static,
 {
-    let (deferred, promise) = env.create_deferred::<Either<T, AsyncTask<Work<T>>>, _>()?;
-    let mut f = f;
+    spawn_staged(
+        env,
+        move |on| f(on).map(|r| r.map(Some)),
+        |out: &mut Option<T>| Ok(out.take().expect("a result is finished once")),
+        |_| false,
+    )
+}
+
+/// [`spawn`] for a result that reaches JavaScript in two steps: `f` computes it on the pool,
+/// `finish` turns it into what JavaScript receives (a tape), still on the pool. When
+/// `early(&r)` holds — a result whose `finish` is short — the JavaScript thread is called
+/// before `finish` runs, so that its wake-up (≈ 30 µs on the benchmark's virtual machine)
+/// overlaps `finish` instead of following it; the settlement then waits for `finish`'s
+/// output ([`handoff`]). The result itself is dropped on the pool after the settlement is
+/// queued (it does not delay the Promise).
+pub(crate) fn spawn_staged<R, T, F, G, E>(
+    env: &Env,
+    f: F,
+    finish: G,
+    early: E,
+) -> napi::Result<Object<'_>>
+where
+    R: Send + 'static,
+    T: Send + 'static + ToNapiValue + TypeName,
+    F: FnMut(On) -> Option<fairmatch::Result<R>> + Send + 'static,
+    G: FnMut(&mut R) -> fairmatch::Result<T> + Send + 'static,
+    E: Fn(&R) -> bool + Send + 'static,
+{
+    let (deferred, promise) = env.create_deferred::<Either<T, AsyncTask<Work<T>>>, Settle<T>>()?;
+    let (mut f, mut finish) = (f, finish);
+    let call = SPAWNED.fetch_add(1, Ordering::Relaxed) + 1;
     rayon::spawn(move || {
-        let out = match catch_unwind(AssertUnwindSafe(|| f(On::Rayon))) {
-            Ok(Some(r)) => Some(r.napi()),
-            Ok(None) => None,
-            Err(p) => Some(Err(panic(p))),
-        };
-        let settle = move |_env: Env| match out {
-            Some(r) => {
-                drop(f);
-                r.map(Either::A)
-            }
-            // a `None` here is a bug in `f`: the panic becomes an INTERNAL rejection
-            None => Ok(Either::B(run(move || {
-                LIBUV_FALLBACKS.fetch_add(1, Ordering::Relaxed);
-                f(On::Libuv).expect("a closure on the libuv pool may wait and answers Some")
-            }))),
-        };
         // `resolve` only queues the settlement for the JavaScript thread; should it ever
         // panic, the Promise stays pending rather than rayon aborting the process
-        let _ = catch_unwind(AssertUnwindSafe(|| deferred.resolve(settle)));
+        let resolve = |settle: Settle<T>| {
+            let _ = catch_unwind(AssertUnwindSafe(|| deferred.resolve(settle)));
+        };
+        let finished =
+            |finish: &mut G, r: &mut R| match catch_unwind(AssertUnwindSafe(|| finish(r))) {
+                Ok(out) => out.napi(),
+                Err(p) => Err(panic(p)),
+            };
+        let ran = catch_unwind(AssertUnwindSafe(|| {
+            f(On::Rayon).map(|out| out.map(|r| (early(&r), r)))
+        }));
+        match ran {
+            Ok(Some(Ok((true, mut r)))) => {
+                EARLY_SETTLEMENTS.fetch_add(1, Ordering::Relaxed);
+                let (tx, rx) = mpsc::sync_channel(1);
+                resolve(Box::new(move |_env| {
+                    drop(f);
+                    handoff(&rx).map(Either::A)
+                }));
+                // a closed channel: the environment is gone (a terminated worker)
+                let _ = tx.send(finished(&mut finish, &mut r));
+                drop(r);
+            }
+            Ok(Some(Ok((false, mut r)))) => {
+                let out = finished(&mut finish, &mut r);
+                resolve(Box::new(move |_env| {
+                    drop(f);
+                    out.map(Either::A)
+                }));
+                drop(r);
+            }
+            Ok(Some(Err(e))) => resolve(Box::new(move |_env| {
+                drop(f);
+                Err(e).napi()
+            })),
+            Err(p) => {
+                let e = panic(p);
+                resolve(Box::new(move |_env| {
+                    drop(f);
+                    Err(e)
+                }));
+            }
+            Ok(None) => resolve(Box::new(move |_env| {
+                Ok(Either::B(run(move || {
+                    LIBUV_FALLBACKS.fetch_add(1, Ordering::Relaxed);
+                    // a `None` here is a bug in `f`: the panic becomes an INTERNAL rejection
+                    let mut r = f(On::Libuv)
+                        .expect("a closure on the libuv pool may wait and answers Some")?;
+                    finish(&mut r)
+                })))
+            })),
+        }
+        linger_after(call);
     });
     Ok(promise)
+}
+
+/// How long the JavaScript thread polls for an early-settled result before it blocks.
+const HANDOFF_SPIN: Duration = Duration::from_micros(50);
+
+/// The output of an early settlement's `finish` (see [`spawn_staged`]), on the JavaScript
+/// thread: polled for up to [`HANDOFF_SPIN`] — without a `pause` instruction, which under KVM
+/// makes a polling vCPU exit to the hypervisor — then waited for. The wait is bounded by the
+/// rest of one `finish` (the callers settle early only when that is short).
+fn handoff<T>(rx: &mpsc::Receiver<napi::Result<T>>) -> napi::Result<T> {
+    let start = Instant::now();
+    let lost = || panic(Box::new("the result was lost on the rayon pool"));
+    loop {
+        match rx.try_recv() {
+            Ok(out) => return out,
+            Err(mpsc::TryRecvError::Disconnected) => return Err(lost()),
+            Err(mpsc::TryRecvError::Empty) if start.elapsed() < HANDOFF_SPIN => {}
+            Err(mpsc::TryRecvError::Empty) => return rx.recv().unwrap_or_else(|_| Err(lost())),
+        }
+    }
 }
 
 /// [`spawn`] for work that takes no lock (a computation over the arguments alone): always on
@@ -125,4 +277,38 @@ where
     F: FnMut() -> fairmatch::Result<T> + Send + 'static,
 {
     spawn(env, move |_| Some(f()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lingering_thread_stops_at_the_next_call() {
+        let calls = std::sync::Arc::new(AtomicU64::new(7));
+        let c = calls.clone();
+        let t = Instant::now();
+        let waiter = std::thread::spawn(move || linger_for_next(&c, 7, Duration::from_secs(60)));
+        std::thread::sleep(Duration::from_millis(20));
+        calls.fetch_add(1, Ordering::Relaxed);
+        waiter.join().unwrap();
+        // it lingered until the call came, and not the full minute
+        let waited = t.elapsed();
+        assert!(waited >= Duration::from_millis(20), "{waited:?}");
+        assert!(waited < Duration::from_secs(30), "{waited:?}");
+    }
+
+    #[test]
+    fn a_lingering_thread_stops_at_its_limit_or_at_once() {
+        let calls = AtomicU64::new(3);
+        let t = Instant::now();
+        linger_for_next(&calls, 3, Duration::from_millis(30));
+        assert!(t.elapsed() >= Duration::from_millis(30));
+        // a later call already spawned, or lingering off: no wait at all
+        let t = Instant::now();
+        linger_for_next(&calls, 2, Duration::from_secs(60));
+        linger_for_next(&calls, 3, Duration::ZERO);
+        assert!(t.elapsed() < Duration::from_secs(30));
+        assert_eq!(calls.load(Ordering::Relaxed), 3);
+    }
 }

@@ -1,5 +1,6 @@
 // A panic inside the addon reaches the caller as a FairmatchError with code INTERNAL — thrown
-// on the JavaScript thread, a rejection from the libuv or the rayon pool — and the process lives on and
+// on the JavaScript thread, a rejection from the libuv or the rayon pool (also from the second
+// step of a staged call, settled before or after it) — and the process lives on and
 // keeps answering. Uses the test-only hook `__panicForTest` (src/lib.rs), which panics only
 // with FAIRMATCH_TEST_PANIC=1 (set here, in a child process of its own).
 'use strict';
@@ -29,6 +30,9 @@ test('a panic becomes an INTERNAL error, on the JS thread and on either pool; th
       await assert.rejects(fm.__panicForTest('libuv'), internal); // twice: the pool thread survived
       await assert.rejects(fm.__panicForTest('rayon'), internal);
       await assert.rejects(fm.__panicForTest('rayon'), internal); // and the rayon thread
+      // the second step of a staged call (a recommendation's tape), settled before it ran or after
+      await assert.rejects(fm.__panicForTest('rayon-finish'), internal);
+      await assert.rejects(fm.__panicForTest('rayon-finish-late'), internal);
       const e = new fm.Engine();
       e.upsertJob({ id: 'j', skills: [{ skill: 'Rust' }] });
       await e.upsertFreelancers([{ id: 'f', skills: [{ skill: 'Rust' }] }]);
@@ -49,6 +53,7 @@ test('a panic becomes an INTERNAL error, on the JS thread and on either pool; th
   assert.match(r.stderr, /test panic on the JavaScript thread/);
   assert.match(r.stderr, /test panic on the libuv pool/);
   assert.match(r.stderr, /test panic on the rayon pool/);
+  assert.match(r.stderr, /test panic while finishing on the rayon pool/);
 });
 
 test('terminating a worker with Promises pending on the rayon pool leaves the process running', () => {

@@ -1,7 +1,8 @@
 // The binary result form ("tape", src/tape.rs) against the JSON it replaces: for each kind of
 // recommendation, the public call (tape, decoded by index.js) answers exactly what JSON.parse
 // makes of the same result written as camelCase JSON — the same values, the same keys in the
-// same order, null where JSON has null — including non-ASCII text.
+// same order, null where JSON has null — including non-ASCII text, and whether the Promise was
+// settled before the tape was written or after.
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -51,4 +52,12 @@ test('recommendations decode from the tape exactly as from JSON', async () => {
   await same(e, 'job-1', { k: 5, preset: 'megilance_v1', explain: true, now: NOW });
   await same(e, 'job-1', { k: 1, minScore: 0.99, now: NOW }); // few or no matches
   await same(e, 'f-é😀', { k: 2, explain: true, now: NOW }, true);
+  // up to 64 matches the Promise is settled before the tape is written, beyond after it
+  // (src/engine.rs, EARLY_SETTLE_MAX_MATCHES): both ways answer the same
+  for (const [k, early] of [[64, 1], [65, 0], [150, 0]]) {
+    const before = native.testEarlySettlements();
+    const big = await same(e, 'job-1', { k, explain: true, now: NOW });
+    assert.equal(big.matches.length, k);
+    assert.equal(native.testEarlySettlements() - before, early, `k = ${k}`);
+  }
 });
