@@ -20,8 +20,9 @@
 //! next call, once more when its parallel scan splits. So the thread that ran a spawned call,
 //! and one more, stay awake for up to [`linger`] (default 100 µs, `FAIRMATCH_LINGER_US`)
 //! until the next call is spawned, yielding their CPU all the while (`sched_yield`, never a
-//! busy spin: runnable threads, the JavaScript thread included, go first). The price is up
-//! to 2 × that much yielding CPU time after a call that no other call follows.
+//! busy spin: runnable threads, the JavaScript thread included, go first) and running any
+//! work queued on the pool meanwhile (then they stop lingering). The price is up to 2 × that
+//! much yielding CPU time after a call that no other call follows.
 //!
 //! **Why a recommendation is settled before its tape is written** (when it is small): see
 //! [`spawn_staged`]. Both measured with `benches/compare/node_overhead.mjs`
@@ -120,23 +121,44 @@ pub(crate) fn linger() -> Duration {
     })
 }
 
-/// Yields the CPU while `calls` still reads `call` (no later call was spawned), for at most
-/// `limit`.
+thread_local! {
+    /// Set while this thread lingers: a job it runs meanwhile does not linger in turn (so
+    /// lingering never nests more than one job deep).
+    static LINGERING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Waits while `calls` still reads `call` (no later call was spawned), for at most `limit`,
+/// yielding the CPU. On a rayon thread it also runs the pool's pending work, and stops once it
+/// has run a job: a lingering thread never holds up parallel work queued from elsewhere (a
+/// libuv task's scan, a Rust caller). It leaves the jobs of its own deque alone, though — the
+/// helper [`linger_after`] just pushed there is for another thread to steal —, and while one
+/// is there it only yields (queued work then waits for another thread, or for the limit).
 fn linger_for_next(calls: &AtomicU64, call: u64, limit: Duration) {
-    if limit.is_zero() {
+    if limit.is_zero() || LINGERING.get() {
         return;
     }
+    LINGERING.set(true);
     let start = Instant::now();
     while calls.load(Ordering::Relaxed) == call && start.elapsed() < limit {
+        let ran = if rayon_core::current_thread_has_pending_tasks() == Some(true) {
+            None
+        } else {
+            rayon::yield_now()
+        };
+        if ran == Some(rayon::Yield::Executed) {
+            break;
+        }
         std::thread::yield_now();
     }
+    LINGERING.set(false);
 }
 
 /// After call number `call`: this rayon thread and one more (the core's parallel scan
-/// splits its work over two at least) stay awake for the next call, see [`linger`].
+/// splits its work over two at least) stay awake for the next call, see [`linger`]. Not when
+/// the call itself ran inside a lingering thread's wait.
 fn linger_after(call: u64) {
     let limit = linger();
-    if limit.is_zero() {
+    if limit.is_zero() || LINGERING.get() {
         return;
     }
     if rayon::current_num_threads() > 1 {
@@ -310,5 +332,73 @@ mod tests {
         linger_for_next(&calls, 3, Duration::ZERO);
         assert!(t.elapsed() < Duration::from_secs(30));
         assert_eq!(calls.load(Ordering::Relaxed), 3);
+    }
+
+    fn one_thread_pool() -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_lingering_pool_thread_runs_queued_work_and_stops() {
+        // one thread: the queued job can only run inside the lingering one's wait
+        let pool = one_thread_pool();
+        let (tx, rx) = mpsc::channel();
+        let calls = std::sync::Arc::new(AtomicU64::new(7));
+        let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (c, r, tx2) = (calls.clone(), ran.clone(), tx.clone());
+        pool.spawn(move || {
+            let t = Instant::now();
+            linger_for_next(&c, 7, Duration::from_secs(60));
+            tx2.send(("lingered", t.elapsed(), r.load(Ordering::SeqCst)))
+                .unwrap();
+        });
+        let r = ran.clone();
+        pool.spawn(move || {
+            // run while the first job lingers: it does not linger in turn
+            let t = Instant::now();
+            linger_for_next(&AtomicU64::new(1), 1, Duration::from_secs(60));
+            r.store(true, Ordering::SeqCst);
+            tx.send(("queued", t.elapsed(), true)).unwrap();
+        });
+        let first = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("work ran while lingering");
+        let second = rx.recv_timeout(Duration::from_secs(30)).unwrap();
+        assert_eq!(first.0, "queued");
+        assert!(first.1 < Duration::from_secs(30), "{first:?}");
+        assert_eq!(second.0, "lingered");
+        assert!(second.1 < Duration::from_secs(30), "{second:?}");
+        assert!(
+            second.2,
+            "the lingering thread stopped after the queued job ran"
+        );
+        assert_eq!(calls.load(Ordering::Relaxed), 7);
+    }
+
+    #[test]
+    fn a_lingering_pool_thread_leaves_its_own_deque_alone() {
+        // the job pushed onto the lingering thread's own deque (the helper of `linger_after`)
+        // is for another thread: the wait runs to its limit without taking it
+        let pool = one_thread_pool();
+        let ran = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let r = ran.clone();
+        let (waited, ran_before) = pool.install(move || {
+            let r2 = r.clone();
+            rayon::spawn(move || r2.store(true, Ordering::SeqCst));
+            let t = Instant::now();
+            linger_for_next(&AtomicU64::new(3), 3, Duration::from_millis(30));
+            (t.elapsed(), r.load(Ordering::SeqCst))
+        });
+        assert!(waited >= Duration::from_millis(30), "{waited:?}");
+        assert!(!ran_before);
+        // and the pool runs it afterwards
+        let t = Instant::now();
+        while !ran.load(Ordering::SeqCst) && t.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(ran.load(Ordering::SeqCst));
     }
 }
