@@ -58,6 +58,13 @@ try {
   for (const m of api.matches) check(html.includes(m.id), `the page lists ${m.id} (same ranking as the API)`);
   check(html.indexOf(api.matches[0].id) < html.indexOf(api.matches[9].id), 'the page keeps the ranking order');
   check((html.match(/class="factor"/g) ?? []).length >= 10 * 5, 'factor bars for every match');
+  check((html.match(/class="contribution"/g) ?? []).length >= 10 * 5, "each factor's part of the score");
+  const top = api.matches[0];
+  const parts = top.factors.reduce((sum, f) => sum + f.contribution, 0);
+  check(
+    Math.abs(parts - top.score) < 1e-9 && top.factors.every((f) => html.includes(`+${f.contribution.toFixed(3)}`)),
+    'the parts shown add up to the score (top match)',
+  );
   check(html.includes('class="skill matched"') && html.includes('class="skill missing"'), 'matched and missing skills');
   check(html.includes('class="move"') && /det_greedy(<!-- -->)?: moved/.test(html), 'fairness moves are shown');
   const js = await (await fetch(`${base}/jobs/job-0`)).text();

@@ -58,6 +58,10 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
         {Object.keys(recs.vetoed).length > 0 ? ` · vetoed: ${Object.entries(recs.vetoed).map(([k, n]) => `${k} ${n}`).join(', ')}` : ''}
       </p>
       <p style={{ fontSize: 14, color: '#555' }}>Fairness policy: DetGreedy toward equal exposure of the four regions.</p>
+      <p style={{ fontSize: 13, color: '#555' }}>
+        Each bar is a factor&apos;s value, shown as value × weight and its part of the score; the parts add up to the
+        score (under the default preset every factor after skills counts in proportion to the skill relevance).
+      </p>
       <ol>
         {recs.matches.map((m) => {
           const f = engine.freelancer(m.id);
@@ -78,6 +82,9 @@ export default async function JobPage({ params }: { params: Promise<{ id: string
                       <td>{bar(x.value, '#5b5bf0')}</td>
                       <td style={{ paddingLeft: 8 }}>
                         {x.value.toFixed(2)} × {x.weight.toFixed(2)}
+                      </td>
+                      <td className="contribution" style={{ paddingLeft: 12, color: '#555' }}>
+                        {`+${x.contribution.toFixed(3)}`}
                       </td>
                     </tr>
                   ))}
