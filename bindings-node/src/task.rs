@@ -109,7 +109,7 @@ static SPAWNED: AtomicU64 = AtomicU64::new(0);
 /// The longest two rayon threads stay awake after a call for the next one to be spawned:
 /// `FAIRMATCH_LINGER_US` microseconds (0 turns lingering off; at most 10,000), read once;
 /// 100 µs when unset or not such a number.
-pub(crate) fn linger() -> Duration {
+fn linger() -> Duration {
     static LINGER: OnceLock<Duration> = OnceLock::new();
     *LINGER.get_or_init(|| {
         let us = std::env::var("FAIRMATCH_LINGER_US")
@@ -217,16 +217,15 @@ where
         let resolve = |settle: Settle<T>| {
             let _ = catch_unwind(AssertUnwindSafe(|| deferred.resolve(settle)));
         };
-        let finished =
-            |finish: &mut G, r: &mut R| match catch_unwind(AssertUnwindSafe(|| finish(r))) {
-                Ok(out) => out.napi(),
-                Err(p) => Err(panic(p)),
-            };
-        let ran = catch_unwind(AssertUnwindSafe(|| {
+        // `None`: `f` would have waited for a lock
+        let ran = match catch_unwind(AssertUnwindSafe(|| {
             f(On::Rayon).map(|out| out.map(|r| (early(&r), r)))
-        }));
+        })) {
+            Ok(out) => out.map(IntoNapi::napi),
+            Err(p) => Some(Err(panic(p))),
+        };
         match ran {
-            Ok(Some(Ok((true, mut r)))) => {
+            Some(Ok((true, mut r))) => {
                 EARLY_SETTLEMENTS.fetch_add(1, Ordering::Relaxed);
                 let (tx, rx) = mpsc::sync_channel(1);
                 resolve(Box::new(move |_env| {
@@ -234,29 +233,15 @@ where
                     handoff(&rx).map(Either::A)
                 }));
                 // a closed channel: the environment is gone (a terminated worker)
-                let _ = tx.send(finished(&mut finish, &mut r));
+                let _ = tx.send(guard(|| finish(&mut r)));
                 drop(r);
             }
-            Ok(Some(Ok((false, mut r)))) => {
-                let out = finished(&mut finish, &mut r);
-                resolve(Box::new(move |_env| {
-                    drop(f);
-                    out.map(Either::A)
-                }));
+            Some(Ok((false, mut r))) => {
+                resolve(settled(f, guard(|| finish(&mut r))));
                 drop(r);
             }
-            Ok(Some(Err(e))) => resolve(Box::new(move |_env| {
-                drop(f);
-                Err(e).napi()
-            })),
-            Err(p) => {
-                let e = panic(p);
-                resolve(Box::new(move |_env| {
-                    drop(f);
-                    Err(e)
-                }));
-            }
-            Ok(None) => resolve(Box::new(move |_env| {
+            Some(Err(e)) => resolve(settled(f, Err(e))),
+            None => resolve(Box::new(move |_env| {
                 Ok(Either::B(run(move || {
                     LIBUV_FALLBACKS.fetch_add(1, Ordering::Relaxed);
                     // a `None` here is a bug in `f`: the panic becomes an INTERNAL rejection
@@ -269,6 +254,19 @@ where
         linger_after(call);
     });
     Ok(promise)
+}
+
+/// The settlement of a computed `out`; `f` (and what it captured) is dropped on the
+/// JavaScript thread.
+fn settled<T, F>(f: F, out: napi::Result<T>) -> Settle<T>
+where
+    T: Send + 'static + ToNapiValue + TypeName,
+    F: Send + 'static,
+{
+    Box::new(move |_env| {
+        drop(f);
+        out.map(Either::A)
+    })
 }
 
 /// How long the JavaScript thread polls for an early-settled result before it blocks.
